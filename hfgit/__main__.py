@@ -1,0 +1,5 @@
+import sys
+
+from hfgit.cli import main
+
+sys.exit(main())

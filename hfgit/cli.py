@@ -1,0 +1,108 @@
+"""`git hf`: the command-line edge. The only place where errors become exit codes."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+
+from hfgit import __version__
+from hfgit.constants import (
+    ENV_DEBUG,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNEXPECTED,
+    EXIT_USAGE,
+)
+from hfgit.errors import HfgitError
+from hfgit.secrets import redact
+
+# name -> "module:attribute"; modules load only when their command runs, so `--help`
+# and the hook path stay fast.
+COMMANDS: dict[str, str] = {
+    "init": "hfgit.commands.setup:init",
+    "validate": "hfgit.commands.setup:validate",
+    "push": "hfgit.commands.publish:push",
+    "log": "hfgit.commands.inspect:log",
+    "status": "hfgit.commands.inspect:status",
+    "experiments": "hfgit.commands.inspect:experiments",
+    "pull": "hfgit.commands.publish:pull",
+    "record": "hfgit.commands.setup:record",
+    "card": "hfgit.commands.inspect:card",
+    "bump": "hfgit.commands.publish:bump",
+    "hooks": "hfgit.commands.hooks:hooks",
+    "hook": "hfgit.commands.hooks:hook",
+    "serve": "hfgit.commands.serve:serve",
+}
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if name != "hook")
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="git-hf")
+def cli() -> None:
+    """Version ML models on the Hugging Face Hub with git tags.
+
+    \b
+    A git tag is a model version; the Hub mirrors it:
+      git tag v1.2.0 && git hf push     publish the model folder as Hub revision v1.2.0
+      git hf log                        the versions on the Hub, mapped back to git commits
+
+    Run `git hf COMMAND -h` for the options and an example of each command.
+    """
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `git hf` and return its exit code (0 ok, 1 failure, 2 usage, 3 unexpected, 130 interrupted)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name="git hf", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return int(e.exit_code)
+    except click.UsageError as e:
+        e.show()
+        return EXIT_USAGE
+    except click.Abort:
+        click.echo("interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except HfgitError as e:
+        _report(f"error: {e}", e)
+        return e.exit_code
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code or EXIT_FAILURE
+    except Exception as e:  # the one catch-all, at the edge
+        _report(f"unexpected error: {type(e).__name__}: {e} (set {ENV_DEBUG}=1 for a traceback)", e)
+        return EXIT_UNEXPECTED
+    return result if isinstance(result, int) else EXIT_OK
+
+
+def _report(message: str, exc: BaseException) -> None:
+    if os.environ.get(ENV_DEBUG):
+        click.echo(redact("".join(traceback.format_exception(exc))), err=True)
+    click.echo(redact(message), err=True)
+
+
+if __name__ == "__main__":  # python -m hfgit.cli
+    sys.exit(main())

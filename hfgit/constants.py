@@ -1,0 +1,32 @@
+"""Names shared across the package. No imports of third-party libraries here."""
+
+from __future__ import annotations
+
+CONFIG_FILE = ".hfgit.yaml"
+METADATA_FILE = "experiment_metadata.json"
+CARD_FILE = "README.md"
+CONFIGS_DIR = "configs"
+
+DEFAULT_ENDPOINT = "https://huggingface.co"
+LOCAL_ENDPOINT = "local"
+
+# Machine-readable trailers in the Hub commit description (read back by `git hf log`).
+TRAILER_GIT_COMMIT = "Hfgit-Git-Commit"
+TRAILER_VERSION = "Hfgit-Version"
+TRAILER_METRICS = "Hfgit-Metrics"
+TRAILER_EXPERIMENT = "Hfgit-Experiment"
+TRAILER_PARAMS = "Hfgit-Params"
+
+# Environment variables.
+ENV_DEBUG = "HFGIT_DEBUG"
+ENV_SKIP = "HFGIT_SKIP"
+ENV_DATA_DIR = "HFGIT_DATA_DIR"
+ENV_IN_HOOK = "HFGIT_IN_HOOK"  # recursion guard for hooks
+TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGINGFACE_TOKEN", "HUGGING_FACE_HUB_TOKEN")
+
+# Exit codes (decided in cli.main only).
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_UNEXPECTED = 3
+EXIT_INTERRUPTED = 130

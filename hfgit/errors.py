@@ -1,0 +1,59 @@
+"""The one exception root. Every message says what failed and what to do next."""
+
+from __future__ import annotations
+
+
+class HfgitError(Exception):
+    """An expected failure: reported as one line, exit code 1."""
+
+    exit_code = 1
+
+
+class UsageError(HfgitError):
+    """The command line itself is wrong (exit code 2)."""
+
+    exit_code = 2
+
+
+class NotAGitRepoError(HfgitError):
+    pass
+
+
+class ConfigError(HfgitError):
+    pass
+
+
+class VersionTagError(HfgitError):
+    """A tag is missing, or is not a version tag under the configured format."""
+
+
+class ModelFolderError(HfgitError):
+    pass
+
+
+class HubError(HfgitError):
+    """The Hub answered with an error, or could not be reached."""
+
+
+class AuthError(HubError):
+    pass
+
+
+class HubUnreachableError(HubError):
+    pass
+
+
+class TagConflictError(HubError):
+    """A Hub tag exists with the same name but a different git commit."""
+
+
+class ProvenanceError(HfgitError):
+    """Recorded metadata does not match the git commit it claims to come from."""
+
+
+class GateError(HfgitError):
+    """A publish gate (metric threshold, no-regression rule) refused the version."""
+
+
+class ServerError(HfgitError):
+    pass
