@@ -1,0 +1,258 @@
+"""Account and repo endpoints: whoami, create/delete/info, refs, tags, branches, commits."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+from urllib.parse import urlencode
+
+import pygit2
+
+from hfgit.server import trees
+from hfgit.server.auth import check_write
+from hfgit.server.context import Context, repo_url, resolve
+from hfgit.server.messages import Request, Response, json_response
+from hfgit.server.naming import check_ref_name, check_repo_id
+from hfgit.server.problems import (
+    bad_request,
+    conflict,
+    repo_not_found,
+    revision_not_found,
+    unauthorized,
+)
+from hfgit.server.storage import DEFAULT_BRANCH, signature
+
+KINDS_BY_TYPE = {None: "model", "model": "model", "dataset": "dataset"}
+
+
+def whoami(ctx: Context, request: Request) -> Response:
+    caller = ctx.caller(request)
+    if caller.name is None:
+        raise unauthorized("Invalid user token: pass a token to identify yourself.")
+    role = "write" if caller.can_write else "read"
+    return json_response(
+        {
+            "type": "user",
+            "id": caller.name,
+            "name": caller.name,
+            "fullname": caller.name,
+            "orgs": [],
+            "auth": {"type": "access_token", "accessToken": {"displayName": "hfgit", "role": role}},
+        }
+    )
+
+
+def _repo_target(ctx: Context, request: Request) -> tuple[str, str, str, dict[str, Any]]:
+    body = request.json_object(ctx.limits.json_bytes)
+    kind = KINDS_BY_TYPE.get(body.get("type"))
+    if kind is None:
+        raise bad_request(f"Unsupported repo type: {body.get('type')!r} (models and datasets only)")
+    name, namespace = body.get("name"), body.get("organization")
+    if not isinstance(name, str) or not isinstance(namespace, str | None):
+        raise bad_request("'name' must be a string and 'organization' a string or null")
+    if namespace is None:
+        if "/" in name:
+            namespace, _, name = name.partition("/")
+        else:
+            caller = ctx.caller(request)
+            if caller.name is None:
+                raise unauthorized()
+            namespace = caller.name
+    return kind, namespace, name, body
+
+
+def create_repo(ctx: Context, request: Request) -> Response:
+    kind, namespace, name, body = _repo_target(ctx, request)
+    check_write(ctx.caller(request), namespace)
+    repo_id = check_repo_id(namespace, name)
+    private = _requested_privacy(body)
+    repo = ctx.storage.create(kind, repo_id, owner=namespace, private=private)
+    if repo is None:
+        existing = ctx.storage.open(kind, repo_id)
+        url = repo_url(request, existing) if existing else f"{request.base_url}/{repo_id}"
+        raise conflict(f"You already created this {kind} repo", body={"url": url})
+    return json_response({"url": repo_url(request, repo), "name": repo_id, "id": repo_id})
+
+
+def _requested_privacy(body: dict[str, Any]) -> bool:
+    if "visibility" in body:
+        if body["visibility"] not in ("private", "public", "protected"):
+            raise bad_request("'visibility' must be 'private' or 'public'")
+        return bool(body["visibility"] != "public")
+    return bool(body.get("private", False))
+
+
+def delete_repo(ctx: Context, request: Request) -> Response:
+    kind, namespace, name, _ = _repo_target(ctx, request)
+    check_write(ctx.caller(request), namespace)
+    repo_id = check_repo_id(namespace, name)
+    if not ctx.storage.delete(kind, repo_id):
+        raise repo_not_found(repo_id)
+    return json_response({"success": True})
+
+
+def repo_info(
+    ctx: Context, request: Request, kind: str, ns: str, name: str, rev: str | None
+) -> Response:
+    repo, _ = ctx.repo(request, kind, ns, name)
+    commit = resolve(repo, rev or DEFAULT_BRANCH)
+    with_blobs = request.flag("blobs")
+    siblings = [_sibling(path, blob, with_blobs) for path, blob in trees.files(commit.tree)]
+    info: dict[str, Any] = {
+        "_id": repo.repo_id,
+        "id": repo.repo_id,
+        "author": repo.owner,
+        "sha": str(commit.id),
+        "lastModified": trees.hub_date(commit.commit_time),
+        "createdAt": trees.hub_date(float(repo.meta.get("createdAt", commit.commit_time))),
+        "private": repo.private,
+        "disabled": False,
+        "gated": False,
+        "downloads": 0,
+        "likes": 0,
+        "tags": [],
+        "siblings": siblings,
+    }
+    if kind == "model":
+        info["modelId"] = repo.repo_id
+    return json_response(info)
+
+
+def _sibling(path: str, blob: pygit2.Blob, with_blobs: bool) -> dict[str, Any]:
+    if not with_blobs:
+        return {"rfilename": path}
+    item: dict[str, Any] = {
+        "rfilename": path,
+        "size": trees.file_size(blob),
+        "blobId": str(blob.id),
+    }
+    pointer = trees.pointer_of(blob)
+    if pointer:
+        item["lfs"] = {"sha256": pointer[0], "size": pointer[1], "pointerSize": blob.size}
+    return item
+
+
+def list_refs(ctx: Context, request: Request, kind: str, ns: str, name: str) -> Response:
+    repo, _ = ctx.repo(request, kind, ns, name)
+    groups: dict[str, list[dict[str, str]]] = {"branches": [], "tags": [], "pullRequests": []}
+    prefixes = {"refs/heads/": "branches", "refs/tags/": "tags", "refs/pr/": "pullRequests"}
+    for ref_name in sorted(repo.git.references):
+        for prefix, group in prefixes.items():
+            if ref_name.startswith(prefix):
+                target = repo.resolve(ref_name)
+                if target is not None:
+                    short = ref_name[len(prefix) :] if group != "pullRequests" else ref_name
+                    groups[group].append(
+                        {"name": short, "ref": ref_name, "targetCommit": str(target.id)}
+                    )
+    answer: dict[str, Any] = {
+        "branches": groups["branches"],
+        "converts": [],
+        "tags": groups["tags"],
+    }
+    if request.flag("include_prs"):
+        answer["pullRequests"] = groups["pullRequests"]
+    return json_response(answer)
+
+
+def create_tag(ctx: Context, request: Request, kind: str, ns: str, name: str, rev: str) -> Response:
+    repo, caller = ctx.repo(request, kind, ns, name, write=True)
+    body = request.json_object(ctx.limits.json_bytes)
+    tag = check_ref_name(body.get("tag"), "tag")
+    message = body.get("message")
+    if message is not None and not isinstance(message, str):
+        raise bad_request("'message' must be a string")
+    target = resolve(repo, rev)
+    ref_name = f"refs/tags/{tag}"
+    with repo.lock():
+        if ref_name in repo.git.references:
+            raise conflict(f"Tag {tag} already exists")
+        if message:
+            sig = signature(caller.name or repo.owner)
+            repo.git.create_tag(tag, target.id, pygit2.enums.ObjectType.COMMIT, sig, message)
+        else:
+            repo.git.references.create(ref_name, target.id)
+    return json_response({"name": tag, "ref": ref_name, "targetCommit": str(target.id)})
+
+
+def delete_ref(
+    ctx: Context, request: Request, kind: str, ns: str, name: str, ref: str, group: str
+) -> Response:
+    repo, _ = ctx.repo(request, kind, ns, name, write=True)
+    ref_name = f"refs/{group}/{ref}"
+    if group == "heads" and ref == DEFAULT_BRANCH:
+        raise bad_request(f"The default branch '{DEFAULT_BRANCH}' cannot be deleted")
+    with repo.lock():
+        if not _valid_ref(ref_name) or ref_name not in repo.git.references:
+            raise revision_not_found(ref)
+        repo.git.references.delete(ref_name)
+    return json_response({"success": True})
+
+
+def create_branch(
+    ctx: Context, request: Request, kind: str, ns: str, name: str, branch: str
+) -> Response:
+    repo, _ = ctx.repo(request, kind, ns, name, write=True)
+    check_ref_name(branch)
+    body = request.json_object(ctx.limits.json_bytes)
+    start = body.get("startingPoint") or DEFAULT_BRANCH
+    if not isinstance(start, str):
+        raise bad_request("'startingPoint' must be a string")
+    target = resolve(repo, start)
+    ref_name = f"refs/heads/{branch}"
+    with repo.lock():
+        if ref_name in repo.git.references:
+            raise conflict(f"Reference {branch} already exists")
+        repo.git.references.create(ref_name, target.id)
+    return json_response({"name": branch, "ref": ref_name, "targetCommit": str(target.id)})
+
+
+def list_commits(
+    ctx: Context, request: Request, kind: str, ns: str, name: str, rev: str
+) -> Response:
+    repo, _ = ctx.repo(request, kind, ns, name)
+    head = resolve(repo, rev)
+    page = _page_number(request)
+    size = ctx.limits.commits_page_size
+    sorting = pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME
+    items, has_more = [], False
+    for index, commit in enumerate(repo.git.walk(head.id, sorting)):
+        if index >= (page + 1) * size:
+            has_more = True
+            break
+        if index >= page * size:
+            items.append(_commit_item(commit, request.param("expand[]") == "formatted"))
+    headers = {"Link": f'<{next_url(request, p=str(page + 1))}>; rel="next"'} if has_more else {}
+    return json_response(items, headers=headers)
+
+
+def _commit_item(commit: pygit2.Commit, formatted: bool) -> dict[str, Any]:
+    title = trees.title_of(commit.message)
+    item: dict[str, Any] = {
+        "id": str(commit.id),
+        "authors": [{"user": commit.author.name}],
+        "date": trees.hub_date(commit.commit_time),
+        "title": title,
+        "message": commit.message,
+    }
+    if formatted:
+        item["formatted"] = {"title": html.escape(title), "message": html.escape(commit.message)}
+    return item
+
+
+def _page_number(request: Request) -> int:
+    raw = request.param("p", "0") or "0"
+    if not raw.isdigit():
+        raise bad_request("Query parameter 'p' must be a page number")
+    return int(raw)
+
+
+def next_url(request: Request, **params: str) -> str:
+    """Absolute URL of the same request with some query parameters replaced."""
+    query = {k: v for k, v in request.query.items() if k not in params}
+    query.update({k: [v] for k, v in params.items()})
+    return f"{request.base_url}{request.path}?{urlencode(query, doseq=True)}"
+
+
+def _valid_ref(name: str) -> bool:
+    return pygit2.reference_is_valid_name(name)

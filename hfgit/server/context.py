@@ -1,0 +1,62 @@
+"""What every endpoint needs: storage, users, limits, and access-checked repo lookup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pygit2
+
+from hfgit.server.auth import Caller, Users, can_read, check_write
+from hfgit.server.messages import Request
+from hfgit.server.naming import check_repo_id
+from hfgit.server.problems import repo_not_found, revision_not_found
+from hfgit.server.storage import HubRepo, Storage
+
+GiB = 1024**3
+MiB = 1024**2
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size caps and page sizes (tests shrink `page_size` to force pagination)."""
+
+    page_size: int = 1000
+    commits_page_size: int = 50
+    json_bytes: int = 16 * MiB
+    commit_bytes: int = 2 * GiB
+    commit_line_bytes: int = 1 * GiB
+    lfs_bytes: int = 50 * GiB
+
+
+@dataclass
+class Context:
+    storage: Storage
+    users: Users
+    limits: Limits = field(default_factory=Limits)
+
+    def caller(self, request: Request) -> Caller:
+        return self.users.identify(request.headers.get("Authorization"))
+
+    def repo(
+        self, request: Request, kind: str, namespace: str, name: str, write: bool = False
+    ) -> tuple[HubRepo, Caller]:
+        """The repo if the caller may see it (else 404 RepoNotFound), and may write when asked."""
+        caller = self.caller(request)
+        repo_id = check_repo_id(namespace, name)
+        repo = self.storage.open(kind, repo_id)
+        if repo is None or not can_read(caller, repo.owner, repo.private):
+            raise repo_not_found(repo_id)
+        if write:
+            check_write(caller, repo.owner)
+        return repo, caller
+
+
+def resolve(repo: HubRepo, revision: str) -> pygit2.Commit:
+    commit = repo.resolve(revision)
+    if commit is None:
+        raise revision_not_found(revision)
+    return commit
+
+
+def repo_url(request: Request, repo: HubRepo) -> str:
+    return f"{request.base_url}/{repo.url_path}"

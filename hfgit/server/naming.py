@@ -1,0 +1,87 @@
+"""Validation of everything a request names: repo ids, file paths, refs, object ids.
+
+Nothing that fails here ever reaches the file system or git.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pygit2
+
+from hfgit.server.problems import bad_request, unprocessable
+
+REPO_KINDS = {"models": "model", "datasets": "dataset"}
+KIND_PREFIX = {"model": "", "dataset": "datasets/"}
+RESERVED_NAMESPACES = {"api", "datasets", "models", "spaces", "kernels", "lfs", "buckets"}
+
+_SEGMENT_RE = re.compile(r"[\w.-]{1,96}", re.ASCII)
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_HEX_RE = re.compile(r"[0-9a-fA-F]{4,40}")
+
+
+def is_valid_segment(segment: str) -> bool:
+    return (
+        bool(_SEGMENT_RE.fullmatch(segment))
+        and ".." not in segment
+        and "--" not in segment
+        and not segment.startswith((".", "-"))
+        and not segment.endswith((".", "-"))
+    )
+
+
+def check_repo_id(namespace: str, name: str) -> str:
+    """Return `ns/name` or raise 400: exactly two safe segments, no `..`, no `--`."""
+    if not (is_valid_segment(namespace) and is_valid_segment(name)):
+        raise bad_request(f"Invalid repo id: {namespace}/{name!s}")
+    if name.endswith(".git") or namespace.lower() in RESERVED_NAMESPACES:
+        raise bad_request(f"Invalid repo id: {namespace}/{name}")
+    return f"{namespace}/{name}"
+
+
+def check_file_path(path: object) -> str:
+    """Return a safe repo-relative file path or raise 422 (the Hub's answer to bad paths)."""
+    if not isinstance(path, str) or not path:
+        raise unprocessable("A file path must be a non-empty string")
+    if "\x00" in path or "\\" in path or path.startswith("/") or len(path) > 4096:
+        raise unprocessable(f"Invalid file path: {path!r}")
+    for segment in path.split("/"):
+        if segment in ("", ".", "..") or segment.lower() == ".git":
+            raise unprocessable(f"Invalid file path: {path!r}")
+    return path
+
+
+def check_folder_path(path: object) -> str:
+    """A folder to delete: a file path, optionally with a trailing slash (stripped)."""
+    if isinstance(path, str):
+        path = path.rstrip("/")
+    return check_file_path(path)
+
+
+def check_tree_path(path: str) -> str:
+    """A path to look up in a tree (empty = root); same rules as file paths."""
+    path = path.strip("/")
+    return path and check_file_path(path)
+
+
+def check_ref_name(name: object, what: str = "branch") -> str:
+    """A branch or tag name: what git accepts under refs/heads or refs/tags."""
+    if not isinstance(name, str) or not name or name.startswith("-") or len(name) > 255:
+        raise bad_request(f"Invalid {what} name: {name!r}")
+    if not pygit2.reference_is_valid_name(f"refs/heads/{name}") or name == "HEAD":
+        raise bad_request(f"Invalid {what} name: {name!r}")
+    return name
+
+
+def check_sha256(oid: object) -> str:
+    if not isinstance(oid, str) or not _SHA256_RE.fullmatch(oid):
+        raise unprocessable(f"Invalid sha256 oid: {oid!r}")
+    return oid
+
+
+def is_sha256(oid: object) -> bool:
+    return isinstance(oid, str) and bool(_SHA256_RE.fullmatch(oid))
+
+
+def is_hex_prefix(value: str) -> bool:
+    return bool(_HEX_RE.fullmatch(value))

@@ -1,0 +1,98 @@
+"""URL map of the hub: decoded path segments -> endpoint.
+
+Revisions, branch/tag names and tree paths arrive as single `%2F`-encoded segments; when a
+client sends them unencoded, the remaining segments are joined back with `/`.
+"""
+
+from __future__ import annotations
+
+from hfgit.server import api, commits, files, lfsapi, misc
+from hfgit.server.context import Context
+from hfgit.server.messages import Request, Response
+from hfgit.server.naming import REPO_KINDS, check_repo_id
+from hfgit.server.problems import ApiError, repo_not_found
+
+
+def not_found(request: Request) -> ApiError:
+    return ApiError(404, f"Not found: {request.method} {request.path}")
+
+
+class App:
+    """The WSGI-less application: `app(request) -> response`."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def __call__(self, request: Request) -> Response:
+        segs, method = request.segments, request.method
+        if segs[:1] == ["api"]:
+            return self._api(request, segs[1:], method)
+        if segs[:2] == ["lfs", "upload"] and len(segs) == 3 and method == "PUT":
+            return lfsapi.upload(self.ctx, request, segs[2])
+        if segs == ["lfs", "verify"] and method == "POST":
+            return lfsapi.verify(self.ctx, request)
+        kind = "model"
+        if segs[:1] == ["datasets"]:
+            kind, segs = "dataset", segs[1:]
+        return self._repo_files(request, kind, segs, method)
+
+    def _api(self, request: Request, segs: list[str], method: str) -> Response:
+        ctx = self.ctx
+        simple = {
+            ("GET", "whoami-v2"): api.whoami,
+            ("POST", "repos/create"): api.create_repo,
+            ("DELETE", "repos/delete"): api.delete_repo,
+            ("POST", "validate-yaml"): misc.validate_yaml,
+            ("GET", "agent-harnesses"): misc.agent_harnesses,
+        }
+        handler = simple.get((method, "/".join(segs)))
+        if handler is not None:
+            return handler(ctx, request)
+        if not segs or segs[0] not in REPO_KINDS:
+            raise not_found(request)
+        kind = REPO_KINDS[segs[0]]
+        if len(segs) < 3:
+            raise repo_not_found("/".join(segs[1:]))
+        ns, name, action, rest = segs[1], segs[2], segs[3:4], segs[4:]
+        joined = "/".join(rest)
+        if not action and method == "GET":
+            return api.repo_info(ctx, request, kind, ns, name, None)
+        route = (method, action[0] if action else "", bool(rest))
+        if route == ("GET", "revision", True):
+            return api.repo_info(ctx, request, kind, ns, name, joined)
+        if route == ("GET", "refs", False):
+            return api.list_refs(ctx, request, kind, ns, name)
+        if route == ("GET", "commits", True):
+            return api.list_commits(ctx, request, kind, ns, name, joined)
+        if route == ("GET", "tree", True):
+            return files.list_tree(ctx, request, kind, ns, name, rest[0], "/".join(rest[1:]))
+        if route == ("POST", "paths-info", True):
+            return files.paths_info(ctx, request, kind, ns, name, joined)
+        if route == ("POST", "preupload", True):
+            return commits.preupload(ctx, request, kind, ns, name, joined)
+        if route == ("POST", "commit", True):
+            return commits.commit(ctx, request, kind, ns, name, joined)
+        if route == ("POST", "tag", True):
+            return api.create_tag(ctx, request, kind, ns, name, joined)
+        if route == ("DELETE", "tag", True):
+            return api.delete_ref(ctx, request, kind, ns, name, joined, "tags")
+        if route == ("POST", "branch", True):
+            return api.create_branch(ctx, request, kind, ns, name, joined)
+        if route == ("DELETE", "branch", True):
+            return api.delete_ref(ctx, request, kind, ns, name, joined, "heads")
+        check_repo_id(ns, name)
+        raise not_found(request)
+
+    def _repo_files(self, request: Request, kind: str, segs: list[str], method: str) -> Response:
+        if len(segs) >= 5 and segs[2] == "resolve" and method in ("GET", "HEAD"):
+            ns, name, rev, path = segs[0], segs[1], segs[3], "/".join(segs[4:])
+            return files.resolve_file(self.ctx, request, kind, ns, name, rev, path)
+        lfs_batch = ["info", "lfs", "objects", "batch"]
+        if (
+            len(segs) == 6
+            and segs[1].endswith(".git")
+            and segs[2:] == lfs_batch
+            and method == "POST"
+        ):
+            return lfsapi.batch(self.ctx, request, kind, segs[0], segs[1].removesuffix(".git"))
+        raise not_found(request)
