@@ -63,6 +63,8 @@ class Body:
         return b"".join(parts)
 
     def read_all(self, cap: int) -> bytes:
+        if self.declared is not None and self.declared > cap:
+            raise too_large(cap)
         chunks, total = [], 0
         while chunk := self.read(1024 * 1024):
             total += len(chunk)
