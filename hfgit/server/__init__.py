@@ -78,7 +78,7 @@ class HubServer:
 
     def _serve(self) -> None:
         assert self._httpd is not None
-        self._httpd.serve_forever(poll_interval=0.2)
+        self._httpd.serve_forever(poll_interval=0.05)
 
     def stop(self) -> None:
         httpd, self._httpd = self._httpd, None
