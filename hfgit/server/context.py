@@ -24,7 +24,7 @@ class Limits:
     commits_page_size: int = 50
     json_bytes: int = 16 * MiB
     commit_bytes: int = 2 * GiB
-    commit_line_bytes: int = 1 * GiB
+    commit_line_bytes: int = 256 * MiB
     lfs_bytes: int = 50 * GiB
 
 

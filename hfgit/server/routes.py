@@ -6,7 +6,7 @@ client sends them unencoded, the remaining segments are joined back with `/`.
 
 from __future__ import annotations
 
-from hfgit.server import api, commits, files, lfsapi, misc
+from hfgit.server import api, commits, files, lfsapi, misc, refs
 from hfgit.server.context import Context
 from hfgit.server.messages import Request, Response
 from hfgit.server.naming import REPO_KINDS, check_repo_id
@@ -61,7 +61,7 @@ class App:
         if route == ("GET", "revision", True):
             return api.repo_info(ctx, request, kind, ns, name, joined)
         if route == ("GET", "refs", False):
-            return api.list_refs(ctx, request, kind, ns, name)
+            return refs.list_refs(ctx, request, kind, ns, name)
         if route == ("GET", "commits", True):
             return api.list_commits(ctx, request, kind, ns, name, joined)
         if route == ("GET", "tree", True):
@@ -73,13 +73,13 @@ class App:
         if route == ("POST", "commit", True):
             return commits.commit(ctx, request, kind, ns, name, joined)
         if route == ("POST", "tag", True):
-            return api.create_tag(ctx, request, kind, ns, name, joined)
+            return refs.create_tag(ctx, request, kind, ns, name, joined)
         if route == ("DELETE", "tag", True):
-            return api.delete_ref(ctx, request, kind, ns, name, joined, "tags")
+            return refs.delete_ref(ctx, request, kind, ns, name, joined, "tags")
         if route == ("POST", "branch", True):
-            return api.create_branch(ctx, request, kind, ns, name, joined)
+            return refs.create_branch(ctx, request, kind, ns, name, joined)
         if route == ("DELETE", "branch", True):
-            return api.delete_ref(ctx, request, kind, ns, name, joined, "heads")
+            return refs.delete_ref(ctx, request, kind, ns, name, joined, "heads")
         check_repo_id(ns, name)
         raise not_found(request)
 

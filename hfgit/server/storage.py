@@ -149,8 +149,12 @@ class Storage:
             meta = {"owner": owner, "private": private, "createdAt": time.time()}
             write_json_atomic(staging / META_FILE, meta)
             final.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(staging, final)
-            shutil.rmtree(staging.parent, ignore_errors=True)
+            try:
+                os.rename(staging, final)
+            except OSError:  # created meanwhile by another process on the same root
+                return None
+            finally:
+                shutil.rmtree(staging.parent, ignore_errors=True)
         return self.open(kind, repo_id)
 
     def delete(self, kind: str, repo_id: str) -> bool:

@@ -173,8 +173,9 @@ def test_of_two_concurrent_committers_on_the_same_parent_exactly_one_wins(hub, r
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(map(str, results.values()))[0] == "412"
-    winner = next(v for v in results.values() if v != 412)
+    outcomes = list(results.values())
+    assert outcomes.count(412) == 1
+    winner = next(v for v in outcomes if v != 412)
     assert hub.api().repo_info(repo_id).sha == winner
     assert len(hub.api().list_repo_commits(repo_id)) == 2
 
@@ -211,3 +212,17 @@ def test_readme_with_broken_front_matter_is_refused(hub, repo_id):
         hub.api().upload_file(
             path_or_fileobj=card.encode(), path_in_repo="README.md", repo_id=repo_id
         )
+
+
+def test_concurrent_commits_without_parent_check_are_serialized_and_none_is_lost(hub, repo_id):
+    def commit(number: int) -> None:
+        hub.api().upload_file(path_or_fileobj=b"n", path_in_repo=f"f{number}.txt", repo_id=repo_id)
+
+    threads = [threading.Thread(target=commit, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    files = hub.api().list_repo_files(repo_id)
+    assert sorted(files) == sorted([".gitattributes", *(f"f{n}.txt" for n in range(6))])
+    assert len(hub.api().list_repo_commits(repo_id)) == 7
