@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -65,4 +66,10 @@ def serve(
         click.echo("note: no --user/--token given: the hub is read-only", err=True)
     click.echo(server.url)
     sys.stdout.flush()
+    signal.signal(signal.SIGTERM, _exit_quietly)
     server.serve_forever()
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    """SIGTERM stops the server like Ctrl-C does, but as a normal exit."""
+    raise SystemExit(0)

@@ -8,7 +8,6 @@ the bare repo, written atomically. Repos are created in `tmp/` and renamed into 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
@@ -22,6 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pygit2
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: the in-process lock below still serializes one server
+    fcntl = None  # type: ignore[assignment]
 
 from hfgit.server.gitattributes import default_gitattributes
 from hfgit.server.lfs import LfsStore
@@ -100,13 +104,20 @@ class HubRepo:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Serialize ref updates of this repo across threads and processes."""
-        with open(self.path / "hub.lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        """Serialize ref updates of this repo across threads (and processes, on POSIX)."""
+        with _thread_lock(self.path), open(self.path / "hub.lock", "a") as handle:
+            if fcntl is not None:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+
+
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _thread_lock(path: Path) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(str(path), threading.Lock())
 
 
 def _peel_commit(obj: object) -> pygit2.Commit | None:

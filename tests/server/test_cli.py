@@ -8,7 +8,7 @@ import sys
 from huggingface_hub import HfApi
 
 
-def test_serve_prints_its_url_and_answers_whoami(tmp_path):
+def test_serve_prints_its_url_answers_whoami_and_stops_cleanly_on_sigterm(tmp_path):
     command = [sys.executable, "-m", "hfgit.cli", "serve", "--root", str(tmp_path / "root"), "--port", "0",
                "--user", "alice", "--token", "hf_cliToken123456", "--user", "bob", "--token", "hf_cliBob123456"]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -18,9 +18,12 @@ def test_serve_prints_its_url_and_answers_whoami(tmp_path):
         assert url.startswith("http://127.0.0.1:")
         assert HfApi(endpoint=url, token="hf_cliBob123456").whoami()["name"] == "bob"
         assert (tmp_path / "root" / "repos").is_dir()
-    finally:
         process.terminate()
-        process.wait(timeout=10)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
 
 
 def test_serve_rejects_unpaired_users_and_tokens(tmp_path):
