@@ -57,7 +57,10 @@ class FileTable:
     def write(self, git: pygit2.Repository) -> pygit2.Oid:
         index = pygit2.Index()
         for path, (oid, mode) in self.entries.items():
-            index.add(pygit2.IndexEntry(path, oid, mode))
+            try:
+                index.add(pygit2.IndexEntry(path, oid, mode))
+            except (pygit2.GitError, ValueError) as e:
+                raise unprocessable(f"Invalid file path: {path!r} ({e})") from None
         return index.write_tree(git)
 
     def _directories(self, refresh: bool = False) -> set[str]:

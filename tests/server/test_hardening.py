@@ -87,6 +87,8 @@ def test_create_repo_refuses_invalid_names(hub, http, auth, name):
         "a//b",
         "./a",
         "dir/.git/hooks/x",
+        "GIT~1/config",
+        ".git./x",
     ],
 )
 def test_invalid_file_paths_in_a_commit_get_422_and_commit_nothing(hub, repo_id, http, auth, path):
