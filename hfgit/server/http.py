@@ -130,7 +130,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.end_headers()
             if self.command != "HEAD":
                 self._write_body(response.body)
-        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+        except OSError:  # client gone, or a file vanished mid-answer: drop the connection
             self.close_connection = True
 
     def _write_body(self, body: bytes | FileRegion) -> None:
