@@ -136,6 +136,8 @@ class Storage:
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self.lfs = LfsStore(self.root / "lfs")
         self._lock = threading.Lock()
+        for leftovers in (self.tmp, self.lfs.tmp):
+            _sweep(leftovers, max_age=24 * 3600)
 
     def repo_dir(self, kind: str, repo_id: str) -> Path:
         return self.root / "repos" / f"{kind}s" / f"{repo_id}.git"
@@ -183,6 +185,19 @@ class Storage:
     def update_meta(self, repo: HubRepo, **changes: Any) -> None:
         repo.meta.update(changes)
         write_json_atomic(repo.path / META_FILE, repo.meta)
+
+
+def _sweep(directory: Path, max_age: float) -> None:
+    """Remove what a killed server left in a temp directory (old entries only: another
+    process on the same root may be using the recent ones)."""
+    cutoff = time.time() - max_age
+    for entry in directory.iterdir():
+        with contextlib.suppress(OSError):
+            if entry.lstat().st_mtime < cutoff:
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink()
 
 
 def _initial_commit(git: pygit2.Repository, kind: str, owner: str) -> None:

@@ -70,3 +70,14 @@ def test_server_object_exposes_url_and_stops_cleanly(tmp_path):
     finally:
         server.stop()
     server.stop()
+
+
+def test_leftovers_of_a_killed_server_are_swept_at_start_but_recent_ones_kept(tmp_path):
+    root = tmp_path / "root"
+    HubServer(root, USERS)
+    old, recent = root / "lfs" / "tmp" / "old-partial", root / "tmp" / "repo-recent"
+    old.write_bytes(b"half an upload")
+    recent.mkdir()
+    os.utime(old, (0, 0))
+    HubServer(root, USERS)
+    assert not old.exists() and recent.exists()
