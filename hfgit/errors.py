@@ -57,3 +57,7 @@ class GateError(HfgitError):
 
 class ServerError(HfgitError):
     pass
+
+
+class StaleParentError(HubError):
+    """The Hub branch moved while a version was being published (parentCommit mismatch)."""

@@ -1,0 +1,205 @@
+"""What one version holds on the Hub: model files, configs, metadata, card, commit message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hfgit import metadata as md
+from hfgit import modelcard
+from hfgit.catalog import Catalog
+from hfgit.constants import CARD_FILE, CONFIGS_DIR, METADATA_FILE
+from hfgit.errors import ConfigError, GateError, ProvenanceError
+from hfgit.files import HashCache, hash_bytes, local_files
+from hfgit.gate import gate_failures
+from hfgit.gitrepo import Tag
+from hfgit.hub import Hub
+from hfgit.plan import trailers
+from hfgit.project import Project
+from hfgit.versioning import parse_tag, require_version
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One file of a version: from disk (streamed) or generated in memory."""
+
+    path_in_repo: str
+    source: Path | bytes
+    size: int
+    git_oid: str
+    sha256: str
+
+    @classmethod
+    def generated(cls, path_in_repo: str, data: bytes) -> Payload:
+        git_oid, sha256 = hash_bytes(data)
+        return cls(path_in_repo, data, len(data), git_oid, sha256)
+
+
+@dataclass(frozen=True)
+class VersionContent:
+    tag: str
+    files: list[Payload]
+    metadata: dict[str, Any]
+    card: str
+    summary: str
+    description: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_content(
+    project: Project,
+    tag: Tag,
+    catalog: Catalog,
+    hub: Hub,
+    force: bool = False,
+    check_gate: bool = True,
+) -> VersionContent:
+    """Everything a version publishes, checked: provenance of the model folder, gates."""
+    repo, config = project.repo, project.config
+    model_dir = project.require_model_dir()
+    warnings: list[str] = []
+    recorded = md.read_recorded(model_dir)
+    _check_recorded(recorded, tag, force, warnings)
+    metrics_raw = (recorded or {}).get("eval_results") or _data_file(project, tag, config.results)
+    params = (recorded or {}).get("training_params") or _data_file(project, tag, config.params)
+    metrics = md.numeric_metrics(metrics_raw)
+    if check_gate:
+        previous = _previous_metrics(catalog, tag.name, project)
+        failures = gate_failures(metrics, config.gate, previous)
+        if failures:
+            raise GateError(f"{tag.name} is not published: " + "; ".join(failures))
+    provenance = md.Provenance(
+        tag.commit, tag.name, repo.current_branch(), repo.remote_url(), False
+    )
+    meta = md.version_metadata(
+        provenance, tag.name, tag.date, recorded, params, metrics_raw, config.base_model
+    )
+    payloads = [
+        Payload(f.path_in_repo, f.source, f.size, f.git_oid, f.sha256)
+        for f in local_files(model_dir, HashCache(project.state_dir / "hash-cache.json"))
+    ]
+    configs = _config_payloads(project, tag)
+    card = modelcard.render(
+        modelcard.CardInput(
+            repo_id=config.repo_id,
+            repo_url=hub.repo_url,
+            version=tag.name,
+            provenance=provenance,
+            card=config.card,
+            metrics=metrics,
+            params={k: v for k, v in params.items() if not isinstance(v, (dict, list))},
+            base_model=config.base_model,
+            configs=tuple(p.path_in_repo for p in configs),
+            versions=_version_rows(catalog, tag, metrics, hub, project),
+            is_transformers=(model_dir / "config.json").is_file(),
+            endpoint=hub.endpoint,
+        ),
+        template=_template(project, tag),
+    )
+    payloads += configs
+    payloads.append(Payload.generated(METADATA_FILE, md.to_bytes(meta)))
+    payloads.append(Payload.generated(CARD_FILE, card.encode()))
+    short = tag.commit[:8]
+    summary = f"Publish {tag.name} (git {short})"
+    body = f"Model version {tag.name} from git commit {tag.commit}."
+    description = (
+        f"{body}\n\n{trailers(tag.name, tag.commit, metrics, meta.get('experiment_name'))}"
+    )
+    return VersionContent(tag.name, payloads, meta, card, summary, description, metrics, warnings)
+
+
+def _check_recorded(
+    recorded: dict[str, Any] | None, tag: Tag, force: bool, warnings: list[str]
+) -> None:
+    if recorded is None:
+        warnings.append(
+            f"the model folder has no {METADATA_FILE}: publishing it as produced by {tag.commit[:8]} "
+            "(run `git hf record` after training to have this checked)"
+        )
+        return
+    recorded_commit = recorded.get("git_commit")
+    if recorded_commit and recorded_commit != tag.commit:
+        message = (
+            f"the model folder was recorded at git commit {str(recorded_commit)[:8]}, "
+            f"but {tag.name} points at {tag.commit[:8]}"
+        )
+        if not force:
+            raise ProvenanceError(
+                f"{message}: retrain/record at the tag, tag the recorded commit, or use --force"
+            )
+        warnings.append(f"{message} (publishing anyway: --force)")
+    if recorded.get("git_dirty"):
+        warnings.append("the work tree had uncommitted changes when the model folder was recorded")
+
+
+def _data_file(project: Project, tag: Tag, name: str | None) -> dict[str, Any]:
+    """A params/results file as committed at the tag, else as it is in the work tree."""
+    if not name:
+        return {}
+    data = project.repo.read_file(tag.commit, name)
+    if data is None:
+        path = project.repo.root / name
+        if not path.is_file():
+            return {}
+        data = path.read_bytes()
+    return md.load_mapping(data, name)
+
+
+def _config_payloads(project: Project, tag: Tag) -> list[Payload]:
+    payloads = []
+    for name in project.config.configs:
+        data = project.repo.read_file(tag.commit, name)
+        if data is None:
+            raise ConfigError(
+                f"configs: {name} is not tracked in commit {tag.commit[:8]} ({tag.name}): commit it or remove it from configs"
+            )
+        in_repo = name if name.startswith(f"{CONFIGS_DIR}/") else f"{CONFIGS_DIR}/{name}"
+        payloads.append(Payload.generated(in_repo, data))
+    return payloads
+
+
+def _template(project: Project, tag: Tag) -> str | None:
+    name = project.config.card.template
+    if not name:
+        return None
+    data = project.repo.read_file(tag.commit, name)
+    if data is None:
+        path = project.repo.root / name
+        if not path.is_file():
+            raise ConfigError(f"card.template: {name} does not exist")
+        data = path.read_bytes()
+    return data.decode("utf-8", errors="replace")
+
+
+def _previous_metrics(catalog: Catalog, tag: str, project: Project) -> dict[str, float] | None:
+    this = parse_tag(tag, project.config.scheme)
+    older = [v for v in catalog.versions if this is not None and v.version < this]
+    return older[0].metrics if older else None
+
+
+def _version_rows(
+    catalog: Catalog, tag: Tag, metrics: dict[str, float], hub: Hub, project: Project
+) -> tuple[modelcard.VersionRow, ...]:
+    """The card's versions table: what the Hub has, plus this version, highest first."""
+    scheme = project.config.scheme
+    rows = {
+        v.tag: modelcard.VersionRow(
+            v.tag,
+            v.date.strftime("%Y-%m-%d") if v.date else "",
+            v.git_commit or "",
+            v.metrics,
+            hub.revision_url(v.tag),
+        )
+        for v in catalog.versions
+    }
+    rows[tag.name] = modelcard.VersionRow(
+        tag.name, tag.date.strftime("%Y-%m-%d"), tag.commit, metrics, hub.revision_url(tag.name)
+    )
+    ordered = sorted(
+        rows,
+        key=lambda name: parse_tag(name, scheme) or require_version(tag.name, scheme),
+        reverse=True,
+    )
+    return tuple(rows[name] for name in ordered)

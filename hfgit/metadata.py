@@ -1,0 +1,191 @@
+"""experiment_metadata.json: git provenance, training params, eval metrics, system."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hfgit import __version__
+from hfgit.constants import METADATA_FILE
+from hfgit.errors import HfgitError, ModelFolderError
+from hfgit.gitrepo import GitRepo
+
+KEY_PACKAGES = (
+    "torch",
+    "transformers",
+    "peft",
+    "trl",
+    "accelerate",
+    "datasets",
+    "huggingface_hub",
+    "safetensors",
+)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a version comes from in git."""
+
+    commit: str
+    tag: str
+    branch: str | None
+    remote: str | None
+    dirty: bool
+
+
+def load_mapping(data: bytes | str, source: str) -> dict[str, Any]:
+    """A JSON or YAML object (params, metrics), or a clear error naming its source."""
+    try:
+        value = yaml.safe_load(data)
+    except yaml.YAMLError as e:
+        raise HfgitError(f"{source}: not valid JSON or YAML ({e})") from None
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise HfgitError(
+            f"{source}: expected an object of name -> value, found {type(value).__name__}"
+        )
+    return value
+
+
+def load_mapping_file(path: Path) -> dict[str, Any]:
+    try:
+        return load_mapping(path.read_bytes(), str(path))
+    except FileNotFoundError:
+        raise HfgitError(f"{path}: no such file") from None
+
+
+def numeric_metrics(values: dict[str, Any]) -> dict[str, float]:
+    """The metrics that are plain numbers (nested `{"eval": {"acc": 1}}` flattens to `eval/acc`)."""
+    out: dict[str, float] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            out.update({f"{key}/{k}": v for k, v in numeric_metrics(value).items()})
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[str(key)] = float(value)
+    return out
+
+
+def system_info() -> dict[str, Any]:
+    packages = {}
+    for name in KEY_PACKAGES:
+        try:
+            packages[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            continue
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "machine": platform.machine(),
+        "packages": packages,
+    }
+
+
+def read_recorded(model_dir: Path) -> dict[str, Any] | None:
+    """The metadata a training run recorded in the model folder, if any."""
+    path = model_dir / METADATA_FILE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ModelFolderError(
+            f"{path} is not valid JSON: fix or delete it, then run `git hf record` again"
+        ) from e
+    return data if isinstance(data, dict) else None
+
+
+def record(
+    repo: GitRepo,
+    model_dir: Path,
+    params: dict[str, Any] | None = None,
+    metrics: dict[str, Any] | None = None,
+    name: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write experiment_metadata.json into the model folder, stamped with HEAD and the dirty flag.
+
+    Called at training time (by `git hf record` or a training script) so that a push can
+    check the folder was produced by the commit the version tag points at."""
+    head = repo.head_commit()
+    if head is None:
+        raise HfgitError("the repository has no commit yet: commit your training code first")
+    model_dir.mkdir(parents=True, exist_ok=True)
+    relative = _relative_to(model_dir, repo.root)
+    data: dict[str, Any] = {
+        "experiment_name": name,
+        "git_commit": head,
+        "git_branch": repo.current_branch(),
+        "git_dirty": repo.is_dirty(ignore=(relative,) if relative else ()),
+        "git_remote": repo.remote_url(),
+        "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "training_params": params or {},
+        "eval_results": metrics or {},
+        "system": system_info(),
+        "hfgit_version": __version__,
+    }
+    if extra:
+        data.update(extra)
+    path = model_dir / METADATA_FILE
+    write_json_atomic(path, data)
+    return path
+
+
+def version_metadata(
+    provenance: Provenance,
+    version: str,
+    timestamp: datetime,
+    recorded: dict[str, Any] | None,
+    params: dict[str, Any],
+    metrics: dict[str, Any],
+    base_model: str | None,
+) -> dict[str, Any]:
+    """The experiment_metadata.json that travels with a published version."""
+    recorded = recorded or {}
+    return {
+        "version": version,
+        "git_tag": provenance.tag,
+        "git_commit": provenance.commit,
+        "git_branch": provenance.branch,
+        "git_dirty": bool(recorded.get("git_dirty", False)),
+        "git_remote": provenance.remote,
+        "timestamp": timestamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "experiment_name": recorded.get("experiment_name"),
+        "recorded_at": recorded.get("recorded_at"),
+        "hfgit_version": __version__,
+        "base_model": base_model,
+        "training_params": params,
+        "eval_results": metrics,
+        "system": recorded.get("system") or system_info(),
+    }
+
+
+def to_bytes(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=True, default=str) + "\n").encode()
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(to_bytes(data))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _relative_to(path: Path, root: Path) -> str | None:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return None

@@ -1,0 +1,156 @@
+"""The model card (README.md on the Hub): YAML front matter + a jinja2 template.
+
+A repository may bring its own template; a cloned repo's template is untrusted, so every
+template renders in jinja2's sandbox."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import jinja2
+import yaml
+from jinja2.sandbox import SandboxedEnvironment
+
+from hfgit.config import CardConfig
+from hfgit.errors import HfgitError
+from hfgit.metadata import Provenance
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version: str
+    date: str
+    commit: str
+    metrics: dict[str, float]
+    url: str
+
+    @property
+    def short_commit(self) -> str:
+        return self.commit[:8] if self.commit else "?"
+
+    def metrics_text(self, limit: int = 3) -> str:
+        return ", ".join(f"{k} {_fmt(v)}" for k, v in list(self.metrics.items())[:limit]) or "-"
+
+
+@dataclass(frozen=True)
+class CardInput:
+    repo_id: str
+    repo_url: str
+    version: str
+    provenance: Provenance
+    card: CardConfig
+    metrics: dict[str, float] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    base_model: str | None = None
+    configs: tuple[str, ...] = ()
+    versions: tuple[
+        VersionRow, ...
+    ] = ()  # every published version, this one included, highest first
+    is_transformers: bool = False
+    endpoint: str = "https://huggingface.co"
+
+
+def default_template() -> str:
+    return (
+        resources.files("hfgit").joinpath("templates/modelcard.md.j2").read_text(encoding="utf-8")
+    )
+
+
+def front_matter(data: CardInput) -> dict[str, Any]:
+    """The card's metadata block, in the Hub's model card schema."""
+    meta: dict[str, Any] = {}
+    if data.card.license:
+        meta["license"] = data.card.license
+    if data.card.language:
+        meta["language"] = list(data.card.language)
+    meta["library_name"] = "transformers" if data.is_transformers else None
+    meta["tags"] = ["hfgit", *data.card.tags]
+    if data.card.datasets:
+        meta["datasets"] = list(data.card.datasets)
+    if data.base_model:
+        meta["base_model"] = data.base_model
+    if data.metrics:
+        meta["model-index"] = [_model_index(data)]
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+def render(data: CardInput, template: str | None = None) -> str:
+    """The card text. `template` (from the repository) replaces the packaged default."""
+    env = SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        autoescape=False,
+    )
+    try:
+        compiled = env.from_string(template if template is not None else default_template())
+        text = compiled.render(**_context(data))
+    except jinja2.TemplateError as e:
+        where = f" (line {e.lineno})" if getattr(e, "lineno", None) else ""
+        raise HfgitError(f"the model card template failed{where}: {e}") from None
+    return re.sub(r"\n{3,}", "\n\n", text).rstrip() + "\n"
+
+
+def _context(data: CardInput) -> dict[str, Any]:
+    rows = [
+        {
+            "version": r.version,
+            "date": r.date,
+            "short_commit": r.short_commit,
+            "metrics": r.metrics_text(),
+            "url": r.url,
+        }
+        for r in data.versions
+    ]
+    return {
+        "front_matter": yaml.safe_dump(front_matter(data), sort_keys=False, allow_unicode=True),
+        "model_name": data.repo_id.split("/")[-1],
+        "repo_id": data.repo_id,
+        "repo_url": data.repo_url,
+        "version": data.version,
+        "description": data.card.description.strip(),
+        "base_model": data.base_model,
+        "base_model_url": f"{data.endpoint}/{data.base_model}" if data.base_model else "",
+        "metrics": {k: _fmt(v) for k, v in data.metrics.items()},
+        "params": {k: _param(v) for k, v in data.params.items()},
+        "versions": rows,
+        "provenance": {
+            "commit": data.provenance.commit,
+            "tag": data.provenance.tag,
+            "branch": data.provenance.branch,
+            "remote": data.provenance.remote,
+        },
+        "configs": list(data.configs),
+        "sections": dict(data.card.sections),
+        "authors": list(data.card.authors),
+        "is_transformers": data.is_transformers,
+    }
+
+
+def _model_index(data: CardInput) -> dict[str, Any]:
+    dataset = data.card.datasets[0] if data.card.datasets else "evaluation"
+    return {
+        "name": data.repo_id.split("/")[-1],
+        "results": [
+            {
+                "task": {"type": "text-generation", "name": "Text Generation"},
+                "dataset": {"name": dataset, "type": dataset},
+                "metrics": [
+                    {"type": name.split("/")[-1], "name": name, "value": value}
+                    for name, value in data.metrics.items()
+                ],
+            }
+        ],
+    }
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _param(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -1,0 +1,59 @@
+"""A repository and its `.hfgit.yaml`: what every command starts from."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from hfgit.config import Config, load_config
+from hfgit.constants import CONFIG_FILE
+from hfgit.errors import ModelFolderError
+from hfgit.gitrepo import GitRepo, Tag
+from hfgit.hub import Hub, connect
+from hfgit.versioning import parse_tag
+
+
+@dataclass(frozen=True)
+class Project:
+    repo: GitRepo
+    config: Config
+
+    @classmethod
+    def open(cls, start: Path | None = None) -> Project:
+        repo = GitRepo.discover(start)
+        return cls(repo, load_config(repo.root / CONFIG_FILE))
+
+    @property
+    def model_dir(self) -> Path:
+        return self.repo.root / self.config.model_dir
+
+    def require_model_dir(self) -> Path:
+        path = self.model_dir
+        if not path.is_dir():
+            raise ModelFolderError(
+                f"model folder {self.config.model_dir}/ does not exist: train into it, or set model_dir in {CONFIG_FILE}"
+            )
+        return path
+
+    def version_tags(self) -> dict[str, Tag]:
+        """Local tags that are versions under the configured scheme."""
+        scheme = self.config.scheme
+        return {
+            name: tag
+            for name, tag in self.repo.tags().items()
+            if parse_tag(name, scheme) is not None
+        }
+
+    @contextlib.contextmanager
+    def hub(self) -> Iterator[Hub]:
+        with connect(self.config.endpoint, self.config.repo_id, self.config.repo_type) as hub:
+            yield hub
+
+    @property
+    def state_dir(self) -> Path:
+        """hfgit's private state under the git dir (locks, caches, queues)."""
+        path = self.repo.git_dir / "hfgit"
+        path.mkdir(exist_ok=True)
+        return path

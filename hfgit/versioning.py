@@ -1,0 +1,197 @@
+"""Tag <-> version, ordering, bumping. Pure: no I/O.
+
+Three tag formats:
+  semver      v1.2.0, v2.0.0-rc.1        ordered by semver precedence
+  timestamp   v20240101-120000           ordered by time
+  experiment  exp-baseline-001           ordered by run number, then name
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Literal
+
+import semver
+
+from hfgit.errors import UsageError, VersionTagError
+
+TagFormat = Literal["semver", "timestamp", "experiment"]
+BumpKind = Literal["major", "minor", "patch", "prerelease"]
+TAG_FORMATS: tuple[str, ...] = ("semver", "timestamp", "experiment")
+BUMP_KINDS: tuple[str, ...] = ("major", "minor", "patch", "prerelease")
+DEFAULT_PREFIX: dict[str, str] = {"semver": "v", "timestamp": "v", "experiment": "exp-"}
+_TIMESTAMP = "%Y%m%d-%H%M%S"
+_TIMESTAMP_RE = re.compile(r"\d{8}-\d{6}")
+_EXPERIMENT_RE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*?)-(?P<number>\d+)")
+_RANK = {"major": 3, "minor": 2, "patch": 1}
+
+
+@dataclass(frozen=True)
+class TagScheme:
+    """How version tags are spelled in this repository."""
+
+    format: TagFormat = "semver"
+    prefix: str = "v"
+
+    @classmethod
+    def of(cls, fmt: str, prefix: str | None = None) -> TagScheme:
+        if fmt not in TAG_FORMATS:
+            raise VersionTagError(
+                f"unknown tag format {fmt!r}; use one of {', '.join(TAG_FORMATS)}"
+            )
+        return cls(fmt, DEFAULT_PREFIX[fmt] if prefix is None else prefix)  # type: ignore[arg-type]
+
+    def shell_globs(self) -> list[str]:
+        """sh `case` patterns that every version tag matches (a cheap pre-filter for hooks)."""
+        p = _glob_escape(self.prefix)
+        if self.format == "semver":
+            return [f"{p}[0-9]*.[0-9]*.[0-9]*"]
+        if self.format == "timestamp":
+            return [p + "[0-9]" * 8 + "-" + "[0-9]" * 6]
+        return [f"{p}*-[0-9]*"]
+
+    def describe(self) -> str:
+        example = {"semver": "1.2.0", "timestamp": "20240101-120000", "experiment": "baseline-001"}
+        return f"{self.format} tags like {self.prefix}{example[self.format]}"
+
+
+@dataclass(frozen=True, order=False)
+class Version:
+    """A version tag, comparable with other versions of the same scheme."""
+
+    tag: str
+    scheme: TagScheme
+    key: tuple[object, ...] = field(compare=False, repr=False)
+    semver: semver.Version | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_prerelease(self) -> bool:
+        return self.semver is not None and self.semver.prerelease is not None
+
+    @property
+    def line(self) -> str:
+        """The release line a version belongs to; older lines live on their own Hub branch."""
+        if self.semver is not None:
+            return f"{self.scheme.prefix}{self.semver.major}.{self.semver.minor}.x"
+        return self.tag
+
+    def __lt__(self, other: Version) -> bool:
+        return self.key < other.key  # type: ignore[operator]
+
+    def __le__(self, other: Version) -> bool:
+        return self == other or self < other
+
+    def __gt__(self, other: Version) -> bool:
+        return other < self
+
+    def __ge__(self, other: Version) -> bool:
+        return other <= self
+
+
+def parse_tag(tag: str, scheme: TagScheme) -> Version | None:
+    """The version a tag names, or None when it is not a version tag of this scheme."""
+    if not tag.startswith(scheme.prefix):
+        return None
+    body = tag[len(scheme.prefix) :]
+    if scheme.format == "semver":
+        try:
+            sv = semver.Version.parse(body)
+        except ValueError:
+            return None
+        return Version(tag, scheme, (sv,), sv)
+    if scheme.format == "timestamp":
+        if not _TIMESTAMP_RE.fullmatch(body):
+            return None
+        try:
+            moment = datetime.strptime(body, _TIMESTAMP)
+        except ValueError:
+            return None
+        return Version(tag, scheme, (moment,))
+    match = _EXPERIMENT_RE.fullmatch(body)
+    if match is None:
+        return None
+    return Version(tag, scheme, (int(match["number"]), match["name"]))
+
+
+def require_version(tag: str, scheme: TagScheme) -> Version:
+    version = parse_tag(tag, scheme)
+    if version is None:
+        raise VersionTagError(
+            f"{tag!r} is not a version tag (this repository uses {scheme.describe()})"
+        )
+    return version
+
+
+def version_tags(tags: Iterable[str], scheme: TagScheme) -> list[Version]:
+    """The version tags among `tags`, lowest first."""
+    return sorted(v for v in (parse_tag(t, scheme) for t in tags) if v is not None)
+
+
+def latest(versions: Iterable[Version], include_prereleases: bool = True) -> Version | None:
+    candidates = [v for v in versions if include_prereleases or not v.is_prerelease]
+    return max(candidates, default=None)
+
+
+def next_version(
+    current: Version | None,
+    kind: str,
+    scheme: TagScheme,
+    pre_token: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """The tag after `current` for a bump of `kind` (major/minor/patch/prerelease)."""
+    if scheme.format == "timestamp":
+        moment = now or datetime.now(timezone.utc)
+        return f"{scheme.prefix}{moment.strftime(_TIMESTAMP)}"
+    if scheme.format == "experiment":
+        if current is None:
+            raise VersionTagError(
+                "no experiment tag yet: create the first one, e.g. exp-baseline-001"
+            )
+        number, name = current.key
+        return f"{scheme.prefix}{name}-{int(number) + 1:03d}"  # type: ignore[call-overload]
+    if kind not in BUMP_KINDS:
+        raise UsageError(f"unknown bump {kind!r}; use one of {', '.join(BUMP_KINDS)} or auto")
+    base = (
+        current.semver if current is not None and current.semver is not None else semver.Version(0)
+    )
+    token = pre_token or "rc"
+    if kind == "prerelease":
+        bumped = base.next_version("prerelease", token)
+    else:
+        bumped = base.next_version(kind)
+        if pre_token:
+            bumped = bumped.bump_prerelease(token)
+    return f"{scheme.prefix}{bumped}"
+
+
+def conventional_bump(message: str) -> str | None:
+    """The release a conventional commit implies: feat -> minor, fix/perf -> patch, ! -> major."""
+    lines = message.strip().splitlines()
+    if not lines:
+        return None
+    header = re.match(r"(?P<type>[a-zA-Z]+)(\([^)]*\))?(?P<bang>!)?:\s", lines[0])
+    if header is None:
+        return None
+    body = "\n".join(lines[1:])
+    if header["bang"] or re.search(r"^BREAKING[ -]CHANGE:", body, re.MULTILINE):
+        return "major"
+    kind = header["type"].lower()
+    if kind == "feat":
+        return "minor"
+    if kind in ("fix", "perf"):
+        return "patch"
+    return None
+
+
+def auto_bump(messages: Iterable[str]) -> str | None:
+    """The largest bump implied by a series of commit messages, or None if none implies one."""
+    kinds = [k for k in (conventional_bump(m) for m in messages) if k is not None]
+    return max(kinds, key=_RANK.__getitem__, default=None)
+
+
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[\]\\])", r"\\\1", text)
