@@ -1,0 +1,112 @@
+"""The few git facts the hook machinery needs, read with the `git` CLI (no pygit2 on the hook path)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from hfgit.errors import HfgitError, NotAGitRepoError
+
+REFERENCE_TRANSACTION_SINCE = (2, 28)
+
+
+def git(*args: str, cwd: Path | None = None, check: bool = True) -> str:
+    """Run `git ARGS` and return its stdout without the trailing newline."""
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except OSError as e:
+        raise HfgitError(f"cannot run git ({e.strerror}): install git and put it on PATH") from e
+    if check and done.returncode != 0:
+        message = done.stderr.strip().splitlines()[-1:] or [f"exit code {done.returncode}"]
+        raise HfgitError(f"git {' '.join(args)} failed: {message[0]}")
+    return done.stdout.rstrip("\n")
+
+
+def git_dir(start: Path | None = None) -> Path:
+    """The common git directory (shared by all work trees) of the repository at `start`."""
+    where = start or Path.cwd()
+    try:
+        out = git("rev-parse", "--git-common-dir", cwd=where)
+    except HfgitError:
+        raise NotAGitRepoError(
+            f"{where} is not inside a git repository: run `git init` first"
+        ) from None
+    path = Path(out)
+    return (path if path.is_absolute() else where / path).resolve()
+
+
+def work_tree(start: Path | None = None) -> Path:
+    """The top of the work tree containing `start` (the repository root)."""
+    where = start or Path.cwd()
+    try:
+        return Path(git("rev-parse", "--show-toplevel", cwd=where)).resolve()
+    except HfgitError:
+        raise NotAGitRepoError(
+            f"{where} is not inside a git work tree: run `git init` first"
+        ) from None
+
+
+def hooks_dir(repo_root: Path) -> Path:
+    """Where git looks for hooks: core.hooksPath when set, else <git-dir>/hooks."""
+    out = Path(git("rev-parse", "--git-path", "hooks", cwd=repo_root))
+    return (out if out.is_absolute() else repo_root / out).resolve()
+
+
+def hooks_path_setting(repo_root: Path) -> tuple[str, str] | None:
+    """(value, origin) of core.hooksPath, or None when it is not set."""
+    out = git("config", "--show-origin", "--get", "core.hooksPath", cwd=repo_root, check=False)
+    if not out:
+        return None
+    origin, _, value = out.partition("\t")
+    return value, origin
+
+
+def version() -> tuple[int, int]:
+    """The (major, minor) version of the git on PATH."""
+    match = re.search(r"(\d+)\.(\d+)", git("--version"))
+    return (int(match[1]), int(match[2])) if match else (0, 0)
+
+
+def has_reference_transaction() -> bool:
+    return version() >= REFERENCE_TRANSACTION_SINCE
+
+
+def local_tags(repo_root: Path) -> set[str]:
+    return set(
+        git("for-each-ref", "--format=%(refname:strip=2)", "refs/tags", cwd=repo_root).split()
+    )
+
+
+def head_branch(repo_root: Path) -> str | None:
+    out = git("symbolic-ref", "-q", "--short", "HEAD", cwd=repo_root, check=False)
+    return out or None
+
+
+def head_message(repo_root: Path) -> str:
+    return git("log", "-1", "--format=%B", cwd=repo_root)
+
+
+def points_at_head(repo_root: Path) -> set[str]:
+    return set(git("tag", "--points-at", "HEAD", cwd=repo_root).split())
+
+
+def in_progress(git_dir: Path) -> str | None:
+    """The multi-commit operation under way (rebase, cherry-pick, ...), if any."""
+    for name, what in (
+        ("rebase-merge", "rebase"),
+        ("rebase-apply", "rebase"),
+        ("CHERRY_PICK_HEAD", "cherry-pick"),
+        ("REVERT_HEAD", "revert"),
+        ("MERGE_HEAD", "merge"),
+        ("BISECT_LOG", "bisect"),
+    ):
+        if (git_dir / name).exists():
+            return what
+    action = os.environ.get("GIT_REFLOG_ACTION", "")
+    return (
+        action.split()[0]
+        if action.split()[:1] and action.startswith(("rebase", "cherry-pick"))
+        else None
+    )

@@ -1,0 +1,126 @@
+"""What `git-hf hook <name>` does once a shim decided Python is needed.
+
+Nothing here may break the user's git command: failures are logged and recorded for
+`git hf status`; only a strict pre-push refuses, and says why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from hfgit import hookgit, hookqueue, hookworker
+from hfgit.config import Config, load_config
+from hfgit.constants import CONFIG_FILE
+from hfgit.versioning import conventional_bump, latest, next_version, parse_tag, version_tags
+
+
+def say(message: str) -> None:
+    print(f"hfgit: {message}", file=sys.stderr)
+
+
+def detach() -> None:
+    """Leave the terminal's session, so closing it or Ctrl-C does not stop a publish."""
+    with contextlib.suppress(OSError):  # already a session leader
+        os.setsid()
+
+
+def context() -> tuple[Path, Path, Config]:
+    root = hookgit.work_tree()
+    return root, hookgit.git_dir(root), load_config(root / CONFIG_FILE)
+
+
+def reference_transaction(tags: list[str]) -> int:
+    """Tags the shim queued were created: check them precisely, then publish the queue."""
+    detach()
+    root, git_dir, config = context()
+    not_versions = [t for t in tags if parse_tag(t, config.scheme) is None]
+    if not_versions:
+        hookqueue.forget(git_dir, not_versions)
+    if not config.hooks.auto_push:
+        hookqueue.forget(git_dir, tags)
+        hookqueue.log(git_dir, f"hooks.auto_push is off: not publishing {' '.join(tags)}")
+        return 0
+    hookqueue.log(git_dir, f"tag created: {' '.join(t for t in tags if t not in not_versions)}")
+    hookworker.run(root, git_dir)
+    return 0
+
+
+def worker() -> int:
+    detach()
+    root, git_dir, _ = context()
+    hookworker.run(root, git_dir)
+    return 0
+
+
+def pre_push(remote: str, tags: list[str]) -> int:
+    """Version tags are being pushed to `remote`: make sure the Hub has them (strict) or will."""
+    root, git_dir, config = context()
+    versions = [t for t in tags if parse_tag(t, config.scheme) is not None]
+    if config.hooks.pre_push == "off" or not versions:
+        return 0
+    names = " ".join(versions)
+    if config.hooks.pre_push == "strict":
+        say(
+            f"checking that {names} {'is' if len(versions) == 1 else 'are'} on the Hub (hooks.pre_push: strict)"
+        )
+        code, error = hookworker.push_once(root, versions)
+        if code != 0:
+            for tag in versions:
+                hookqueue.enqueue(git_dir, tag)
+            hookqueue.record_error(git_dir, f"publishing {names} failed: {error}", versions)
+            say(f"not pushing to {remote}: {names} could not be published to the Hub ({error})")
+            say(
+                f"fix that and run `git hf push {names}`, or push anyway with HFGIT_SKIP=1 git push"
+            )
+            return 1
+        hookqueue.forget(git_dir, versions)
+        return 0
+    _warn_failed(git_dir, versions)
+    for tag in versions:
+        hookqueue.enqueue(git_dir, tag)
+    hookworker.spawn(root, git_dir)
+    say(
+        f"publishing {names} to the Hub in the background if missing; `git hf status` shows the queue"
+    )
+    return 0
+
+
+def _warn_failed(git_dir: Path, versions: list[str]) -> None:
+    error = hookqueue.last_error(git_dir) or {}
+    tags = error.get("tags")
+    failed = [t for t in versions if isinstance(tags, list) and t in tags]
+    if failed:
+        say(f"warning: the last publish of {' '.join(failed)} failed: {error.get('error')}")
+
+
+def post_commit() -> int:
+    """Auto-bump: a conventional commit on the release branch gets the next version tag."""
+    root, git_dir, config = context()
+    hooks = config.hooks
+    if hooks.auto_bump != "conventional" or hookgit.in_progress(git_dir):
+        return 0
+    if hookgit.head_branch(root) != hooks.release_branch:
+        return 0
+    kind = conventional_bump(hookgit.head_message(root))
+    if kind is None or any(parse_tag(t, config.scheme) for t in hookgit.points_at_head(root)):
+        return 0
+    current = latest(version_tags(hookgit.local_tags(root), config.scheme))
+    tag = next_version(current, kind, config.scheme)
+    subject = hookgit.head_message(root).splitlines()[0]
+    subprocess.run(
+        ["git", "tag", "-a", tag, "-m", f"{tag}: {subject}"],
+        cwd=root,
+        env=hookworker.child_env(),
+        check=True,
+        capture_output=True,
+    )
+    say(f"{kind} commit on {hooks.release_branch}: tagged {tag}")
+    if hooks.auto_push:
+        hookqueue.enqueue(git_dir, tag, hookgit.git("rev-parse", tag, cwd=root))
+        hookworker.spawn(root, git_dir)
+        say(f"publishing {tag} to the Hub in the background; `git hf status` shows the queue")
+    return 0

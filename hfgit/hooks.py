@@ -1,0 +1,229 @@
+"""Hooks service: install, uninstall and report the git hook shims; the queue API others call.
+
+The shims (`hfgit/shims/`, also shipped in `hooks/`) filter in POSIX sh and start Python only
+for a created or pushed version tag. A foreign hook is chained: moved to `<hook>.hfgit-chained`
+and run first by the shim; `uninstall` moves it back, so the hooks directory ends as it began.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from hfgit import hookgit, hookqueue
+from hfgit.config import Config, load_config
+from hfgit.constants import CONFIG_FILE
+from hfgit.errors import HfgitError
+
+HOOK_NAMES = ("reference-transaction", "pre-push", "post-commit")
+MARKER = "# hfgit-hook: "
+CHAINED_SUFFIX = ".hfgit-chained"
+PURPOSE = {
+    "reference-transaction": "publishes created version tags in the background",
+    "pre-push": "checks that pushed version tags are on the Hub",
+    "post-commit": "auto-bumps the version on conventional commits",
+}
+
+
+class HookConflictError(HfgitError):
+    """A hook cannot be installed or removed without losing someone else's."""
+
+
+@dataclass(frozen=True)
+class HookState:
+    name: str
+    wanted: bool  # the config asks for it
+    state: str  # installed | stale (re-install) | missing | foreign (another tool's) | absent
+    chained: bool  # a foreign hook runs first
+
+
+def forget(git_dir: Path, tags: Iterable[str]) -> None:
+    """Drop published tags from the queue. Cheap; never raises (also on a missing queue)."""
+    hookqueue.forget(git_dir, tags)
+
+
+def shim_text(name: str) -> str:
+    """The shim as shipped (default tag pattern), the single source of the hooks/ copies."""
+    return (resources.files("hfgit") / "shims" / name).read_text(encoding="utf-8")
+
+
+def render(name: str, config: Config, git_hf: str | None = None) -> str:
+    """The shim for this repository: its version-tag globs and a fallback git-hf path baked in."""
+    text = shim_text(name)
+    globs = " | ".join(sh_pattern(g) for g in config.scheme.shell_globs())
+    text = re.sub(
+        r"(?m)^(  case \$1 in ).*?(\) return 0 ;; esac)$", lambda m: m[1] + globs + m[2], text
+    )
+    exe = git_hf if git_hf is not None else default_git_hf()
+    quoted = "'" + exe.replace("'", "'\\''") + "'" if exe else ""
+    return re.sub(r"(?m)^fallback=(?=  # hfgit:exe)", lambda m: f"fallback={quoted}", text)
+
+
+def sh_pattern(glob: str) -> str:
+    """A glob (backslash escapes, *, ?, [...]) as a `case` pattern with every literal quoted."""
+    out, i = [], 0
+    while i < len(glob):
+        c = glob[i]
+        if c == "\\" and i + 1 < len(glob):
+            c, i = glob[i + 1], i + 1
+            out.append(c if c.isalnum() else "\\" + c)
+        elif c == "[":
+            end = glob.index("]", i + 1)
+            out.append(glob[i : end + 1])
+            i = end
+        elif c in "*?" or c.isalnum() or c in "._-":
+            out.append(c)
+        else:
+            out.append("\\" + c)
+        i += 1
+    return "".join(out)
+
+
+def default_git_hf() -> str:
+    candidate = Path(sys.executable).parent / "git-hf"
+    return str(candidate) if os.access(candidate, os.X_OK) else ""
+
+
+def wanted_hooks(config: Config, has_reference_transaction: bool) -> dict[str, bool]:
+    hooks = config.hooks
+    return {
+        "reference-transaction": hooks.auto_push and has_reference_transaction,
+        "pre-push": hooks.pre_push != "off" or (hooks.auto_push and not has_reference_transaction),
+        "post-commit": hooks.auto_bump == "conventional",
+    }
+
+
+def is_ours(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return MARKER.encode() in f.read(512)
+    except OSError:
+        return False
+
+
+def install(repo_root: Path, shared: bool = False) -> list[str]:
+    """Install (or refresh) the shims the config asks for; returns what was done, one line each."""
+    root = hookgit.work_tree(repo_root)
+    config = load_config(root / CONFIG_FILE)
+    directory = resolve_hooks_dir(root, shared)
+    directory.mkdir(parents=True, exist_ok=True)
+    rtx = hookgit.has_reference_transaction()
+    messages = []
+    if not rtx:
+        messages.append(
+            "git is older than 2.28 (no reference-transaction hook): version tags "
+            "publish when you push them to a git remote, or with `git hf push`"
+        )
+    for name, wanted in wanted_hooks(config, rtx).items():
+        messages += (
+            _install_one(directory, name, config) if wanted else _remove_one(directory, name)
+        )
+    return messages or [f"hooks in {directory} are up to date"]
+
+
+def uninstall(repo_root: Path) -> list[str]:
+    """Remove hfgit's shims and put back the hooks they chained, byte for byte."""
+    directory = hookgit.hooks_dir(hookgit.work_tree(repo_root))
+    messages = [m for name in HOOK_NAMES for m in _remove_one(directory, name)]
+    return messages or [f"no hfgit hooks in {directory}"]
+
+
+def resolve_hooks_dir(root: Path, shared: bool) -> Path:
+    """The hooks directory, refusing a core.hooksPath outside the repository unless `shared`."""
+    directory = hookgit.hooks_dir(root)
+    setting = hookgit.hooks_path_setting(root)
+    if setting is None or shared:
+        return directory
+    inside = (root, hookgit.git_dir(root))
+    if not any(directory == base or base in directory.parents for base in inside):
+        value, origin = setting
+        raise HookConflictError(
+            f"core.hooksPath is {value} ({origin}), outside this repository: other repositories "
+            "use those hooks too; install there with `git hf hooks install --shared`, or unset it"
+        )
+    return directory
+
+
+def _install_one(directory: Path, name: str, config: Config) -> list[str]:
+    path, chained = directory / name, directory / (name + CHAINED_SUFFIX)
+    messages = []
+    if (path.exists() or path.is_symlink()) and not is_ours(path):
+        if chained.exists() or chained.is_symlink():
+            raise HookConflictError(
+                f"{path} is not hfgit's, and {chained.name} is already there: "
+                "merge or remove one of them, then run `git hf hooks install` again"
+            )
+        os.rename(path, chained)
+        messages.append(
+            f"{name}: chained the existing hook (moved to {chained.name}; it runs first)"
+        )
+    text = render(name, config)
+    if is_ours(path) and path.read_text(encoding="utf-8", errors="replace") == text:
+        return messages
+    _write_executable(path, text)
+    messages.append(f"{name}: installed ({PURPOSE[name]})")
+    return messages
+
+
+def _remove_one(directory: Path, name: str) -> list[str]:
+    path, chained = directory / name, directory / (name + CHAINED_SUFFIX)
+    if not is_ours(path):
+        return []
+    path.unlink()
+    if chained.exists() or chained.is_symlink():
+        os.rename(chained, path)
+        return [f"{name}: removed; restored the hook it chained"]
+    return [f"{name}: removed"]
+
+
+def _write_executable(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.hfgit-tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.chmod(tmp, 0o755)
+    os.replace(tmp, path)
+
+
+def status(repo_root: Path) -> list[HookState]:
+    """The state of each hfgit hook in this repository."""
+    root = hookgit.work_tree(repo_root)
+    config = load_config(root / CONFIG_FILE)
+    directory = hookgit.hooks_dir(root)
+    wanted = wanted_hooks(config, hookgit.has_reference_transaction())
+    return [_state(directory, name, wanted[name], config) for name in HOOK_NAMES]
+
+
+def _state(directory: Path, name: str, wanted: bool, config: Config) -> HookState:
+    path = directory / name
+    chained = (directory / (name + CHAINED_SUFFIX)).exists()
+    if is_ours(path):
+        fresh = path.read_text(encoding="utf-8", errors="replace") == render(name, config)
+        return HookState(name, wanted, "installed" if fresh and wanted else "stale", chained)
+    if path.exists():
+        return HookState(name, wanted, "foreign" if wanted else "absent", chained)
+    return HookState(name, wanted, "missing" if wanted else "absent", chained)
+
+
+def queue_report(git_dir: Path) -> dict[str, object]:
+    """Queue, last error and log of the hook path, for `git hf status`. Never raises."""
+    error = hookqueue.last_error(git_dir) or {}
+    return {
+        "installed": _installed(git_dir),
+        "queued": hookqueue.queued(git_dir),
+        "last_error": error.get("error") if isinstance(error.get("error"), str) else None,
+        "last_error_at": error.get("at") if isinstance(error.get("at"), str) else None,
+        "log": str(hookqueue.log_path(git_dir)),
+    }
+
+
+def _installed(git_dir: Path) -> bool:
+    try:
+        base = git_dir.parent if git_dir.name == ".git" else git_dir
+        directory = hookgit.hooks_dir(base)
+    except (HfgitError, OSError):
+        directory = git_dir / "hooks"
+    return any(is_ours(directory / name) for name in HOOK_NAMES)

@@ -1,0 +1,146 @@
+"""The background publisher: drains the queue with `git-hf push`, one worker per repository.
+
+Started detached by the hooks, so `git tag` returns at once. A worker holds
+`<git-dir>/hfgit/worker.lock` while it runs; a hook that cannot get the lock leaves its tag
+queued and the running worker picks it up (it re-reads the queue after releasing the lock).
+`git-hf push` takes its own publish lock, so a manual push at the same moment publishes once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from hfgit import hookqueue
+from hfgit.constants import ENV_IN_HOOK
+from hfgit.hookgit import local_tags
+
+RETRY_DELAYS = (1.0, 4.0, 15.0)  # seconds between the tries of one batch
+ENV_RETRY_DELAYS = "HFGIT_HOOK_RETRY_DELAYS"  # e.g. "0.1,0.1" (tests)
+PUSH_TIMEOUT = 3600.0
+
+
+def git_hf() -> list[str]:
+    """The command that runs `git-hf`: the one on PATH, else this interpreter's."""
+    found = shutil.which("git-hf")
+    return [found] if found else [sys.executable, "-m", "hfgit"]
+
+
+def spawn(repo_root: Path, git_dir: Path) -> None:
+    """Start a detached worker (its own session; output to hook.log) and return at once."""
+    log = hookqueue.log_path(git_dir)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as out:
+        subprocess.Popen(
+            [*git_hf(), "hook", "worker"],
+            cwd=repo_root,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+            env=child_env(),
+        )
+
+
+def child_env() -> dict[str, str]:
+    return {**os.environ, ENV_IN_HOOK: "1"}
+
+
+@contextmanager
+def worker_lock(git_dir: Path) -> Iterator[bool]:
+    """Yield True when this process is the repository's worker, False when another one is."""
+    path = hookqueue.state_dir(git_dir) / "worker.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def run(repo_root: Path, git_dir: Path) -> bool:
+    """Publish everything queued; True when the queue ended empty (or another worker owns it)."""
+    attempted: set[str] = set()
+    while True:
+        with worker_lock(git_dir) as mine:
+            if not mine:
+                hookqueue.log(git_dir, "another worker is running; it will publish the queue")
+                return True
+            _drain(repo_root, git_dir, attempted)
+        # A hook may have queued a tag after the last look but before the lock was released.
+        if not set(hookqueue.queued(git_dir)) - attempted:
+            return not hookqueue.queued(git_dir)
+
+
+def _drain(repo_root: Path, git_dir: Path, attempted: set[str]) -> None:
+    while pending := [t for t in hookqueue.queued(git_dir) if t not in attempted]:
+        existing = local_tags(repo_root)
+        gone = [t for t in pending if t not in existing]
+        if gone:
+            hookqueue.log(git_dir, f"dropped from the queue (tag deleted): {' '.join(gone)}")
+            hookqueue.forget(git_dir, gone)
+        batch = [t for t in pending if t in existing]
+        attempted.update(pending)
+        if batch and publish(repo_root, git_dir, batch):
+            hookqueue.forget(git_dir, batch)
+            hookqueue.clear_error(git_dir)
+
+
+def publish(repo_root: Path, git_dir: Path, tags: list[str]) -> bool:
+    """`git-hf push TAGS`, retried with backoff; on final failure the tags stay queued."""
+    delays = retry_delays()
+    error = ""
+    for attempt in range(len(delays) + 1):
+        if attempt:
+            time.sleep(delays[attempt - 1])
+        hookqueue.log(
+            git_dir, f"publishing {' '.join(tags)} (try {attempt + 1} of {len(delays) + 1})"
+        )
+        code, error = push_once(repo_root, tags)
+        if code == 0:
+            hookqueue.log(git_dir, f"published {' '.join(tags)}")
+            return True
+        hookqueue.log(git_dir, f"git-hf push exited with {code}: {error}")
+    hookqueue.record_error(git_dir, f"publishing {' '.join(tags)} failed: {error}", tags)
+    return False
+
+
+def push_once(repo_root: Path, tags: list[str]) -> tuple[int, str]:
+    try:
+        done = subprocess.run(
+            [*git_hf(), "push", *tags],
+            cwd=repo_root,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            env=child_env(),
+            timeout=PUSH_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return -1, f"cannot run git-hf push: {e}"
+    lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+    return done.returncode, (lines[-1] if lines else f"exit code {done.returncode}")
+
+
+def retry_delays() -> tuple[float, ...]:
+    raw = os.environ.get(ENV_RETRY_DELAYS)
+    if raw is None:
+        return RETRY_DELAYS
+    try:
+        return tuple(float(x) for x in raw.split(",") if x.strip())
+    except ValueError:
+        return RETRY_DELAYS
