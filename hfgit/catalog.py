@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from hfgit.constants import TRAILER_EXPERIMENT, TRAILER_GIT_COMMIT
+from hfgit.constants import TRAILER_EXPERIMENT, TRAILER_GIT_COMMIT, TRAILER_PARAMS
 from hfgit.hub import Hub, HubCommit, HubRefs
-from hfgit.plan import MAIN, parse_trailers, trailer_metrics
+from hfgit.plan import MAIN, parse_trailers, trailer_json, trailer_metrics
 from hfgit.versioning import TagScheme, Version, parse_tag
 
 
@@ -20,6 +20,7 @@ class HubVersion:
     metrics: dict[str, float]
     experiment: str | None
     title: str
+    params: dict[str, object]
 
     @property
     def tag(self) -> str:
@@ -71,6 +72,7 @@ def read_catalog(hub: Hub, scheme: TagScheme, limit: int | None = None) -> Catal
                 trailer_metrics(fields),
                 fields.get(TRAILER_EXPERIMENT),
                 commit.title if commit else "",
+                trailer_json(fields, TRAILER_PARAMS),
             )
         )
     return Catalog(refs, versions)

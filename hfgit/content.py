@@ -105,7 +105,7 @@ def build_content(
     summary = f"Publish {tag.name} (git {short})"
     body = f"Model version {tag.name} from git commit {tag.commit}."
     description = (
-        f"{body}\n\n{trailers(tag.name, tag.commit, metrics, meta.get('experiment_name'))}"
+        f"{body}\n\n{trailers(tag.name, tag.commit, metrics, meta.get('experiment_name'), params)}"
     )
     return VersionContent(tag.name, payloads, meta, card, summary, description, metrics, warnings)
 

@@ -21,6 +21,8 @@ from hfgit.errors import AuthError, HubError, HubUnreachableError, StaleParentEr
 from hfgit.secrets import redact, register_secret
 
 HF_HOSTS = ("huggingface.co", "hf.co")
+# Links to the local hub point where `git hf serve --root <local data dir>` listens by default.
+LOCAL_DISPLAY = "http://127.0.0.1:8765"
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def connect(
             f"cannot start the embedded hub in {local_data_dir()}: {e}"
         ) from e
     try:
-        yield Hub(url, local_token, repo_id, repo_type, display_endpoint=LOCAL_ENDPOINT)
+        yield Hub(url, local_token, repo_id, repo_type, display_endpoint=LOCAL_DISPLAY)
     finally:
         hub_cm.__exit__(None, None, None)
 
@@ -137,7 +139,7 @@ class Hub:
     @property
     def repo_url(self) -> str:
         prefix = "datasets/" if self.repo_type == "dataset" else ""
-        return f"{self.endpoint}/{prefix}{self.repo_id}"
+        return f"{self.display_endpoint}/{prefix}{self.repo_id}"
 
     def revision_url(self, revision: str) -> str:
         from urllib.parse import quote
@@ -377,3 +379,15 @@ def _is_network_error(e: BaseException) -> bool:
 def _first_line(e: BaseException) -> str:
     text = redact(str(e)).strip()
     return text.splitlines()[0] if text else type(e).__name__
+
+
+def show_progress_bars(enabled: bool) -> None:
+    """Upload/download progress bars (the client's own) on a TTY, unless disabled."""
+    import sys
+
+    from huggingface_hub.utils import disable_progress_bars, enable_progress_bars
+
+    if enabled and sys.stderr.isatty():
+        enable_progress_bars()
+    else:
+        disable_progress_bars()

@@ -11,12 +11,14 @@ from hfgit.constants import (
     TRAILER_EXPERIMENT,
     TRAILER_GIT_COMMIT,
     TRAILER_METRICS,
+    TRAILER_PARAMS,
     TRAILER_VERSION,
 )
 from hfgit.errors import VersionTagError
 from hfgit.versioning import TagScheme, Version, parse_tag, require_version
 
 MAIN = "main"
+MAX_PARAMS = 12  # key params carried in the commit trailer (all of them are in the metadata file)
 
 
 class Step(str, Enum):
@@ -104,14 +106,19 @@ def compare(
 
 
 def trailers(
-    version: str, git_commit: str, metrics: Mapping[str, float], experiment: str | None
+    version: str,
+    git_commit: str,
+    metrics: Mapping[str, float],
+    experiment: str | None,
+    params: Mapping[str, object] | None = None,
 ) -> str:
     """The machine-readable lines of a version's Hub commit description."""
     lines = [f"{TRAILER_VERSION}: {version}", f"{TRAILER_GIT_COMMIT}: {git_commit}"]
     if metrics:
-        lines.append(
-            f"{TRAILER_METRICS}: {json.dumps(dict(metrics), sort_keys=True, separators=(',', ':'))}"
-        )
+        lines.append(f"{TRAILER_METRICS}: {_compact(metrics)}")
+    key_params = {k: v for k, v in (params or {}).items() if isinstance(v, (str, int, float, bool))}
+    if key_params:
+        lines.append(f"{TRAILER_PARAMS}: {_compact(dict(list(key_params.items())[:MAX_PARAMS]))}")
     if experiment:
         lines.append(f"{TRAILER_EXPERIMENT}: {' '.join(experiment.split())}")
     return "\n".join(lines)
@@ -119,7 +126,13 @@ def trailers(
 
 def parse_trailers(message: str) -> dict[str, str]:
     """`Key: value` trailer lines of a commit message (later lines win)."""
-    known = (TRAILER_VERSION, TRAILER_GIT_COMMIT, TRAILER_METRICS, TRAILER_EXPERIMENT)
+    known = (
+        TRAILER_VERSION,
+        TRAILER_GIT_COMMIT,
+        TRAILER_METRICS,
+        TRAILER_EXPERIMENT,
+        TRAILER_PARAMS,
+    )
     out = {}
     for line in message.splitlines():
         key, sep, value = line.partition(":")
@@ -129,13 +142,24 @@ def parse_trailers(message: str) -> dict[str, str]:
 
 
 def trailer_metrics(fields: Mapping[str, str]) -> dict[str, float]:
+    data = trailer_json(fields, TRAILER_METRICS)
+    return {
+        k: float(v)
+        for k, v in data.items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool)
+    }
+
+
+def trailer_json(fields: Mapping[str, str], key: str) -> dict[str, object]:
     try:
-        data = json.loads(fields.get(TRAILER_METRICS, "{}"))
+        data = json.loads(fields.get(key, "{}"))
     except ValueError:
         return {}
-    if not isinstance(data, dict):
-        return {}
-    return {str(k): float(v) for k, v in data.items() if isinstance(v, (int, float))}
+    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _compact(data: Mapping[str, object]) -> str:
+    return json.dumps(dict(data), sort_keys=True, separators=(",", ":"))
 
 
 def _versions(tags: Iterable[str], scheme: TagScheme) -> list[Version]:

@@ -1,0 +1,222 @@
+"""`git hf log`, `git hf status`, `git hf card`, `git hf experiments`: reading versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hfgit.catalog import Catalog, read_catalog
+from hfgit.commands.output import emit_json, metrics_text, say, table
+from hfgit.errors import HfgitError
+from hfgit.plan import Sync, compare
+from hfgit.project import Project
+from hfgit.versioning import latest, parse_tag, require_version
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the versions as JSON on stdout.")
+@click.option("-n", "--limit", type=click.IntRange(min=1), help="Show only the N highest versions.")
+def log(as_json: bool, limit: int | None) -> None:
+    """List the versions on the Hub, highest first, mapped back to git commits.
+
+    State: published (the local tag agrees), diverged (the local tag points elsewhere),
+    hub-only (no such local tag).
+
+    \b
+    Examples:
+      git hf log
+      git hf log --limit 5 --json
+    """
+    project = Project.open()
+    with project.hub() as hub:
+        catalog = read_catalog(hub, project.config.scheme, limit=limit)
+    local = {name: tag.commit for name, tag in project.version_tags().items()}
+    rows = [
+        {
+            "version": v.tag,
+            "hub_commit": v.hub_commit,
+            "git_commit": v.git_commit,
+            "date": v.date.strftime("%Y-%m-%dT%H:%M:%SZ") if v.date else None,
+            "metrics": v.metrics,
+            "experiment": v.experiment,
+            "state": _state(v.tag, v.git_commit, local),
+        }
+        for v in catalog.versions
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    if not catalog.exists:
+        say(
+            f"{project.config.repo_id} does not exist on the Hub yet: `git hf push` publishes your version tags"
+        )
+        return
+    if not rows:
+        say("no versions on the Hub yet: `git tag v0.1.0 && git hf push`")
+        return
+    table(
+        ["VERSION", "HUB", "GIT", "DATE", "METRICS", "STATE"],
+        [
+            [
+                r["version"],
+                r["hub_commit"][:8],
+                (r["git_commit"] or "?")[:8],
+                (r["date"] or "")[:16].replace("T", " "),
+                metrics_text(r["metrics"]),
+                r["state"],
+            ]
+            for r in rows
+        ],
+    )
+
+
+def _state(tag: str, git_commit: str | None, local: dict[str, str]) -> str:
+    if tag not in local:
+        return Sync.HUB_ONLY.value
+    return Sync.PUBLISHED.value if local[tag] == git_commit else Sync.DIVERGED.value
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the state as JSON on stdout.")
+@click.option("--check", is_flag=True, help="Exit 1 when anything is out of sync (for CI).")
+def status(as_json: bool, check: bool) -> int:
+    """Compare local version tags with the Hub's, and show queued background pushes.
+
+    \b
+    Examples:
+      git hf status
+      git hf status --check     # in CI: fail when a version is not published
+    """
+    project = Project.open()
+    with project.hub() as hub:
+        catalog = read_catalog(hub, project.config.scheme)
+    local = {name: tag.commit for name, tag in project.version_tags().items()}
+    states = compare(local, catalog.git_commits(), project.config.scheme)
+    ordered = sorted(states, key=lambda t: require_version(t, project.config.scheme), reverse=True)
+    queue = _queue_report(project)
+    data: dict[str, Any] = {
+        "repo_id": project.config.repo_id,
+        "versions": [{"version": t, "state": states[t].value} for t in ordered],
+        "queue": queue,
+    }
+    out_of_sync = [t for t in ordered if states[t] != Sync.PUBLISHED]
+    if as_json:
+        emit_json(data)
+    else:
+        _print_status(project, ordered, states, queue, catalog)
+    return 1 if check and out_of_sync else 0
+
+
+def _print_status(
+    project: Project,
+    ordered: list[str],
+    states: dict[str, Sync],
+    queue: dict[str, Any],
+    catalog: Catalog,
+) -> None:
+    if not ordered:
+        click.echo(f"no version tags yet ({project.config.scheme.describe()})")
+    for tag in ordered:
+        click.echo(f"{states[tag].value:<11} {tag}")
+    if queue.get("queued"):
+        click.echo(f"queued for background publish: {', '.join(queue['queued'])}")
+    if queue.get("last_error"):
+        click.echo(
+            f"last hook error ({queue.get('last_error_at') or 'time unknown'}): {queue['last_error']}"
+        )
+        if queue.get("log"):
+            click.echo(f"  log: {queue['log']}")
+
+
+def _queue_report(project: Project) -> dict[str, Any]:
+    try:
+        from hfgit import hooks
+    except ImportError:
+        return {"installed": False, "queued": [], "last_error": None}
+    report = getattr(hooks, "queue_report", None)
+    return (
+        dict(report(project.repo.git_dir))
+        if report
+        else {"installed": False, "queued": [], "last_error": None}
+    )
+
+
+@click.command()
+@click.argument("version", required=False)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the card to a file.",
+)
+def card(version: str | None, output: Path | None) -> None:
+    """Render the model card a version publishes (default: the latest local version).
+
+    \b
+    Examples:
+      git hf card
+      git hf card v1.2.0 -o /tmp/README.md
+    """
+    from hfgit.content import build_content
+
+    project = Project.open()
+    scheme = project.config.scheme
+    if version is None:
+        newest = latest(
+            v for v in (parse_tag(t, scheme) for t in project.version_tags()) if v is not None
+        )
+        if newest is None:
+            raise HfgitError("no version tag yet: name a version, or `git tag v0.1.0` first")
+        version = newest.tag
+    require_version(version, scheme)
+    tag = project.repo.tag(version)
+    with project.hub() as hub:
+        catalog = read_catalog(hub, scheme)
+        text = build_content(project, tag, catalog, hub, force=True, check_gate=False).card
+    if output:
+        output.write_text(text, encoding="utf-8")
+        say(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the experiments as JSON on stdout.")
+def experiments(as_json: bool) -> None:
+    """List experiments across all published versions: name, version, git commit, params, metrics.
+
+    \b
+    Example:
+      git hf experiments --json
+    """
+    project = Project.open()
+    with project.hub() as hub:
+        catalog = read_catalog(hub, project.config.scheme)
+    rows = [
+        {
+            "experiment": v.experiment,
+            "version": v.tag,
+            "git_commit": v.git_commit,
+            "params": v.params,
+            "metrics": v.metrics,
+        }
+        for v in catalog.versions
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    table(
+        ["EXPERIMENT", "VERSION", "GIT", "PARAMS", "METRICS"],
+        [
+            [
+                r["experiment"] or "-",
+                r["version"],
+                (r["git_commit"] or "?")[:8],
+                metrics_text(r["params"]),
+                metrics_text(r["metrics"]),
+            ]
+            for r in rows
+        ],
+    )

@@ -1,0 +1,202 @@
+"""`git hf push`, `git hf pull`, `git hf bump`: moving versions between git and the Hub."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from hfgit.commands.output import emit_json, say, size, style, warn
+from hfgit.constants import METADATA_FILE
+from hfgit.errors import ProvenanceError, UsageError, VersionTagError
+from hfgit.project import Project
+from hfgit.sync import Outcome
+from hfgit.versioning import BUMP_KINDS, auto_bump, latest, next_version, parse_tag, version_tags
+
+
+@click.command()
+@click.argument("tags", nargs=-1, metavar="[TAG]...")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the plan (files, sizes, commit message, tag) and change nothing.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Move a Hub tag that points at another git commit; publish a folder recorded at another commit.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the outcome per version as JSON on stdout."
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or notes; errors only.")
+def push(tags: tuple[str, ...], dry_run: bool, force: bool, as_json: bool, quiet: bool) -> None:
+    """Publish version tags to the Hub, one Hub commit + Hub tag per version.
+
+    With no TAG, every local version tag not yet on the Hub is published, oldest first.
+    A version already on the Hub at the same git commit is skipped without uploading.
+
+    \b
+    Examples:
+      git tag v1.2.0 && git hf push
+      git hf push v1.2.0 --dry-run
+      git hf push --json
+    """
+    from hfgit import hub, sync
+
+    project = Project.open()
+    hub.show_progress_bars(not (quiet or as_json))
+    notes = (lambda _: None) if quiet else say
+    outcomes = sync.push(project, list(tags) or None, force=force, dry_run=dry_run, say=notes)
+    if as_json:
+        emit_json([o.to_json() for o in outcomes])
+    elif dry_run:
+        _print_plan(outcomes)
+    elif not quiet:
+        _print_summary(outcomes)
+
+
+def _print_plan(outcomes: list[Outcome]) -> None:
+    if not outcomes:
+        click.echo("nothing to publish: every version tag is on the Hub")
+    for o in outcomes:
+        click.echo(f"{o.tag}  {o.step} -> {o.branch}  ({o.reason})")
+        if o.step == "skip":
+            continue
+        for change in o.changes:
+            click.echo(f"  {change.status:<9} {size(change.size):>10}  {change.path}")
+        click.echo(f"  commit:   {o.summary}")
+        action = "move" if o.step == "republish" else "create"
+        click.echo(f"  tag:      {action} Hub tag {o.tag} on that commit")
+        click.echo(
+            f"  upload:   {size(o.bytes_sent)} in {o.files_sent} files, {size(o.bytes_skipped)} unchanged"
+        )
+
+
+def _print_summary(outcomes: list[Outcome]) -> None:
+    if not outcomes:
+        say("nothing to publish: every version tag is on the Hub")
+    for o in outcomes:
+        if o.step == "skip":
+            say(f"{o.tag}: already on the Hub at git {o.git_commit[:8]}, nothing sent")
+            continue
+        say(
+            style(f"published {o.tag}", fg="green")
+            + f" -> {o.branch}: {o.files_sent} files, {size(o.bytes_sent)} sent, "
+            f"{size(o.bytes_skipped)} unchanged, {o.seconds:.1f} s"
+        )
+        click.echo(o.url)
+
+
+@click.command()
+@click.argument("version")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Download into this folder instead of the cache.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the path and provenance as JSON.")
+def pull(version: str, directory: Path | None, as_json: bool) -> None:
+    """Download a version from the Hub and check its provenance against the local tag.
+
+    \b
+    Examples:
+      git hf pull v1.2.0
+      git hf pull v1.2.0 --dir /tmp/model-v1.2.0
+    """
+    from hfgit import hub as hub_module
+
+    project = Project.open()
+    local = project.repo.tags().get(version)
+    hub_module.show_progress_bars(not as_json)
+    with project.hub() as hub:
+        path = hub.download(version, directory)
+    recorded = _read_json(path / METADATA_FILE)
+    hub_commit = recorded.get("git_commit") if recorded else None
+    if local is not None and hub_commit and hub_commit != local.commit:
+        raise ProvenanceError(
+            f"{version} on the Hub was published from git {hub_commit[:8]}, but the local tag points at {local.commit[:8]}"
+        )
+    if local is None:
+        warn(f"warning: no local tag {version}: provenance not checked (git fetch --tags?)")
+    elif not hub_commit:
+        warn(f"warning: {version} on the Hub has no {METADATA_FILE}: provenance not checked")
+    if as_json:
+        emit_json(
+            {
+                "version": version,
+                "path": str(path),
+                "git_commit": hub_commit,
+                "verified": bool(local and hub_commit),
+            }
+        )
+    else:
+        if local is not None and hub_commit:
+            say(f"{version}: provenance verified (git {hub_commit[:8]})")
+        click.echo(str(path))
+
+
+def _read_json(path: Path) -> dict[str, object] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@click.command()
+@click.argument("kind", type=click.Choice([*BUMP_KINDS, "auto"]))
+@click.option(
+    "--pre",
+    "pre_token",
+    metavar="TOKEN",
+    help="Make it a pre-release, e.g. --pre rc gives v2.0.0-rc.1.",
+)
+@click.option("-m", "--message", help="Tag message (default: 'Release <tag>').")
+@click.option("--dry-run", is_flag=True, help="Print the next tag and create nothing.")
+@click.option("--push", "then_push", is_flag=True, help="Publish the new version right away.")
+def bump(
+    kind: str, pre_token: str | None, message: str | None, dry_run: bool, then_push: bool
+) -> None:
+    """Create the next version tag (annotated) on HEAD.
+
+    auto reads the conventional commits since the last version: feat -> minor,
+    fix/perf -> patch, `!` or BREAKING CHANGE -> major.
+
+    \b
+    Examples:
+      git hf bump minor                 v1.2.0 -> v1.3.0
+      git hf bump major --pre rc        v1.3.0 -> v2.0.0-rc.1
+      git hf bump auto --push
+    """
+    project = Project.open()
+    scheme = project.config.scheme
+    head = project.repo.head_commit()
+    if head is None:
+        raise VersionTagError("nothing to tag: the repository has no commit yet")
+    tags = project.repo.tags()
+    current = latest(version_tags(tags, scheme))
+    if kind == "auto":
+        since = tags[current.tag].commit if current else None
+        implied = auto_bump(project.repo.commit_messages(head, since))
+        if implied is None:
+            raise UsageError(
+                f"no commit since {current.tag if current else 'the start'} implies a release "
+                "(feat:, fix:, perf:, or a breaking change); pick major, minor or patch"
+            )
+        kind = implied
+    new_tag = next_version(current, kind, scheme, pre_token)
+    if parse_tag(new_tag, scheme) is None:
+        raise VersionTagError(f"{new_tag} does not match the configured tag format")
+    if dry_run:
+        click.echo(new_tag)
+        return
+    project.repo.create_tag(new_tag, head, message or f"Release {new_tag}")
+    say(f"tagged {head[:8]} as {new_tag}")
+    click.echo(new_tag)
+    if then_push:
+        from hfgit import sync
+
+        _print_summary(sync.push(project, [new_tag], say=say))

@@ -1,0 +1,151 @@
+"""`git hf init`, `git hf validate`, `git hf record`: setting a repository up and recording runs."""
+
+from __future__ import annotations
+
+import getpass
+import re
+from pathlib import Path
+
+import click
+
+from hfgit.commands.output import emit_json, say, warn
+from hfgit.config import REPO_ID_RE, load_config, parse_config, render_config
+from hfgit.constants import CONFIG_FILE
+from hfgit.errors import HfgitError, UsageError
+from hfgit.gitrepo import GitRepo
+
+
+@click.command()
+@click.option("--repo-id", help="Hub repository, namespace/name (default: <user>/<folder name>).")
+@click.option(
+    "--model-dir", default="model", show_default=True, help="Folder holding the model files."
+)
+@click.option(
+    "--endpoint",
+    help="'local' (embedded hub, offline), a Hub URL, or nothing for $HF_ENDPOINT / huggingface.co.",
+)
+@click.option(
+    "--private/--public",
+    default=True,
+    show_default=True,
+    help="Visibility of the Hub repo when hfgit creates it.",
+)
+@click.option(
+    "--no-hooks",
+    is_flag=True,
+    help="Do not install the git hooks that publish tags in the background.",
+)
+@click.option("--force", is_flag=True, help=f"Overwrite an existing {CONFIG_FILE}.")
+def init(
+    repo_id: str | None,
+    model_dir: str,
+    endpoint: str | None,
+    private: bool,
+    no_hooks: bool,
+    force: bool,
+) -> None:
+    """Write a commented .hfgit.yaml and install the hooks.
+
+    \b
+    Examples:
+      git hf init --repo-id alice/tool-caller --model-dir outputs/model
+      git hf init --endpoint local          # offline: the embedded hub, no account needed
+    """
+    repo = GitRepo.discover()
+    path = repo.root / CONFIG_FILE
+    if path.exists() and not force:
+        raise HfgitError(f"{path} already exists: edit it, or use --force to overwrite it")
+    repo_id = repo_id or _default_repo_id(repo.root)
+    if not REPO_ID_RE.fullmatch(repo_id) or ".." in repo_id or "--" in repo_id:
+        raise UsageError(
+            f"--repo-id {repo_id!r} is not a Hub repo id: use namespace/name, e.g. alice/my-model"
+        )
+    if Path(model_dir).is_absolute() or ".." in Path(model_dir).parts:
+        raise UsageError(f"--model-dir must be a folder inside the repository, not {model_dir!r}")
+    text = render_config(repo_id, model_dir, endpoint, private)
+    parse_config(text, path)  # what init writes must always validate
+    path.write_text(text, encoding="utf-8")
+    say(f"wrote {CONFIG_FILE} for {repo_id} (model folder: {model_dir}/)")
+    if no_hooks:
+        return
+    try:
+        from hfgit import hooks
+    except ImportError:
+        warn("hooks are not available in this version of hfgit; publish with `git hf push`")
+        return
+    for message in hooks.install(repo.root):
+        say(message)
+
+
+def _default_repo_id(root: Path) -> str:
+    def clean(text: str) -> str:
+        return re.sub(r"-{2,}", "-", re.sub(r"[^\w.-]", "-", text)).strip("-.") or "model"
+
+    return f"{clean(getpass.getuser())}/{clean(root.name)}"
+
+
+@click.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"The file to check (default: {CONFIG_FILE} at the top of the repository).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the resolved configuration as JSON.")
+def validate(config_path: Path | None, as_json: bool) -> None:
+    """Check .hfgit.yaml: unknown keys, wrong types, bad values (errors name file, line, key).
+
+    \b
+    Example:
+      git hf validate && echo ok
+    """
+    path = config_path or GitRepo.discover().root / CONFIG_FILE
+    config = load_config(path)
+    if as_json:
+        from dataclasses import asdict
+
+        data = asdict(config)
+        data["path"] = str(path)
+        emit_json(data)
+    else:
+        say(f"{path}: ok ({config.repo_id}, {config.scheme.describe()})")
+
+
+@click.command()
+@click.option(
+    "--model-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help=f"The model folder (default: model_dir from {CONFIG_FILE}).",
+)
+@click.option(
+    "--params",
+    "params_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Training parameters (JSON or YAML).",
+)
+@click.option(
+    "--metrics",
+    "metrics_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Eval metrics (JSON or YAML).",
+)
+@click.option("--name", help="Experiment name.")
+def record(
+    model_dir: Path | None, params_file: Path | None, metrics_file: Path | None, name: str | None
+) -> None:
+    """Write experiment_metadata.json into the model folder, stamped with the current commit.
+
+    Run it at the end of training; `git hf push` then refuses to publish the folder under
+    a tag that points at another commit (unless --force).
+
+    \b
+    Example:
+      python train.py && git hf record --params configs/train.yaml --metrics eval/results.json --name lora-r16
+    """
+    from hfgit.api import record_experiment
+
+    path = record_experiment(
+        model_dir=model_dir, params=params_file, metrics=metrics_file, name=name
+    )
+    say(f"recorded {path}")
+    click.echo(str(path))

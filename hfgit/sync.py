@@ -1,0 +1,252 @@
+"""Publish git version tags to the Hub: plan, diff, one commit per version, then the tag.
+
+Rules (DESIGN section 2): a Hub tag is created only after its commit succeeded; a version
+already on the Hub at the same git commit is skipped with zero uploads; the same tag at
+another git commit is a conflict unless forced; `main` holds the highest version, older
+lines commit on their own branch; commits carry `parent_commit` and are re-planned when
+the branch moved meanwhile."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hfgit.catalog import Catalog, read_catalog
+from hfgit.content import Payload, VersionContent, build_content
+from hfgit.errors import StaleParentError, TagConflictError
+from hfgit.hub import Delete, Hub, Upload
+from hfgit.plan import MAIN, Action, Step, plan_push
+from hfgit.project import Project
+
+Say = Callable[[str], None]
+KEEP_ON_HUB = {".gitattributes"}
+MAX_ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    size: int
+    status: str  # new | changed | unchanged | deleted
+
+
+@dataclass
+class Outcome:
+    """What happened (or, in a dry run, would happen) to one version."""
+
+    tag: str
+    git_commit: str
+    step: str  # publish | republish | skip
+    branch: str
+    reason: str
+    changes: list[FileChange] = field(default_factory=list)
+    hub_commit: str | None = None
+    summary: str = ""
+    url: str = ""
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def files_sent(self) -> int:
+        return sum(1 for c in self.changes if c.status in ("new", "changed"))
+
+    @property
+    def bytes_sent(self) -> int:
+        return sum(c.size for c in self.changes if c.status in ("new", "changed"))
+
+    @property
+    def bytes_skipped(self) -> int:
+        return sum(c.size for c in self.changes if c.status == "unchanged")
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "tag": self.tag,
+            "git_commit": self.git_commit,
+            "action": self.step,
+            "branch": self.branch,
+            "reason": self.reason,
+            "hub_commit": self.hub_commit,
+            "url": self.url,
+            "commit_message": self.summary,
+            "files": [c.__dict__ for c in self.changes],
+            "files_sent": self.files_sent,
+            "bytes_sent": self.bytes_sent,
+            "bytes_skipped": self.bytes_skipped,
+            "seconds": round(self.seconds, 3),
+            "warnings": self.warnings,
+            "dry_run": self.dry_run,
+        }
+
+
+def push(
+    project: Project,
+    tags: list[str] | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    say: Say = lambda _: None,
+) -> list[Outcome]:
+    """Publish `tags` (default: every local version tag not on the Hub yet), oldest first."""
+    lock = contextlib.nullcontext() if dry_run else publish_lock(project.state_dir)
+    with lock, project.hub() as hub:
+        catalog = read_catalog(hub, project.config.scheme)
+        actions = _plan(project, catalog, tags, force)
+        if (
+            not dry_run
+            and any(a.step != Step.SKIP for a in actions)
+            and hub.ensure_repo(project.config.private)
+        ):
+            say(
+                f"created {'private' if project.config.private else 'public'} Hub repo {hub.repo_url}"
+            )
+        outcomes = []
+        for action in actions:
+            outcome = _publish_with_retries(project, hub, catalog, action, force, dry_run, say)
+            outcomes.append(outcome)
+            if outcome.step != Step.SKIP and not dry_run:
+                catalog = read_catalog(hub, project.config.scheme)
+    if not dry_run:
+        _forget_queued(project, [o.tag for o in outcomes])
+    return outcomes
+
+
+def _plan(project: Project, catalog: Catalog, tags: list[str] | None, force: bool) -> list[Action]:
+    local = {name: tag.commit for name, tag in project.repo.tags().items()}
+    if tags is None:
+        local = {name: commit for name, commit in local.items() if name in project.version_tags()}
+    actions = plan_push(local, catalog.git_commits(), project.config.scheme, tags, force)
+    conflicts = [a for a in actions if a.step == Step.CONFLICT]
+    if conflicts:
+        raise TagConflictError(conflicts[0].reason)
+    return actions
+
+
+def _publish_with_retries(
+    project: Project,
+    hub: Hub,
+    catalog: Catalog,
+    action: Action,
+    force: bool,
+    dry_run: bool,
+    say: Say,
+) -> Outcome:
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        if action.step == Step.SKIP:
+            return Outcome(
+                action.tag,
+                action.git_commit,
+                action.step.value,
+                action.branch,
+                action.reason,
+                url=hub.revision_url(action.tag),
+                dry_run=dry_run,
+            )
+        try:
+            return _publish(project, hub, catalog, action, dry_run, say)
+        except StaleParentError:
+            if attempt == MAX_ATTEMPTS:
+                raise
+            say(f"{action.tag}: the Hub branch {action.branch} moved meanwhile; planning again")
+            time.sleep(0.2 * attempt)
+            catalog = read_catalog(hub, project.config.scheme)
+            action = _plan(project, catalog, [action.tag], force)[0]
+    raise AssertionError("unreachable")
+
+
+def _publish(
+    project: Project, hub: Hub, catalog: Catalog, action: Action, dry_run: bool, say: Say
+) -> Outcome:
+    started = time.monotonic()
+    tag = project.repo.tag(action.tag)
+    content = build_content(project, tag, catalog, hub, force=action.step == Step.REPUBLISH)
+    refs = catalog.refs
+    head = refs.branches.get(action.branch) if refs else None
+    base = head or (refs.branches.get(MAIN) if refs else None)
+    remote = hub.tree(base) if base else []
+    changes, operations = _diff(content, {f.path: (f.oid, f.sha256, f.size) for f in remote})
+    outcome = Outcome(
+        action.tag,
+        action.git_commit,
+        action.step.value,
+        action.branch,
+        action.reason,
+        changes,
+        summary=content.summary,
+        url=hub.revision_url(action.tag),
+        warnings=content.warnings,
+        dry_run=dry_run,
+    )
+    for warning in content.warnings:
+        say(f"warning: {action.tag}: {warning}")
+    if dry_run:
+        return outcome
+    if head is None and action.branch != MAIN and base is not None:
+        hub.create_branch(action.branch, base)
+        head = base
+    if action.step == Step.REPUBLISH:
+        say(
+            f"warning: moving Hub tag {action.tag}: anyone pinned to revision={action.tag!r} will get new content"
+        )
+        hub.delete_tag(action.tag)
+    if operations:
+        outcome.hub_commit = hub.commit(
+            operations, action.branch, head, content.summary, content.description
+        )
+    else:
+        outcome.hub_commit = head  # a re-run after a lost tag: the content is already there
+    assert outcome.hub_commit is not None
+    hub.create_tag(action.tag, outcome.hub_commit, content.summary)
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _diff(
+    content: VersionContent, remote: dict[str, tuple[str, str | None, int]]
+) -> tuple[list[FileChange], list[Upload | Delete]]:
+    changes, operations = [], []
+    local_paths = set()
+    for payload in content.files:
+        local_paths.add(payload.path_in_repo)
+        status = _status(payload, remote.get(payload.path_in_repo))
+        changes.append(FileChange(payload.path_in_repo, payload.size, status))
+        if status != "unchanged":
+            operations.append(Upload(payload.path_in_repo, payload.source))
+    for path, (_, _, size) in sorted(remote.items()):
+        if path not in local_paths and path not in KEEP_ON_HUB:
+            changes.append(FileChange(path, size, "deleted"))
+            operations.append(Delete(path))
+    return changes, operations
+
+
+def _status(payload: Payload, remote: tuple[str, str | None, int] | None) -> str:
+    if remote is None:
+        return "new"
+    oid, sha256, _ = remote
+    same = payload.sha256 == sha256 if sha256 else payload.git_oid == oid
+    return "unchanged" if same else "changed"
+
+
+@contextlib.contextmanager
+def publish_lock(state_dir: Path) -> Iterator[None]:
+    """One publisher per repository at a time (hook worker and manual push included)."""
+    with (state_dir / "push.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _forget_queued(project: Project, tags: list[str]) -> None:
+    """Drop published tags from the hook queue (if hooks are part of this install)."""
+    try:
+        from hfgit import hooks
+    except ImportError:
+        return
+    forget = getattr(hooks, "forget", None)
+    if forget is not None:
+        forget(project.repo.git_dir, tags)
