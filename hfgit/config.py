@@ -86,6 +86,11 @@ SECTIONS: dict[str, dict[str, Spec]] = {
         "pre_push": Spec((str,), "advisory", ("advisory", "strict", "off")),
         "release_branch": Spec((str,), "main"),
     },
+    "backup": {
+        "enabled": Spec((bool,), False, help="save a Hub revision locally before --force moves its tag"),
+        "local_backup_dir": Spec((str,), "~/.cache/hfgit/backups", help="where backups go (~ is expanded)"),
+        "keep_backups": Spec((int,), 5, help="backups kept per repository, oldest removed first"),
+    },
     "notify": {
         "webhook_url": Spec((str, type(None)), None),
         "timeout": Spec((int, float), 10),
@@ -123,6 +128,13 @@ class HooksConfig:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    enabled: bool = False
+    local_backup_dir: str = "~/.cache/hfgit/backups"
+    keep_backups: int = 5
+
+
+@dataclass(frozen=True)
 class NotifyConfig:
     webhook_url: str | None = None
     timeout: float = 10
@@ -146,6 +158,7 @@ class Config:
     gate: GateConfig = field(default_factory=GateConfig)
     hooks: HooksConfig = field(default_factory=HooksConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
     path: Path | None = None
 
     @property
@@ -181,6 +194,7 @@ def parse_config(text: str, path: Path) -> Config:
         gate=GateConfig(**_tuples(sections["gate"])),
         hooks=HooksConfig(**_tuples(sections["hooks"])),
         notify=NotifyConfig(**sections["notify"]),
+        backup=BackupConfig(**sections["backup"]),
         path=path,
     )
     if not REPO_ID_RE.fullmatch(config.repo_id) or ".." in config.repo_id or "--" in config.repo_id:
