@@ -223,9 +223,8 @@ def _section(node: yaml.Node | None, path: Path, name: str) -> dict[str, Any]:
             values[key] = value_node
             continue
         if key not in specs:
-            raise ConfigError(
-                f"{where}: unknown key {label}{key} (known: {', '.join(sorted(specs))})"
-            )
+            known = sorted(set(specs) | ({s for s in SECTIONS if s} if not name else set()))
+            raise ConfigError(f"{where}: unknown key {label}{key} (known: {', '.join(known)})")
         values[key] = _check(
             yaml.safe_load(yaml.serialize(value_node)), specs[key], where, label + key
         )
