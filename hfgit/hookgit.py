@@ -92,6 +92,16 @@ def points_at_head(repo_root: Path) -> set[str]:
     return set(git("tag", "--points-at", "HEAD", cwd=repo_root).split())
 
 
+def is_ancestor(repo_root: Path, ancestor: str, rev: str) -> bool:
+    done = subprocess.run(
+        ["git", "merge-base", "--is-ancestor", ancestor, rev],
+        cwd=repo_root,
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
 def in_progress(git_dir: Path) -> str | None:
     """The multi-commit operation under way (rebase, cherry-pick, ...), if any."""
     for name, what in (

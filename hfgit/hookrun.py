@@ -109,6 +109,12 @@ def post_commit() -> int:
     if kind is None or any(parse_tag(t, config.scheme) for t in hookgit.points_at_head(root)):
         return 0
     current = latest(version_tags(hookgit.local_tags(root), config.scheme))
+    if current is not None and not hookgit.is_ancestor(root, current.tag, "HEAD"):
+        say(
+            f"not auto-bumping: {current.tag} is not in the history of HEAD (amended or rebased?); "
+            "tag by hand with `git hf bump`"
+        )
+        return 0
     tag = next_version(current, kind, config.scheme)
     subject = hookgit.head_message(root).splitlines()[0]
     subprocess.run(

@@ -28,7 +28,10 @@ git lfs {name} "$@"
 
 
 def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
-    return {p.name: (p.read_bytes(), stat.S_IMODE(p.stat().st_mode)) for p in sorted(directory.iterdir())}
+    return {
+        p.name: (p.read_bytes(), stat.S_IMODE(p.stat().st_mode))
+        for p in sorted(directory.iterdir())
+    }
 
 
 def add_remote(repo: Repo) -> Path:
@@ -38,7 +41,9 @@ def add_remote(repo: Repo) -> Path:
     return remote
 
 
-def test_install_writes_the_shims_and_reinstall_changes_nothing(make_repo: Callable[..., Repo]) -> None:
+def test_install_writes_the_shims_and_reinstall_changes_nothing(
+    make_repo: Callable[..., Repo],
+) -> None:
     repo = make_repo()
     hooks_dir = repo.git_dir / "hooks"
     for name in ("reference-transaction", "pre-push"):
@@ -49,7 +54,9 @@ def test_install_writes_the_shims_and_reinstall_changes_nothing(make_repo: Calla
     assert snapshot(hooks_dir) == before
 
 
-def test_uninstall_restores_the_hooks_directory_byte_for_byte(make_repo: Callable[..., Repo]) -> None:
+def test_uninstall_restores_the_hooks_directory_byte_for_byte(
+    make_repo: Callable[..., Repo],
+) -> None:
     repo = make_repo(install=False)
     hooks_dir = repo.git_dir / "hooks"
     (hooks_dir / "pre-push").write_text(FOREIGN)
@@ -65,7 +72,9 @@ def test_uninstall_restores_the_hooks_directory_byte_for_byte(make_repo: Callabl
     assert snapshot(hooks_dir) == before
 
 
-def test_chained_pre_push_hook_keeps_its_output_stdin_and_exit_code(make_repo: Callable[..., Repo]) -> None:
+def test_chained_pre_push_hook_keeps_its_output_stdin_and_exit_code(
+    make_repo: Callable[..., Repo],
+) -> None:
     repo = make_repo(install=False)
     (repo.git_dir / "hooks" / "pre-push").write_text(FOREIGN)
     (repo.git_dir / "hooks" / "pre-push").chmod(0o755)
@@ -74,18 +83,28 @@ def test_chained_pre_push_hook_keeps_its_output_stdin_and_exit_code(make_repo: C
     pushed = repo.git("push", "-q", "origin", "main")
     assert "foreign pre-push.hfgit-chained ran with: origin" in pushed.stderr
     head = repo.git("rev-parse", "HEAD").stdout.strip()
-    assert (repo.git_dir / "foreign-stdin-pre-push.hfgit-chained").read_text().startswith(f"refs/heads/main {head}")
+    assert (
+        (repo.git_dir / "foreign-stdin-pre-push.hfgit-chained")
+        .read_text()
+        .startswith(f"refs/heads/main {head}")
+    )
     repo.commit("second")
     refused = repo.git("push", "-q", "origin", "main", check=False, FOREIGN_EXIT="7")
     assert refused.returncode != 0 and "foreign pre-push.hfgit-chained ran" in refused.stderr
     shim = subprocess.run(
-        [str(repo.git_dir / "hooks" / "pre-push"), "origin", "url"], input="", capture_output=True,
-        text=True, cwd=repo.path, env={**repo.env, "FOREIGN_EXIT": "7"},
+        [str(repo.git_dir / "hooks" / "pre-push"), "origin", "url"],
+        input="",
+        capture_output=True,
+        text=True,
+        cwd=repo.path,
+        env={**repo.env, "FOREIGN_EXIT": "7"},
     )
     assert shim.returncode == 7
 
 
-def test_chained_reference_transaction_hook_can_still_refuse_an_update(make_repo: Callable[..., Repo]) -> None:
+def test_chained_reference_transaction_hook_can_still_refuse_an_update(
+    make_repo: Callable[..., Repo],
+) -> None:
     repo = make_repo(install=False)
     foreign = '#!/bin/sh\n[ "$1" = prepared ] && grep -q refs/tags/blocked && { echo "no blocked tags" >&2; exit 1; }\nexit 0\n'
     (repo.git_dir / "hooks" / "reference-transaction").write_text(foreign)
@@ -97,11 +116,13 @@ def test_chained_reference_transaction_hook_can_still_refuse_an_update(make_repo
     repo.git("tag", "fine")
 
 
-def test_install_refuses_when_a_foreign_hook_and_a_chained_one_both_exist(make_repo: Callable[..., Repo]) -> None:
+def test_install_refuses_when_a_foreign_hook_and_a_chained_one_both_exist(
+    make_repo: Callable[..., Repo],
+) -> None:
     repo = make_repo(install=False)
     for name in ("pre-push", "pre-push.hfgit-chained"):
         (repo.git_dir / "hooks" / name).write_text(FOREIGN)
-    with pytest.raises(HfgitError, match="pre-push.hfgit-chained is already there"):
+    with pytest.raises(HfgitError, match=r"pre-push\.hfgit-chained is already there"):
         hooks.install(repo.path)
 
 
@@ -126,7 +147,10 @@ def test_git_lfs_hooks_keep_working(make_repo: Callable[..., Repo], tmp_path: Pa
     calls = record.read_text()
     assert "lfs post-commit" in calls
     head = repo.git("rev-parse", "HEAD").stdout.strip()
-    assert f"lfs pre-push origin {repo.path.parent}" in calls and f"refs/heads/main {head} refs/heads/main" in calls
+    assert (
+        f"lfs pre-push origin {repo.path.parent}" in calls
+        and f"refs/heads/main {head} refs/heads/main" in calls
+    )
     repo.hf("hooks", "uninstall")
     assert snapshot(repo.git_dir / "hooks") == before
 
@@ -156,15 +180,23 @@ def test_core_hooks_path_outside_the_repository_is_refused_unless_shared(
 def test_status_says_when_the_installed_shims_are_stale(make_repo: Callable[..., Repo]) -> None:
     repo = make_repo()
     repo.configure("http://127.0.0.1:9", repo_id="alice/work", hooks="  auto_bump: conventional\n")
-    (repo.path / ".hfgit.yaml").write_text((repo.path / ".hfgit.yaml").read_text() + "tag_prefix: release-\n")
+    (repo.path / ".hfgit.yaml").write_text(
+        (repo.path / ".hfgit.yaml").read_text() + "tag_prefix: release-\n"
+    )
     out = repo.hf("hooks", "status").stdout
     assert "reference-transaction  stale" in out and "post-commit            missing" in out
     repo.hf("hooks", "install")
     states = {s.name: s.state for s in hooks.status(repo.path)}
-    assert states == {"reference-transaction": "installed", "pre-push": "installed", "post-commit": "installed"}
+    assert states == {
+        "reference-transaction": "installed",
+        "pre-push": "installed",
+        "post-commit": "installed",
+    }
 
 
-def test_turning_a_hook_off_in_the_config_removes_it_on_install(make_repo: Callable[..., Repo]) -> None:
+def test_turning_a_hook_off_in_the_config_removes_it_on_install(
+    make_repo: Callable[..., Repo],
+) -> None:
     repo = make_repo(hooks="  auto_bump: conventional\n")
     assert hooks.is_ours(repo.git_dir / "hooks" / "post-commit")
     repo.configure("http://127.0.0.1:9", repo_id="alice/work", hooks="  pre_push: 'off'\n")

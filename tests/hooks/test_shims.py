@@ -57,10 +57,14 @@ def run_shim(tmp_path: Path, name: str, stdin: str, *args: str, extra: str = "")
     bindir.mkdir(exist_ok=True)
     for tool in ("git-hf", "git"):
         fake = bindir / tool
-        fake.write_text(f'#!/bin/sh\necho "{tool} $*" >>"{tmp_path}/calls"\necho "{tmp_path}/gitdir"\n')
+        fake.write_text(
+            f'#!/bin/sh\necho "{tool} $*" >>"{tmp_path}/calls"\necho "{tmp_path}/gitdir"\n'
+        )
         fake.chmod(0o755)
     env = {"PATH": f"{bindir}:/usr/bin:/bin"}
-    subprocess.run([str(hook), *args], input=stdin, text=True, env=env, cwd=tmp_path, check=True, timeout=30)
+    subprocess.run(
+        [str(hook), *args], input=stdin, text=True, env=env, cwd=tmp_path, check=True, timeout=30
+    )
     calls = tmp_path / "calls"
     return calls.read_text() if calls.exists() else ""
 
@@ -97,7 +101,9 @@ def test_reference_transaction_shim_queues_a_created_version_tag(tmp_path: Path)
 
 
 def test_pre_push_shim_starts_python_only_for_pushed_version_tags(tmp_path: Path) -> None:
-    branch_and_deletion = f"refs/heads/main {SHA} refs/heads/main {ZERO}\n(delete) {ZERO} refs/tags/v0.9.0 {SHA}\n"
+    branch_and_deletion = (
+        f"refs/heads/main {SHA} refs/heads/main {ZERO}\n(delete) {ZERO} refs/tags/v0.9.0 {SHA}\n"
+    )
     assert run_shim(tmp_path, "pre-push", branch_and_deletion, "origin", "url") == ""
     tags = f"refs/tags/v1.0.0 {SHA} refs/tags/v1.0.0 {ZERO}\nrefs/tags/v1.1.0 {SHA} refs/tags/v1.1.0 {ZERO}\n"
     calls = run_shim(tmp_path, "pre-push", tags, "origin", "url")
