@@ -23,6 +23,7 @@ from hfgit.errors import HfgitError
 HOOK_NAMES = ("reference-transaction", "pre-push", "post-commit")
 MARKER = "# hfgit-hook: "
 CHAINED_SUFFIX = ".hfgit-chained"
+LEGACY_SUFFIX = ".legacy"  # where pre-commit keeps the hook it found when it installed its own
 PURPOSE = {
     "reference-transaction": "publishes created version tags in the background",
     "pre-push": "checks that pushed version tags are on the Hub",
@@ -149,10 +150,19 @@ def resolve_hooks_dir(root: Path, shared: bool) -> Path:
     return directory
 
 
+def _slot(directory: Path, name: str) -> Path | None:
+    """Where hfgit's shim for `name` is: the hook itself, or `<hook>.legacy` if pre-commit chained it."""
+    for path in (directory / name, directory / (name + LEGACY_SUFFIX)):
+        if is_ours(path):
+            return path
+    return None
+
+
 def _install_one(directory: Path, name: str, config: Config) -> list[str]:
     path, chained = directory / name, directory / (name + CHAINED_SUFFIX)
     messages = []
-    if (path.exists() or path.is_symlink()) and not is_ours(path):
+    slot = _slot(directory, name)
+    if slot is None and (path.exists() or path.is_symlink()):
         if chained.exists() or chained.is_symlink():
             raise HookConflictError(
                 f"{path} is not hfgit's, and {chained.name} is already there: "
@@ -162,21 +172,23 @@ def _install_one(directory: Path, name: str, config: Config) -> list[str]:
         messages.append(
             f"{name}: chained the existing hook (moved to {chained.name}; it runs first)"
         )
+    slot = slot or path
     text = render(name, config)
-    if is_ours(path) and path.read_text(encoding="utf-8", errors="replace") == text:
+    if is_ours(slot) and slot.read_text(encoding="utf-8", errors="replace") == text:
         return messages
-    _write_executable(path, text)
-    messages.append(f"{name}: installed ({PURPOSE[name]})")
+    _write_executable(slot, text)
+    via = f" (run by pre-commit's hook as {slot.name})" if slot != path else ""
+    messages.append(f"{name}: installed ({PURPOSE[name]}){via}")
     return messages
 
 
 def _remove_one(directory: Path, name: str) -> list[str]:
-    path, chained = directory / name, directory / (name + CHAINED_SUFFIX)
-    if not is_ours(path):
+    slot, chained = _slot(directory, name), directory / (name + CHAINED_SUFFIX)
+    if slot is None:
         return []
-    path.unlink()
+    slot.unlink()
     if chained.exists() or chained.is_symlink():
-        os.rename(chained, path)
+        os.rename(chained, slot)
         return [f"{name}: removed; restored the hook it chained"]
     return [f"{name}: removed"]
 
@@ -198,12 +210,12 @@ def status(repo_root: Path) -> list[HookState]:
 
 
 def _state(directory: Path, name: str, wanted: bool, config: Config) -> HookState:
-    path = directory / name
+    slot = _slot(directory, name)
     chained = (directory / (name + CHAINED_SUFFIX)).exists()
-    if is_ours(path):
-        fresh = path.read_text(encoding="utf-8", errors="replace") == render(name, config)
+    if slot is not None:
+        fresh = slot.read_text(encoding="utf-8", errors="replace") == render(name, config)
         return HookState(name, wanted, "installed" if fresh and wanted else "stale", chained)
-    if path.exists():
+    if (directory / name).exists():
         return HookState(name, wanted, "foreign" if wanted else "absent", chained)
     return HookState(name, wanted, "missing" if wanted else "absent", chained)
 
@@ -226,4 +238,4 @@ def _installed(git_dir: Path) -> bool:
         directory = hookgit.hooks_dir(base)
     except (HfgitError, OSError):
         directory = git_dir / "hooks"
-    return any(is_ours(directory / name) for name in HOOK_NAMES)
+    return any(_slot(directory, name) is not None for name in HOOK_NAMES)
