@@ -95,11 +95,11 @@ def push(
     with lock, project.hub() as hub:
         catalog = read_catalog(hub, project.config.scheme)
         actions = _plan(project, catalog, tags, force)
-        if (
-            not dry_run
-            and any(a.step != Step.SKIP for a in actions)
-            and hub.ensure_repo(project.config.private)
-        ):
+        to_publish = [a for a in actions if a.step != Step.SKIP]
+        for action in to_publish:  # every check runs before anything reaches the Hub
+            tag = project.repo.tag(action.tag)
+            build_content(project, tag, catalog, hub, force=force)
+        if not dry_run and to_publish and hub.ensure_repo(project.config.private):
             say(
                 f"created {'private' if project.config.private else 'public'} Hub repo {hub.repo_url}"
             )
@@ -146,7 +146,7 @@ def _publish_with_retries(
                 dry_run=dry_run,
             )
         try:
-            return _publish(project, hub, catalog, action, dry_run, say)
+            return _publish(project, hub, catalog, action, force, dry_run, say)
         except StaleParentError:
             if attempt == MAX_ATTEMPTS:
                 raise
@@ -158,11 +158,11 @@ def _publish_with_retries(
 
 
 def _publish(
-    project: Project, hub: Hub, catalog: Catalog, action: Action, dry_run: bool, say: Say
+    project: Project, hub: Hub, catalog: Catalog, action: Action, force: bool, dry_run: bool, say: Say
 ) -> Outcome:
     started = time.monotonic()
     tag = project.repo.tag(action.tag)
-    content = build_content(project, tag, catalog, hub, force=action.step == Step.REPUBLISH)
+    content = build_content(project, tag, catalog, hub, force=force)
     refs = catalog.refs
     head = refs.branches.get(action.branch) if refs else None
     base = head or (refs.branches.get(MAIN) if refs else None)
