@@ -110,7 +110,9 @@ def connect(
             f"cannot start the embedded hub in {local_data_dir()}: {e}"
         ) from e
     try:
-        yield Hub(url, local_token, repo_id, repo_type, display_endpoint=LOCAL_DISPLAY)
+        hub = Hub(url, local_token, repo_id, repo_type, display_endpoint=LOCAL_DISPLAY)
+        hub.label = "the local hub"
+        yield hub
     finally:
         hub_cm.__exit__(None, None, None)
 
@@ -131,6 +133,7 @@ class Hub:
 
         self.endpoint = endpoint
         self.display_endpoint = display_endpoint or endpoint
+        self.label = f"the Hub at {endpoint}"  # how errors name this Hub
         self.repo_id = repo_id
         self.repo_type = repo_type
         self.has_token = bool(token)
@@ -323,7 +326,7 @@ class Hub:
             RevisionNotFoundError,
         )
 
-        where = f"{self.repo_id} on {self.display_endpoint}"
+        where = f"{self.repo_id} on {self.label}"
         try:
             yield
         except RepositoryNotFoundError as e:
@@ -339,7 +342,7 @@ class Hub:
             status = e.response.status_code if e.response is not None else None
             if status == 401:
                 raise AuthError(
-                    f"the Hub at {self.display_endpoint} rejected the token (401): set a valid HF_TOKEN or run `hf auth login`"
+                    f"{self.label} rejected the token (401): set a valid HF_TOKEN or run `hf auth login`"
                 ) from e
             if status == 403:
                 raise AuthError(
@@ -351,7 +354,7 @@ class Hub:
         except Exception as e:
             if _is_network_error(e):
                 raise HubUnreachableError(
-                    f"cannot reach the Hub at {self.display_endpoint} ({_first_line(e)}): check the endpoint and your network"
+                    f"cannot reach {self.label} ({_first_line(e)}): check the endpoint and your network"
                 ) from e
             raise
 
