@@ -60,10 +60,13 @@ def pre_push(remote: str, tags: list[str]) -> int:
     """Version tags are being pushed to `remote`: make sure the Hub has them (strict) or will."""
     root, git_dir, config = context()
     versions = [t for t in tags if parse_tag(t, config.scheme) is not None]
-    if config.hooks.pre_push == "off" or not versions:
+    mode = config.hooks.pre_push
+    if mode == "off" and config.hooks.auto_push and not hookgit.has_reference_transaction():
+        mode = "advisory"  # git < 2.28: pushing is the only moment hooks see a new tag
+    if mode == "off" or not versions:
         return 0
     names = " ".join(versions)
-    if config.hooks.pre_push == "strict":
+    if mode == "strict":
         say(
             f"checking that {names} {'is' if len(versions) == 1 else 'are'} on the Hub (hooks.pre_push: strict)"
         )
