@@ -32,13 +32,27 @@ def parse_size(text: str) -> int:
 
 
 def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def start_server(root: Path) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [str(BIN / "git-hf"), "serve", "--root", str(root), "--port", "0", "--user", "alice", "--token", TOKEN],
-        stdout=subprocess.PIPE, text=True,
+        [
+            str(BIN / "git-hf"),
+            "serve",
+            "--root",
+            str(root),
+            "--port",
+            "0",
+            "--user",
+            "alice",
+            "--token",
+            TOKEN,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     url = proc.stdout.readline().strip().split()[-1]
@@ -104,7 +118,9 @@ def bench_log(work: Path, url: str, env: dict[str, str], counts: list[int]) -> d
         seed_versions_range(url, seeded, count)
         seeded = count
         seconds = min(timed([str(BIN / "git-hf"), "log", "--json"], repo, env)[0] for _ in range(3))
-        limited = min(timed([str(BIN / "git-hf"), "log", "--limit", "10"], repo, env)[0] for _ in range(3))
+        limited = min(
+            timed([str(BIN / "git-hf"), "log", "--limit", "10"], repo, env)[0] for _ in range(3)
+        )
         results[f"log_{count}_versions_s"] = seconds
         results[f"log_limit10_{count}_versions_s"] = limited
     help_s = min(timed([str(BIN / "git-hf"), "--help"], repo, env)[0] for _ in range(3))
@@ -137,7 +153,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="hfgit-bench-") as tmp:
         work = Path(tmp)
         proc, url = start_server(work / "hub")
-        env = {**os.environ, "HF_TOKEN": TOKEN, "HF_HUB_DISABLE_TELEMETRY": "1", "HFGIT_DATA_DIR": str(work / "data")}
+        env = {
+            **os.environ,
+            "HF_TOKEN": TOKEN,
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+            "HFGIT_DATA_DIR": str(work / "data"),
+        }
         try:
             figures = bench_push(work, url, env, size)
             figures.update(bench_log(work, url, env, sorted({max(10, versions // 20), versions})))
@@ -146,7 +167,9 @@ def main() -> int:
             proc.wait(timeout=10)
     for name, value in figures.items():
         print(f"{name:32} {value:10.3f}")
-    ok = figures["second_push_bytes_sent"] < 64 << 10 and figures["client_peak_rss_mib"] < max(200, size / (1 << 20) / 2)
+    ok = figures["second_push_bytes_sent"] < 64 << 10 and figures["client_peak_rss_mib"] < max(
+        200, size / (1 << 20) / 2
+    )
     return 0 if ok else 1
 
 

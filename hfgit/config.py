@@ -87,8 +87,12 @@ SECTIONS: dict[str, dict[str, Spec]] = {
         "release_branch": Spec((str,), "main"),
     },
     "backup": {
-        "enabled": Spec((bool,), False, help="save a Hub revision locally before --force moves its tag"),
-        "local_backup_dir": Spec((str,), "~/.cache/hfgit/backups", help="where backups go (~ is expanded)"),
+        "enabled": Spec(
+            (bool,), False, help="save a Hub revision locally before --force moves its tag"
+        ),
+        "local_backup_dir": Spec(
+            (str,), "~/.cache/hfgit/backups", help="where backups go (~ is expanded)"
+        ),
         "keep_backups": Spec((int,), 5, help="backups kept per repository, oldest removed first"),
     },
     "notify": {
@@ -201,8 +205,6 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(
             f"{path}:{_line(node, 'repo_id')}: repo_id {config.repo_id!r} is not a Hub repo id (namespace/name)"
         )
-    if config.card.template and not _is_relative_path(config.card.template):
-        raise ConfigError(f"{path}: card.template must be a path inside the repository")
     return config
 
 
@@ -231,14 +233,17 @@ def _section(node: yaml.Node | None, path: Path, name: str) -> dict[str, Any]:
     for key, spec in specs.items():
         if key not in values:
             if spec.required:
-                raise ConfigError(f"{path}: missing required key {label}{key} ({spec.help})")
+                raise ConfigError(
+                    f"{path}:{node.start_mark.line + 1}: missing required key {label}{key} ({spec.help})"
+                )
             values[key] = spec.default
     return values
 
 
 def _check(value: Any, spec: Spec, where: str, key: str) -> Any:
-    if spec.types == (int, float) and isinstance(value, bool):
-        raise ConfigError(f"{where}: {key} must be a number")
+    if isinstance(value, bool) and bool not in spec.types:  # YAML true is an int to Python
+        wanted = "a number" if float in spec.types else "an integer"
+        raise ConfigError(f"{where}: {key} must be {wanted}, not bool")
     if not isinstance(value, spec.types):
         wanted = " or ".join("null" if t is type(None) else t.__name__ for t in spec.types)
         raise ConfigError(f"{where}: {key} must be {wanted}, not {type(value).__name__}")
@@ -247,7 +252,7 @@ def _check(value: Any, spec: Spec, where: str, key: str) -> Any:
             f"{where}: {key} must be one of {', '.join(map(str, spec.choices))}, not {value!r}"
         )
     if spec.item_type is not None:
-        items = value.values() if isinstance(value, dict) else value
+        items: Any = value.values() if isinstance(value, dict) else value
         for item in items:
             ok = (
                 isinstance(item, (int, float)) and not isinstance(item, bool)
@@ -262,7 +267,7 @@ def _check(value: Any, spec: Spec, where: str, key: str) -> Any:
             raise ConfigError(f"{where}: the keys of {key} must be strings")
     if key == "hooks.auto_bump" and value is False:
         value = "off"
-    if key == "configs" or key == "results" or key == "model_dir" or key == "params":
+    if key in ("configs", "results", "model_dir", "params", "card.template"):
         for item in value if isinstance(value, list) else [value]:
             if item is not None and not _is_relative_path(item):
                 raise ConfigError(

@@ -6,6 +6,7 @@ import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pygit2
 
@@ -94,7 +95,7 @@ class GitRepo:
             target = self._repo.lookup_reference(ref_name).target
         except (KeyError, pygit2.InvalidSpecError):
             return None
-        obj = self._repo.get(target)
+        obj: Any = self._repo.get(target)
         annotated = isinstance(obj, pygit2.Tag)
         message, date = "", None
         if annotated:
@@ -131,7 +132,7 @@ class GitRepo:
 
     def read_file(self, commit: str, path: str) -> bytes | None:
         """A file's bytes as committed in `commit`, or None when it is not tracked there."""
-        tree = self._repo.get(commit).peel(pygit2.Tree)
+        tree: Any = self._repo[commit].peel(pygit2.Tree)
         try:
             entry = tree[path]
         except KeyError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -181,33 +181,17 @@ class Hub:
                     item["id"], item["title"], item["message"], parse_datetime(item["date"])
                 )
 
-    def files(self, revision: str, paths: Iterable[str]) -> dict[str, RemoteFile]:
-        """What exists at `revision` for the given paths (missing paths are left out)."""
-        wanted = list(paths)
-        out: dict[str, RemoteFile] = {}
-        with self._errors():
-            for start in range(0, len(wanted), 500):
-                for info in self._api.get_paths_info(
-                    self.repo_id,
-                    wanted[start : start + 500],
-                    revision=revision,
-                    repo_type=self.repo_type,
-                ):
-                    if hasattr(info, "size"):
-                        lfs = getattr(info, "lfs", None)
-                        out[info.path] = RemoteFile(
-                            info.path, info.size, info.blob_id, lfs.sha256 if lfs else None
-                        )
-        return out
-
     def tree(self, revision: str) -> list[RemoteFile]:
+        """Every file at `revision` (one paginated listing)."""
+        from huggingface_hub.hf_api import RepoFile
+
         with self._errors():
             return [
                 RemoteFile(e.path, e.size, e.blob_id, e.lfs.sha256 if e.lfs else None)
                 for e in self._api.list_repo_tree(
                     self.repo_id, revision=revision, recursive=True, repo_type=self.repo_type
                 )
-                if hasattr(e, "size")
+                if isinstance(e, RepoFile)
             ]
 
     def ensure_repo(self, private: bool) -> bool:

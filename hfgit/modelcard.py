@@ -89,8 +89,12 @@ def render(data: CardInput, template: str | None = None) -> str:
         compiled = env.from_string(template if template is not None else default_template())
         text = compiled.render(**_context(data))
     except jinja2.TemplateError as e:
-        where = f" (line {e.lineno})" if getattr(e, "lineno", None) else ""
+        lineno = getattr(e, "lineno", None)
+        where = f" (line {lineno})" if lineno else ""
         raise HfgitError(f"the model card template failed{where}: {e}") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as e:
+        # an untrusted template can also fail in plain Python (1/0, range(10**9), deep recursion)
+        raise HfgitError(f"the model card template failed: {type(e).__name__}: {e}") from None
     return re.sub(r"\n{3,}", "\n\n", text).rstrip() + "\n"
 
 

@@ -158,7 +158,13 @@ def _publish_with_retries(
 
 
 def _publish(
-    project: Project, hub: Hub, catalog: Catalog, action: Action, force: bool, dry_run: bool, say: Say
+    project: Project,
+    hub: Hub,
+    catalog: Catalog,
+    action: Action,
+    force: bool,
+    dry_run: bool,
+    say: Say,
 ) -> Outcome:
     started = time.monotonic()
     tag = project.repo.tag(action.tag)
@@ -207,7 +213,8 @@ def _publish(
 def _diff(
     content: VersionContent, remote: dict[str, tuple[str, str | None, int]]
 ) -> tuple[list[FileChange], list[Upload | Delete]]:
-    changes, operations = [], []
+    changes: list[FileChange] = []
+    operations: list[Upload | Delete] = []
     local_paths = set()
     for payload in content.files:
         local_paths.add(payload.path_in_repo)

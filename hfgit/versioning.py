@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Literal, cast
 
 import semver
 
@@ -42,7 +42,7 @@ class TagScheme:
             raise VersionTagError(
                 f"unknown tag format {fmt!r}; use one of {', '.join(TAG_FORMATS)}"
             )
-        return cls(fmt, DEFAULT_PREFIX[fmt] if prefix is None else prefix)  # type: ignore[arg-type]
+        return cls(cast(TagFormat, fmt), DEFAULT_PREFIX[fmt] if prefix is None else prefix)
 
     def shell_globs(self) -> list[str]:
         """sh `case` patterns that every version tag matches (a cheap pre-filter for hooks)."""
@@ -79,7 +79,7 @@ class Version:
         return self.tag
 
     def __lt__(self, other: Version) -> bool:
-        return self.key < other.key  # type: ignore[operator]
+        return self.key < other.key
 
     def __le__(self, other: Version) -> bool:
         return self == other or self < other
@@ -161,10 +161,12 @@ def next_version(
     token = pre_token or "rc"
     if kind == "prerelease":
         bumped = base.next_version("prerelease", token)
+    elif pre_token:
+        # always a new major/minor/patch (from v1.3.0-rc.1, minor --pre rc is v1.4.0-rc.1):
+        # next_version() would finalize the pre-release and land back on the current tag
+        bumped = getattr(base, f"bump_{kind}")().bump_prerelease(token)
     else:
         bumped = base.next_version(kind)
-        if pre_token:
-            bumped = bumped.bump_prerelease(token)
     return f"{scheme.prefix}{bumped}"
 
 

@@ -33,7 +33,7 @@ def log(as_json: bool, limit: int | None) -> None:
     with project.hub() as hub:
         catalog = read_catalog(hub, project.config.scheme, limit=limit)
     local = {name: tag.commit for name, tag in project.version_tags().items()}
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "version": v.tag,
             "hub_commit": v.hub_commit,
@@ -194,7 +194,7 @@ def experiments(as_json: bool) -> None:
     project = Project.open()
     with project.hub() as hub:
         catalog = read_catalog(hub, project.config.scheme)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "experiment": v.experiment,
             "version": v.tag,

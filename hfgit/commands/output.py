@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -38,7 +38,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     ]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     for row in cells:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
 
 
 def size(n: int) -> str:
@@ -50,5 +52,8 @@ def size(n: int) -> str:
     raise AssertionError("unreachable")
 
 
-def metrics_text(metrics: dict[str, float], limit: int = 3) -> str:
-    return ", ".join(f"{k}={v:g}" for k, v in list(metrics.items())[:limit])
+def metrics_text(values: Mapping[str, Any], limit: int = 3) -> str:
+    return ", ".join(
+        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+        for k, v in list(values.items())[:limit]
+    )

@@ -114,7 +114,7 @@ def pull(version: str, directory: Path | None, as_json: bool) -> None:
     with project.hub() as hub:
         path = hub.download(version, directory)
     recorded = _read_json(path / METADATA_FILE)
-    hub_commit = recorded.get("git_commit") if recorded else None
+    hub_commit = str(recorded["git_commit"]) if recorded and recorded.get("git_commit") else None
     if local is not None and hub_commit and hub_commit != local.commit:
         raise ProvenanceError(
             f"{version} on the Hub was published from git {hub_commit[:8]}, but the local tag points at {local.commit[:8]}"

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-
 CONFIG = """\
 repo_id: alice/tool-caller
 model_dir: model
@@ -51,7 +50,9 @@ class Workspace:
         self._capsys = capsys
 
     def git(self, *args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            ["git", *args], cwd=self.root, capture_output=True, text=True, check=True
+        )
         return done.stdout.strip()
 
     def run(self, *args: str) -> Result:
@@ -85,8 +86,13 @@ class Workspace:
         """What a training run does at its end: stamp the model folder with HEAD."""
         from hfgit.api import record_experiment
 
-        record_experiment(model_dir=self.root / "model", params={"lr": 0.0002, "epochs": 3},
-                          metrics=metrics or {"accuracy": 0.91}, name="lora-r16", repo_path=self.root)
+        record_experiment(
+            model_dir=self.root / "model",
+            params={"lr": 0.0002, "epochs": 3},
+            metrics=metrics or {"accuracy": 0.91},
+            name="lora-r16",
+            repo_path=self.root,
+        )
 
     @property
     def api(self):  # type: ignore[no-untyped-def]
@@ -94,8 +100,9 @@ class Workspace:
 
 
 @pytest.fixture
-def workspace(hub: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-              capsys: pytest.CaptureFixture[str]) -> Workspace:
+def workspace(
+    hub: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Workspace:
     root = tmp_path / "project"
     root.mkdir()
     ws = Workspace(root, hub, capsys)

@@ -105,7 +105,9 @@ def test_pull_downloads_the_version_and_verifies_provenance(workspace, tmp_path)
     assert result.code == 0, result.err
     assert "provenance verified" in result.err
     pulled = tmp_path / "out"
-    assert (pulled / "model.safetensors").read_bytes() == (workspace.root / "model/model.safetensors").read_bytes()
+    assert (pulled / "model.safetensors").read_bytes() == (
+        workspace.root / "model/model.safetensors"
+    ).read_bytes()
 
 
 def test_pull_refuses_a_version_whose_provenance_does_not_match_the_local_tag(workspace, tmp_path):
@@ -164,7 +166,9 @@ def test_bump_push_publishes_the_new_version(workspace):
 def test_init_writes_a_valid_commented_config_and_refuses_to_overwrite(workspace):
     (workspace.root / ".hfgit.yaml").unlink()
 
-    created = workspace.run("init", "--repo-id", "alice/new-model", "--model-dir", "out", "--no-hooks")
+    created = workspace.run(
+        "init", "--repo-id", "alice/new-model", "--model-dir", "out", "--no-hooks"
+    )
 
     assert created.code == 0, created.err
     text = (workspace.root / ".hfgit.yaml").read_text()
@@ -189,7 +193,9 @@ def test_record_stamps_the_model_folder_with_head(workspace):
     workspace.write("metrics.json", json.dumps({"accuracy": 0.9}))
     head = workspace.git("rev-parse", "HEAD")
 
-    result = workspace.run("record", "--params", "params.json", "--metrics", "metrics.json", "--name", "run-7")
+    result = workspace.run(
+        "record", "--params", "params.json", "--metrics", "metrics.json", "--name", "run-7"
+    )
 
     assert result.code == 0, result.err
     meta = json.loads((workspace.root / "model/experiment_metadata.json").read_text())
@@ -211,8 +217,15 @@ def test_card_prints_the_card_a_version_would_publish(workspace):
 
 
 def test_repo_template_is_used_for_the_card(workspace):
-    workspace.write("card.md.j2", "---\n{{ front_matter }}---\n# Custom {{ version }} of {{ repo_id }}\n")
-    workspace.write(".hfgit.yaml", (workspace.root / ".hfgit.yaml").read_text().replace("card:\n", "card:\n  template: card.md.j2\n"))
+    workspace.write(
+        "card.md.j2", "---\n{{ front_matter }}---\n# Custom {{ version }} of {{ repo_id }}\n"
+    )
+    workspace.write(
+        ".hfgit.yaml",
+        (workspace.root / ".hfgit.yaml")
+        .read_text()
+        .replace("card:\n", "card:\n  template: card.md.j2\n"),
+    )
     workspace.commit("docs: card template")
     workspace.tag("v1.0.0")
 
@@ -226,8 +239,15 @@ def test_experiments_lists_name_params_and_metrics_from_commit_trailers(workspac
 
     rows = workspace.run("experiments", "--json").json
 
-    assert rows == [{"experiment": "lora-r16", "version": "v1.0.0", "git_commit": workspace.git("rev-parse", "v1.0.0"),
-                     "params": {"epochs": 3, "lr": 0.0002}, "metrics": {"accuracy": 0.91}}]
+    assert rows == [
+        {
+            "experiment": "lora-r16",
+            "version": "v1.0.0",
+            "git_commit": workspace.git("rev-parse", "v1.0.0"),
+            "params": {"epochs": 3, "lr": 0.0002},
+            "metrics": {"accuracy": 0.91},
+        }
+    ]
 
 
 def test_concurrent_publishers_from_two_clones_both_land(workspace, tmp_path):
@@ -249,11 +269,13 @@ def test_concurrent_publishers_from_two_clones_both_land(workspace, tmp_path):
     def publish(root, tag):  # type: ignore[no-untyped-def]
         try:
             push(Project.open(root), [tag])
-        except BaseException as e:  # noqa: BLE001 - reported below
+        except BaseException as e:  # reported below, after the threads joined
             errors.append(e)
 
-    threads = [threading.Thread(target=publish, args=(workspace.root, "v1.0.1")),
-               threading.Thread(target=publish, args=(other, "v1.0.2"))]
+    threads = [
+        threading.Thread(target=publish, args=(workspace.root, "v1.0.1")),
+        threading.Thread(target=publish, args=(other, "v1.0.2")),
+    ]
     for t in threads:
         t.start()
     for t in threads:

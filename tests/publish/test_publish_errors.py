@@ -49,7 +49,12 @@ def test_invalid_config_names_file_line_and_key(workspace):
 
 
 def test_missing_model_folder(workspace):
-    workspace.write(".hfgit.yaml", (workspace.root / ".hfgit.yaml").read_text().replace("model_dir: model", "model_dir: outputs"))
+    workspace.write(
+        ".hfgit.yaml",
+        (workspace.root / ".hfgit.yaml")
+        .read_text()
+        .replace("model_dir: model", "model_dir: outputs"),
+    )
     workspace.tag("v1.0.0")
 
     result = workspace.run("push")
@@ -102,7 +107,12 @@ def test_hub_unreachable(workspace):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed_port = s.getsockname()[1]
-    workspace.write(".hfgit.yaml", (workspace.root / ".hfgit.yaml").read_text().replace(workspace.hub.url, f"http://127.0.0.1:{closed_port}"))
+    workspace.write(
+        ".hfgit.yaml",
+        (workspace.root / ".hfgit.yaml")
+        .read_text()
+        .replace(workspace.hub.url, f"http://127.0.0.1:{closed_port}"),
+    )
     workspace.tag("v1.0.0")
 
     result = workspace.run("push")
@@ -141,7 +151,10 @@ def test_token_never_appears_in_output_or_on_the_hub(workspace, tmp_path):
     workspace.record()
     workspace.tag("v1.0.0")
 
-    outputs = [workspace.run(*args) for args in (["push", "--dry-run"], ["push"], ["log"], ["status", "--json"], ["card"])]
+    outputs = [
+        workspace.run(*args)
+        for args in (["push", "--dry-run"], ["push"], ["log"], ["status", "--json"], ["card"])
+    ]
 
     for result in outputs:
         assert result.code == 0, result.err
@@ -158,13 +171,31 @@ def test_token_never_appears_in_output_or_on_the_hub(workspace, tmp_path):
 
 
 def test_console_script_help_shows_examples():
-    done = subprocess.run([sys.executable, "-m", "hfgit.cli", "push", "-h"], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "hfgit.cli", "push", "-h"], capture_output=True, text=True
+    )
 
     assert done.returncode == 0
     assert "Examples:" in done.stdout and "git hf push v1.2.0 --dry-run" in done.stdout
 
 
-@pytest.mark.parametrize("command", ["init", "push", "log", "status", "pull", "record", "card", "validate", "bump", "hooks", "serve", "experiments"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "init",
+        "push",
+        "log",
+        "status",
+        "pull",
+        "record",
+        "card",
+        "validate",
+        "bump",
+        "hooks",
+        "serve",
+        "experiments",
+    ],
+)
 def test_every_command_has_help(command):
     from hfgit.cli import main
 

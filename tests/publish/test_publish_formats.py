@@ -23,7 +23,10 @@ def test_timestamp_tags_publish_and_order_by_time(workspace):
     result = workspace.run("push", "--json")
 
     assert [o["tag"] for o in result.json] == ["v20240101-120000", "v20240305-090000"]
-    assert [r["version"] for r in workspace.run("log", "--json").json] == ["v20240305-090000", "v20240101-120000"]
+    assert [r["version"] for r in workspace.run("log", "--json").json] == [
+        "v20240305-090000",
+        "v20240101-120000",
+    ]
 
 
 def test_experiment_tags_publish(workspace):
@@ -35,14 +38,21 @@ def test_experiment_tags_publish(workspace):
     result = workspace.run("push", "--json")
 
     assert result.code == 0, result.err
-    assert sorted(t.name for t in workspace.api.list_repo_refs(REPO).tags) == ["exp-baseline-001", "exp-baseline-002"]
+    assert sorted(t.name for t in workspace.api.list_repo_refs(REPO).tags) == [
+        "exp-baseline-001",
+        "exp-baseline-002",
+    ]
     assert workspace.run("bump", "patch", "--dry-run").out.strip() == "exp-baseline-003"
 
 
 def test_endpoint_local_publishes_without_account_or_server(workspace, tmp_path, monkeypatch):
     monkeypatch.delenv("HF_TOKEN")
     monkeypatch.setenv("HFGIT_DATA_DIR", str(tmp_path / "data"))
-    text = (workspace.root / ".hfgit.yaml").read_text().replace(f"endpoint: {workspace.hub.url}", "endpoint: local")
+    text = (
+        (workspace.root / ".hfgit.yaml")
+        .read_text()
+        .replace(f"endpoint: {workspace.hub.url}", "endpoint: local")
+    )
     workspace.write(".hfgit.yaml", text)
     workspace.tag("v1.0.0")
 
@@ -55,8 +65,12 @@ def test_endpoint_local_publishes_without_account_or_server(workspace, tmp_path,
 
 @pytest.mark.parametrize(
     ("endpoint", "xet_disabled"),
-    [("https://huggingface.co", False), ("https://hf.co", False), ("http://127.0.0.1:9", True),
-     ("https://models.internal.example", True)],
+    [
+        ("https://huggingface.co", False),
+        ("https://hf.co", False),
+        ("http://127.0.0.1:9", True),
+        ("https://models.internal.example", True),
+    ],
 )
 def test_xet_is_used_only_for_huggingface_co(endpoint, xet_disabled, monkeypatch):
     import huggingface_hub.constants

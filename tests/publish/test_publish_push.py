@@ -12,7 +12,9 @@ REPO = "alice/tool-caller"
 
 
 def _hub_file(ws, revision: str, path: str) -> bytes:  # type: ignore[no-untyped-def]
-    local = hf_hub_download(REPO, path, revision=revision, endpoint=ws.hub.url, token=ws.hub.tokens["alice"])
+    local = hf_hub_download(
+        REPO, path, revision=revision, endpoint=ws.hub.url, token=ws.hub.tokens["alice"]
+    )
     with open(local, "rb") as f:
         return f.read()
 
@@ -30,16 +32,33 @@ def test_push_publishes_tag_as_hub_version_with_model_configs_metadata_and_card(
     refs = workspace.api.list_repo_refs(REPO)
     assert [t.name for t in refs.tags] == ["v1.0.0"]
     files = set(workspace.api.list_repo_files(REPO, revision="v1.0.0"))
-    assert {"config.json", "tokenizer.json", "model.safetensors", "experiment_metadata.json",
-            "configs/train.yaml", "README.md"} <= files
+    assert {
+        "config.json",
+        "tokenizer.json",
+        "model.safetensors",
+        "experiment_metadata.json",
+        "configs/train.yaml",
+        "README.md",
+    } <= files
     meta = json.loads(_hub_file(workspace, "v1.0.0", "experiment_metadata.json"))
     assert meta["git_commit"] == commit
     assert meta["git_tag"] == meta["version"] == "v1.0.0"
     assert meta["eval_results"] == {"accuracy": 0.91, "f1": 0.88}
     assert meta["training_params"] == {} or isinstance(meta["training_params"], dict)
-    for key in ("git_branch", "git_dirty", "git_remote", "timestamp", "hfgit_version", "base_model", "system"):
+    for key in (
+        "git_branch",
+        "git_dirty",
+        "git_remote",
+        "timestamp",
+        "hfgit_version",
+        "base_model",
+        "system",
+    ):
         assert key in meta
-    assert _hub_file(workspace, "v1.0.0", "configs/train.yaml") == (workspace.root / "configs/train.yaml").read_bytes()
+    assert (
+        _hub_file(workspace, "v1.0.0", "configs/train.yaml")
+        == (workspace.root / "configs/train.yaml").read_bytes()
+    )
     weights = _hub_file(workspace, "v1.0.0", "model.safetensors")
     assert weights == (workspace.root / "model/model.safetensors").read_bytes()
 
@@ -177,8 +196,11 @@ def test_dry_run_prints_the_plan_and_changes_nothing(workspace, hub_requests):
     assert "model.safetensors" in result.out and "new" in result.out
     assert "Publish v1.0.0" in result.out
     assert not workspace.api.repo_exists(REPO)
-    assert not [r for r in hub_requests if r.startswith(("POST /api/repos", "PUT", "DELETE"))
-                and "paths-info" not in r]
+    assert not [
+        r
+        for r in hub_requests
+        if r.startswith(("POST /api/repos", "PUT", "DELETE")) and "paths-info" not in r
+    ]
 
 
 def test_dry_run_json_lists_each_file_with_its_size(workspace):
@@ -191,7 +213,11 @@ def test_dry_run_json_lists_each_file_with_its_size(workspace):
 
     assert plan[0]["dry_run"] is True
     files = {f["path"]: f for f in plan[0]["files"]}
-    assert files["model.safetensors"] == {"path": "model.safetensors", "size": 256 * 1024, "status": "unchanged"}
+    assert files["model.safetensors"] == {
+        "path": "model.safetensors",
+        "size": 256 * 1024,
+        "status": "unchanged",
+    }
     assert files["experiment_metadata.json"]["status"] == "changed"
     assert [t.name for t in workspace.api.list_repo_refs(REPO).tags] == ["v1.0.0"]
 
@@ -264,7 +290,10 @@ def test_symlink_out_of_the_model_folder_is_refused(workspace, tmp_path):
 
 
 def test_gate_refuses_a_version_below_threshold(workspace):
-    workspace.write(".hfgit.yaml", (workspace.root / ".hfgit.yaml").read_text() + "gate:\n  min: {accuracy: 0.95}\n")
+    workspace.write(
+        ".hfgit.yaml",
+        (workspace.root / ".hfgit.yaml").read_text() + "gate:\n  min: {accuracy: 0.95}\n",
+    )
     workspace.tag("v1.0.0")
 
     result = workspace.run("push")
