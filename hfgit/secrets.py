@@ -8,7 +8,8 @@ import re
 from hfgit.constants import TOKEN_ENV_VARS
 
 _TOKEN_RE = re.compile(r"\bhf_[A-Za-z0-9]{8,}\b")
-_URL_CREDENTIALS_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+# userinfo runs to the last "@" of the authority: a password may hold a raw "@"
+_URL_CREDENTIALS_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#\s]+@")
 _BEARER_RE = re.compile(r"(?i)(bearer\s+)\S+")
 _extra_secrets: set[str] = set()
 
