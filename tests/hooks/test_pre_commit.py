@@ -3,9 +3,10 @@ and pre-commit's own installed hooks living next to hfgit's."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,17 +23,32 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    """The committed hfgit tree as a git repo of its own (others' uncommitted work stays out)."""
-    path = tmp_path_factory.mktemp("hfgit-hook-repo")
-    archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(path)], input=archive.stdout, check=True)
+def hfgit_archive() -> bytes:
+    """The committed hfgit tree (others' uncommitted work stays out)."""
+    return subprocess.run(
+        ["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+
+
+@pytest.fixture
+def hook_repo(hfgit_archive: bytes, tmp_path: Path) -> tuple[str, str]:
+    """The hfgit tree as a git repo next to the test's repos, as `../hookrepo` at a fixed commit:
+    pre-commit keys its environments by (repo, rev), so every test reuses one environment."""
+    path = tmp_path / "hookrepo"
+    path.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(path)], input=hfgit_archive, check=True)
+    fixed = {
+        "GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z",
+        "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z",
+    }
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
-        subprocess.run(["git", *args], cwd=path, check=True, capture_output=True)
+        subprocess.run(
+            ["git", *args], cwd=path, check=True, capture_output=True, env={**os.environ, **fixed}
+        )
     rev = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=path, capture_output=True, text=True, check=True
     )
-    yield path, rev.stdout.strip()
+    return "../hookrepo", rev.stdout.strip()
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +72,7 @@ def pre_commit(
     return done
 
 
-def use_hfgit_hooks(repo: Repo, hook_repo: tuple[Path, str], *ids: str) -> None:
+def use_hfgit_hooks(repo: Repo, hook_repo: tuple[str, str], *ids: str) -> None:
     path, rev = hook_repo
     listed = "".join(f"      - id: {i}\n" for i in ids)
     config = f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n{listed}"
@@ -66,7 +82,7 @@ def use_hfgit_hooks(repo: Repo, hook_repo: tuple[Path, str], *ids: str) -> None:
 
 
 def test_try_repo_validate_reports_the_bad_key_with_file_and_line(
-    make_repo: Callable[..., Repo], hook_repo: tuple[Path, str], pre_commit_home: Path
+    make_repo: Callable[..., Repo], hook_repo: tuple[str, str], pre_commit_home: Path
 ) -> None:
     repo = make_repo("tryrepo", install=False)
     (repo.path / ".hfgit.yaml").write_text("repo_id: alice/x\nmodel_dir: model\nmodle_card: oops\n")
@@ -76,7 +92,7 @@ def test_try_repo_validate_reports_the_bad_key_with_file_and_line(
         repo,
         pre_commit_home,
         "try-repo",
-        str(hook_repo[0]),
+        hook_repo[0],
         "hfgit-validate",
         "--all-files",
         check=False,
@@ -88,7 +104,7 @@ def test_try_repo_validate_reports_the_bad_key_with_file_and_line(
 def test_pre_commit_hooks_validate_and_publish_next_to_hfgit_hooks(
     hub,
     make_repo: Callable[..., Repo],
-    hook_repo: tuple[Path, str],
+    hook_repo: tuple[str, str],
     pre_commit_home: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     repo = make_repo("framework", hub=hub, install=False)
@@ -114,7 +130,7 @@ def test_pre_commit_hooks_validate_and_publish_next_to_hfgit_hooks(
 
 def test_pre_commit_installed_after_hfgit_keeps_both_and_uninstall_restores(
     make_repo: Callable[..., Repo],
-    hook_repo: tuple[Path, str],
+    hook_repo: tuple[str, str],
     pre_commit_home: Path,
     tmp_path: Path,
 ) -> None:
@@ -136,7 +152,7 @@ def test_pre_commit_installed_after_hfgit_keeps_both_and_uninstall_restores(
 
 
 def test_pre_commit_post_commit_hook_auto_bumps(
-    make_repo: Callable[..., Repo], hook_repo: tuple[Path, str], pre_commit_home: Path
+    make_repo: Callable[..., Repo], hook_repo: tuple[str, str], pre_commit_home: Path
 ) -> None:
     repo = make_repo(
         "pcbump", hooks="  auto_bump: conventional\n  auto_push: false\n", install=False
