@@ -105,7 +105,9 @@ def test_unknown_tag_format_is_refused():
         TagScheme.of("calver")
 
 
-@pytest.mark.parametrize(("fmt", "prefix"), [("semver", "v"), ("timestamp", "v"), ("experiment", "exp-")])
+@pytest.mark.parametrize(
+    ("fmt", "prefix"), [("semver", "v"), ("timestamp", "v"), ("experiment", "exp-")]
+)
 def test_default_prefix_per_format(fmt, prefix):
     assert TagScheme.of(fmt).prefix == prefix
 
@@ -292,7 +294,9 @@ def test_next_timestamp_version_is_the_given_moment():
 
 
 def test_next_experiment_version_increments_the_run_number():
-    assert next_version(v("exp-baseline-001", EXPERIMENT), "patch", EXPERIMENT) == "exp-baseline-002"
+    assert (
+        next_version(v("exp-baseline-001", EXPERIMENT), "patch", EXPERIMENT) == "exp-baseline-002"
+    )
     assert next_version(v("exp-lr-0.1-009", EXPERIMENT), "patch", EXPERIMENT) == "exp-lr-0.1-010"
 
 

@@ -1,0 +1,445 @@
+""".hfgit.yaml: parsing, defaults, errors that name file:line and key, and the JSON Schema."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hfgit.config import (
+    SECTIONS,
+    BackupConfig,
+    CardConfig,
+    GateConfig,
+    HooksConfig,
+    NotifyConfig,
+    json_schema,
+    load_config,
+    parse_config,
+    render_config,
+)
+from hfgit.errors import ConfigError
+from hfgit.versioning import TagScheme
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA_FILE = REPO / "configs" / "hfgit.schema.json"
+EXAMPLE_FILE = REPO / "configs" / "hfgit.example.yaml"
+PATH = Path("/work/repo/.hfgit.yaml")
+MINIMAL = "repo_id: alice/model\nmodel_dir: model\n"
+
+
+def parse(text: str):
+    return parse_config(text, PATH)
+
+
+def error_of(text: str) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse(text)
+    return str(info.value)
+
+
+# --- valid files -------------------------------------------------------------------------
+
+
+def test_minimal_file_gets_every_default():
+    config = parse(MINIMAL)
+    assert (config.repo_id, config.model_dir) == ("alice/model", "model")
+    assert config.repo_type == "model"
+    assert config.endpoint is None
+    assert config.private is True
+    assert config.configs == ()
+    assert config.results is None
+    assert config.params is None
+    assert config.base_model is None
+    assert config.tag_pattern == "semver"
+    assert config.scheme == TagScheme("semver", "v")
+    assert config.card == CardConfig()
+    assert config.gate == GateConfig()
+    assert config.hooks == HooksConfig(auto_push=True, auto_bump="off", pre_push="advisory")
+    assert config.notify == NotifyConfig()
+    assert config.backup == BackupConfig()
+    assert config.path == PATH
+
+
+def test_every_key_is_read_into_the_dataclasses():
+    config = parse(
+        """\
+repo_id: org/bert-ft
+model_dir: out/model
+repo_type: dataset
+endpoint: http://127.0.0.1:8765
+private: false
+configs: [configs/train.yaml, configs/data.yaml]
+results: eval/results.json
+params: configs/train.yaml
+base_model: google-bert/bert-base-uncased
+tag_pattern: experiment
+tag_prefix: run-
+card:
+  template: docs/card.md.j2
+  description: A model.
+  license: mit
+  language: [en, fr]
+  tags: [nlp]
+  datasets: [imdb]
+  authors: [Alice]
+  sections: {Limitations: English only}
+gate:
+  min: {accuracy: 0.8}
+  max: {loss: 1}
+  no_regression: [accuracy]
+  lower_is_better: [loss]
+hooks:
+  auto_push: false
+  auto_bump: conventional
+  pre_push: strict
+  release_branch: release
+backup:
+  enabled: true
+  local_backup_dir: /tmp/backups
+  keep_backups: 2
+notify:
+  webhook_url: https://example.com/hook
+  timeout: 2.5
+  retries: 0
+"""
+    )
+    assert config.repo_type == "dataset"
+    assert config.endpoint == "http://127.0.0.1:8765"
+    assert config.private is False
+    assert config.configs == ("configs/train.yaml", "configs/data.yaml")
+    assert (config.results, config.params) == ("eval/results.json", "configs/train.yaml")
+    assert config.base_model == "google-bert/bert-base-uncased"
+    assert config.scheme == TagScheme("experiment", "run-")
+    assert config.card == CardConfig(
+        template="docs/card.md.j2",
+        description="A model.",
+        license="mit",
+        language=("en", "fr"),
+        tags=("nlp",),
+        datasets=("imdb",),
+        authors=("Alice",),
+        sections={"Limitations": "English only"},
+    )
+    assert config.gate == GateConfig(
+        min={"accuracy": 0.8},
+        max={"loss": 1},
+        no_regression=("accuracy",),
+        lower_is_better=("loss",),
+    )
+    assert config.hooks == HooksConfig(False, "conventional", "strict", "release")
+    assert config.backup == BackupConfig(True, "/tmp/backups", 2)
+    assert config.notify == NotifyConfig("https://example.com/hook", 2.5, 0)
+
+
+@pytest.mark.parametrize("value", ["off", "false", "'off'"])
+def test_auto_bump_off_in_any_spelling_is_off(value):
+    # YAML 1.1 reads a bare `off` as false
+    assert parse(MINIMAL + f"hooks:\n  auto_bump: {value}\n").hooks.auto_bump == "off"
+
+
+def test_section_left_empty_is_refused_like_the_schema_does():
+    assert error_of(MINIMAL + "card:\n") == f"{PATH}:3: card must be a mapping of keys"
+    assert schema_errors(yaml_data(MINIMAL + "card:\n"), json_schema()) != []
+
+
+def test_load_config_reads_the_file(tmp_path):
+    path = tmp_path / ".hfgit.yaml"
+    path.write_text(MINIMAL)
+    assert load_config(path).path == path
+
+
+def test_missing_file_says_to_run_init(tmp_path):
+    with pytest.raises(ConfigError, match=r"no \.hfgit\.yaml in .*git hf init"):
+        load_config(tmp_path / ".hfgit.yaml")
+
+
+# --- errors ------------------------------------------------------------------------------
+
+ERRORS = [
+    # (id, file text, line, what the message must say)
+    ("unknown key", MINIMAL + "colour: red\n", 3, "unknown key colour"),
+    ("unknown nested key", MINIMAL + "card:\n  licence: mit\n", 4, "unknown key card.licence"),
+    ("wrong type", MINIMAL + "private: 'yes'\n", 3, "private must be bool, not str"),
+    ("wrong nested type", MINIMAL + "hooks:\n  auto_push: 1\n", 4, "hooks.auto_push must be bool"),
+    (
+        "bool for an integer",
+        MINIMAL + "notify:\n  retries: true\n",
+        4,
+        "notify.retries must be an integer",
+    ),
+    (
+        "bool for a number",
+        MINIMAL + "notify:\n  timeout: false\n",
+        4,
+        "notify.timeout must be a number",
+    ),
+    (
+        "list entry type",
+        MINIMAL + "card:\n  tags: [nlp, 3]\n",
+        4,
+        "every entry of card.tags must be a string",
+    ),
+    (
+        "map value type",
+        MINIMAL + "gate:\n  min: {acc: high}\n",
+        4,
+        "every entry of gate.min must be a number",
+    ),
+    ("section not a mapping", MINIMAL + "gate: [acc]\n", 3, "gate must be a mapping"),
+    (
+        "bad choice",
+        MINIMAL + "repo_type: space\n",
+        3,
+        "repo_type must be one of model, dataset, not 'space'",
+    ),
+    (
+        "bad tag pattern",
+        MINIMAL + "tag_pattern: calver\n",
+        3,
+        "tag_pattern must be one of semver, timestamp, experiment",
+    ),
+    (
+        "bad nested choice",
+        MINIMAL + "hooks:\n  pre_push: always\n",
+        4,
+        "hooks.pre_push must be one of advisory, strict, off",
+    ),
+    ("missing repo_id", "# config\nmodel_dir: model\n", 2, "missing required key repo_id"),
+    ("missing model_dir", "repo_id: alice/model\n", 1, "missing required key model_dir"),
+    ("invalid YAML", "repo_id: alice/model\nmodel_dir: [model\n", 3, "not valid YAML"),
+    ("tab indentation", "repo_id: alice/model\n\tmodel_dir: m\n", 2, "not valid YAML"),
+    (
+        "repo_id without namespace",
+        "model_dir: m\nrepo_id: model\n",
+        2,
+        "repo_id 'model' is not a Hub repo id",
+    ),
+    (
+        "repo_id with ..",
+        "model_dir: m\nrepo_id: alice/a..b\n",
+        2,
+        "repo_id 'alice/a..b' is not a Hub repo id",
+    ),
+    (
+        "repo_id with a space",
+        "model_dir: m\n\nrepo_id: alice/my model\n",
+        3,
+        "is not a Hub repo id",
+    ),
+    ("repo_id too deep", "repo_id: a/b/c\nmodel_dir: m\n", 1, "is not a Hub repo id"),
+    (
+        "absolute model_dir",
+        "repo_id: a/b\nmodel_dir: /srv/model\n",
+        2,
+        "model_dir must name paths inside the repository",
+    ),
+    (
+        "model_dir escaping",
+        "repo_id: a/b\nmodel_dir: ../model\n",
+        2,
+        "model_dir must name paths inside the repository",
+    ),
+    (
+        "config escaping",
+        MINIMAL + "configs:\n  - ok.yaml\n  - ../../etc/passwd\n",
+        3,
+        "configs must name paths inside",
+    ),
+    ("results escaping", MINIMAL + "results: ../eval.json\n", 3, "results must name paths inside"),
+    ("params absolute", MINIMAL + "params: /etc/train.yaml\n", 3, "params must name paths inside"),
+    (
+        "template escaping",
+        MINIMAL + "card:\n  template: ../../t.j2\n",
+        4,
+        "card.template must name paths inside",
+    ),
+    (
+        "windows path",
+        MINIMAL + "results: eval\\results.json\n",
+        3,
+        "results must name paths inside",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "says"), [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS]
+)
+def test_error_names_file_line_and_key(text, line, says):
+    message = error_of(text)
+    assert message.startswith(f"{PATH}:{line}: "), message
+    assert says in message
+
+
+def test_unknown_key_lists_the_known_ones():
+    message = error_of(MINIMAL + "colour: red\n")
+    assert "known:" in message
+    assert "model_dir" in message and "card" in message
+
+
+def test_empty_file_says_how_to_rewrite_it():
+    assert "empty" in error_of("# nothing here\n")
+
+
+def test_file_that_is_not_a_mapping_is_refused():
+    assert error_of("- a\n- b\n").startswith(f"{PATH}:1: ")
+
+
+# --- JSON Schema -------------------------------------------------------------------------
+
+KNOWN_KEYWORDS = {
+    "$schema",
+    "title",
+    "description",
+    "type",
+    "enum",
+    "properties",
+    "additionalProperties",
+    "required",
+    "items",
+}
+JSON_TYPES = {
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "null": lambda v: v is None,
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+
+
+def schema_errors(value: Any, schema: dict[str, Any], where: str = "$") -> list[str]:
+    """A validator for the JSON Schema subset hfgit's schema uses (checked by KNOWN_KEYWORDS)."""
+    errors = []
+    kinds = schema.get("type")
+    if kinds is not None:
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        if not any(JSON_TYPES[k](value) for k in kinds):
+            return [f"{where}: {value!r} is not {kinds}"]
+    if "enum" in schema and not any(value == e and type(value) is type(e) for e in schema["enum"]):
+        errors.append(f"{where}: {value!r} not in {schema['enum']}")
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        errors += [f"{where}: missing {k}" for k in schema.get("required", []) if k not in value]
+        for key, item in value.items():
+            if key in props:
+                errors += schema_errors(item, props[key], f"{where}.{key}")
+            elif schema.get("additionalProperties") is False:
+                errors.append(f"{where}: unexpected {key}")
+            elif isinstance(schema.get("additionalProperties"), dict):
+                errors += schema_errors(item, schema["additionalProperties"], f"{where}.{key}")
+    if isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            errors += schema_errors(item, schema["items"], f"{where}[{i}]")
+    return errors
+
+
+def keywords(schema: Any) -> set[str]:
+    if not isinstance(schema, dict):
+        return set()
+    found = set(schema)
+    for key, sub in schema.items():
+        if key == "properties":
+            for prop in sub.values():
+                found |= keywords(prop)
+        elif key in ("items", "additionalProperties"):
+            found |= keywords(sub)
+    return found
+
+
+def yaml_data(text: str) -> Any:
+    import yaml
+
+    return yaml.safe_load(text)
+
+
+def test_schema_uses_only_keywords_the_test_validator_checks():
+    assert keywords(json_schema()) <= KNOWN_KEYWORDS
+
+
+def test_schema_has_one_property_per_key_and_section():
+    schema = json_schema()
+    top = {k for k in SECTIONS[""]} | {s for s in SECTIONS if s}
+    assert set(schema["properties"]) == top
+    assert schema["required"] == ["repo_id", "model_dir"]
+    assert schema["additionalProperties"] is False
+    for name, specs in SECTIONS.items():
+        if not name:
+            continue
+        section = schema["properties"][name]
+        assert set(section["properties"]) == set(specs)
+        assert section["additionalProperties"] is False
+
+
+def test_schema_types_and_choices_match_the_loader_table():
+    schema = json_schema()
+    python = {"string": str, "boolean": bool, "integer": int, "number": float}
+    python |= {"array": list, "object": dict, "null": type(None)}
+    for name, specs in SECTIONS.items():
+        props = schema["properties"][name]["properties"] if name else schema["properties"]
+        for key, spec in specs.items():
+            kinds = props[key]["type"]
+            kinds = [kinds] if isinstance(kinds, str) else kinds
+            assert {python[k] for k in kinds} == set(spec.types), f"{name}.{key}"
+            assert props[key].get("enum") == (list(spec.choices) if spec.choices else None)
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        (MINIMAL, True),
+        (MINIMAL + "private: 'yes'\n", False),
+        (MINIMAL + "colour: red\n", False),
+        (MINIMAL + "card:\n  licence: mit\n", False),
+        (MINIMAL + "repo_type: space\n", False),
+        (MINIMAL + "card:\n  tags: [nlp, 3]\n", False),
+        (MINIMAL + "gate:\n  min: {acc: high}\n", False),
+        (MINIMAL + "notify:\n  retries: true\n", False),
+        ("model_dir: m\n", False),
+    ],
+)
+def test_schema_and_loader_agree(text, valid):
+    schema_ok = schema_errors(yaml_data(text), json_schema()) == []
+    try:
+        parse(text)
+        loader_ok = True
+    except ConfigError:
+        loader_ok = False
+    assert (schema_ok, loader_ok) == (valid, valid)
+
+
+@pytest.mark.parametrize("endpoint", ["local", "http://127.0.0.1:8765", None])
+@pytest.mark.parametrize("private", [True, False])
+def test_config_written_by_init_parses_and_validates(endpoint, private):
+    text = render_config("alice/model", "model", endpoint, private)
+    config = parse(text)
+    assert (config.repo_id, config.model_dir, config.endpoint, config.private) == (
+        "alice/model",
+        "model",
+        endpoint,
+        private,
+    )
+    assert schema_errors(yaml_data(text), json_schema()) == []
+
+
+def test_committed_schema_file_is_the_generated_schema():
+    if os.environ.get("HFGIT_UPDATE_GOLDEN") == "1":
+        SCHEMA_FILE.write_text(json.dumps(json_schema(), indent=2) + "\n")
+    assert json.loads(SCHEMA_FILE.read_text()) == json_schema(), (
+        "configs/hfgit.schema.json is stale: run HFGIT_UPDATE_GOLDEN=1 pytest tests/unit"
+    )
+
+
+def test_example_config_parses_validates_and_sets_every_key():
+    text = EXAMPLE_FILE.read_text()
+    parse_config(text, EXAMPLE_FILE)
+    data = yaml_data(text)
+    assert schema_errors(data, json_schema()) == []
+    for name, specs in SECTIONS.items():
+        present = data if not name else data[name]
+        assert set(specs) <= set(present), f"the example leaves out keys of {name or 'the top'}"
