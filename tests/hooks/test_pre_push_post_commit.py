@@ -8,6 +8,8 @@ from hookhelpers import Repo, hub_tags, wait_for
 from test_install import add_remote
 from test_publish_on_tag import worker_idle
 
+from hfgit.hooks import queue_report
+
 
 def remote_tags(repo: Repo) -> set[str]:
     out = repo.git("ls-remote", "--tags", "origin").stdout
@@ -25,10 +27,7 @@ def test_advisory_pre_push_never_blocks_and_queues_the_missing_version(
     assert "publishing v1.0.0 to the Hub in the background" in pushed.stderr
     assert remote_tags(repo) == {"v1.0.0"}
     wait_for(
-        lambda: (
-            "v1.0.0" in str((repo.git_dir / "hfgit" / "last-error.json").exists() and repo.log())
-        ),
-        what="the background attempt",
+        lambda: queue_report(repo.git_dir)["last_error"], what="the background attempt to fail"
     )
     assert "v1.0.0" in repo.queue()
 
