@@ -39,6 +39,21 @@ COMMANDS: dict[str, str] = {
     "hook": "hfgit.commands.hooks:hook",
     "serve": "hfgit.commands.serve:serve",
 }
+# One-line help per command, so that `git hf --help` imports none of them.
+SUMMARIES: dict[str, str] = {
+    "init": "Write a commented .hfgit.yaml and install the hooks.",
+    "validate": "Check .hfgit.yaml (errors name file, line and key).",
+    "push": "Publish version tags to the Hub.",
+    "log": "List the versions on the Hub, mapped back to git commits.",
+    "status": "Compare local version tags with the Hub; show queued pushes.",
+    "experiments": "List experiments across all published versions.",
+    "pull": "Download a version and check its provenance.",
+    "record": "Stamp the model folder with the current commit, params, metrics.",
+    "card": "Render the model card a version publishes.",
+    "bump": "Create the next version tag (semver).",
+    "hooks": "Install, remove or inspect hfgit's git hooks.",
+    "serve": "Run the embedded Hub-compatible server.",
+}
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -54,6 +69,11 @@ class LazyGroup(click.Group):
         module_name, attr = target.split(":")
         command: click.Command = getattr(importlib.import_module(module_name), attr)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SUMMARIES.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
