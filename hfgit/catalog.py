@@ -1,9 +1,17 @@
-"""The versions on the Hub, read from refs + commit listings (trailers), never one request per version."""
+"""The versions on the Hub, read from refs + commit listings (trailers), never one request per version.
+
+Hub commits are content-addressed and never change, so what was read of them is kept in a
+small cache: in the steady state `git hf log` costs the refs request plus, at most, the first
+page of new commits, however many versions there are."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from hfgit.constants import TRAILER_EXPERIMENT, TRAILER_GIT_COMMIT, TRAILER_PARAMS
 from hfgit.hub import Hub, HubCommit, HubRefs
@@ -43,7 +51,52 @@ class Catalog:
         return next((v for v in self.versions if v.tag == tag), None)
 
 
-def read_catalog(hub: Hub, scheme: TagScheme, limit: int | None = None) -> Catalog:
+class CommitCache:
+    """Hub commits already read, per repository, in a JSON file (best effort: never fails a command)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+        self._commits: dict[str, HubCommit] = {}
+        self._dirty = False
+        if path is not None and path.is_file():
+            try:
+                for sha, (title, message, date) in json.loads(path.read_text()).items():
+                    self._commits[sha] = HubCommit(
+                        sha, title, message, datetime.fromisoformat(date)
+                    )
+            except (OSError, ValueError, TypeError):
+                self._commits = {}
+
+    @classmethod
+    def for_repo(cls, state_dir: Path, hub: Hub) -> CommitCache:
+        key = re.sub(r"[^\w.-]+", "_", f"{hub.display_endpoint}_{hub.repo_type}_{hub.repo_id}")
+        return cls(state_dir / "hub-commits" / f"{key}.json")
+
+    def get(self, sha: str) -> HubCommit | None:
+        return self._commits.get(sha)
+
+    def put(self, commits: dict[str, HubCommit]) -> None:
+        fresh = {sha: c for sha, c in commits.items() if sha not in self._commits}
+        self._commits.update(fresh)
+        self._dirty = self._dirty or bool(fresh)
+
+    def save(self) -> None:
+        if not self._dirty or self._path is None:
+            return
+        data = {sha: [c.title, c.message, c.date.isoformat()] for sha, c in self._commits.items()}
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self._path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data))
+            os.replace(tmp, self._path)
+        except OSError:
+            return
+        self._dirty = False
+
+
+def read_catalog(
+    hub: Hub, scheme: TagScheme, limit: int | None = None, cache: CommitCache | None = None
+) -> Catalog:
     """Hub version tags with their git commits and metrics.
 
     Costs one refs request plus the commit listing pages of `main` and of the line branches,
@@ -58,7 +111,13 @@ def read_catalog(hub: Hub, scheme: TagScheme, limit: int | None = None) -> Catal
     )
     if limit is not None:
         tagged = tagged[:limit]
-    commits = _find_commits(hub, refs, {commit for _, commit in tagged})
+    cache = cache or CommitCache(None)
+    known = {
+        sha: c for sha in {commit for _, commit in tagged} if (c := cache.get(sha)) is not None
+    }
+    commits = {**known, **_find_commits(hub, refs, {commit for _, commit in tagged} - known.keys())}
+    cache.put(commits)
+    cache.save()
     versions = []
     for version, hub_commit in tagged:
         commit = commits.get(hub_commit)
@@ -80,6 +139,8 @@ def read_catalog(hub: Hub, scheme: TagScheme, limit: int | None = None) -> Catal
 
 def _find_commits(hub: Hub, refs: HubRefs, wanted: set[str]) -> dict[str, HubCommit]:
     found: dict[str, HubCommit] = {}
+    if not wanted:
+        return found
     branches = sorted(refs.branches, key=lambda b: (b != MAIN, b))
     for branch in branches:
         if wanted <= found.keys():

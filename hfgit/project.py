@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from hfgit.catalog import Catalog, CommitCache, read_catalog
 from hfgit.config import Config, load_config
 from hfgit.constants import CONFIG_FILE
 from hfgit.errors import ModelFolderError
@@ -50,6 +51,12 @@ class Project:
     def hub(self) -> Iterator[Hub]:
         with connect(self.config.endpoint, self.config.repo_id, self.config.repo_type) as hub:
             yield hub
+
+    def catalog(self, hub: Hub, limit: int | None = None) -> Catalog:
+        """The versions on the Hub, reusing what earlier commands already read."""
+        return read_catalog(
+            hub, self.config.scheme, limit, CommitCache.for_repo(self.state_dir, hub)
+        )
 
     @property
     def state_dir(self) -> Path:

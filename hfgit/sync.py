@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfgit.catalog import Catalog, read_catalog
+from hfgit.catalog import Catalog
 from hfgit.content import Payload, VersionContent, build_content
 from hfgit.errors import StaleParentError, TagConflictError
 from hfgit.hub import Delete, Hub, Upload
@@ -93,7 +93,7 @@ def push(
     """Publish `tags` (default: every local version tag not on the Hub yet), oldest first."""
     lock = contextlib.nullcontext() if dry_run else publish_lock(project.state_dir)
     with lock, project.hub() as hub:
-        catalog = read_catalog(hub, project.config.scheme)
+        catalog = project.catalog(hub)
         actions = _plan(project, catalog, tags, force)
         to_publish = [a for a in actions if a.step != Step.SKIP]
         for action in to_publish:  # every check runs before anything reaches the Hub
@@ -108,7 +108,7 @@ def push(
             outcome = _publish_with_retries(project, hub, catalog, action, force, dry_run, say)
             outcomes.append(outcome)
             if outcome.step != Step.SKIP and not dry_run:
-                catalog = read_catalog(hub, project.config.scheme)
+                catalog = project.catalog(hub)
     if not dry_run:
         _forget_queued(project, [o.tag for o in outcomes])
     return outcomes
@@ -152,7 +152,7 @@ def _publish_with_retries(
                 raise
             say(f"{action.tag}: the Hub branch {action.branch} moved meanwhile; planning again")
             time.sleep(0.2 * attempt)
-            catalog = read_catalog(hub, project.config.scheme)
+            catalog = project.catalog(hub)
             action = _plan(project, catalog, [action.tag], force)[0]
     raise AssertionError("unreachable")
 

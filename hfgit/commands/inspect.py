@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from hfgit.catalog import Catalog, read_catalog
+from hfgit.catalog import Catalog
 from hfgit.commands.output import emit_json, metrics_text, say, table
 from hfgit.errors import HfgitError
 from hfgit.plan import Sync, compare
@@ -31,7 +31,7 @@ def log(as_json: bool, limit: int | None) -> None:
     """
     project = Project.open()
     with project.hub() as hub:
-        catalog = read_catalog(hub, project.config.scheme, limit=limit)
+        catalog = project.catalog(hub, limit=limit)
     local = {name: tag.commit for name, tag in project.version_tags().items()}
     rows: list[dict[str, Any]] = [
         {
@@ -91,7 +91,7 @@ def status(as_json: bool, check: bool) -> int:
     """
     project = Project.open()
     with project.hub() as hub:
-        catalog = read_catalog(hub, project.config.scheme)
+        catalog = project.catalog(hub)
     local = {name: tag.commit for name, tag in project.version_tags().items()}
     states = compare(local, catalog.git_commits(), project.config.scheme)
     ordered = sorted(states, key=lambda t: require_version(t, project.config.scheme), reverse=True)
@@ -173,7 +173,7 @@ def card(version: str | None, output: Path | None) -> None:
     require_version(version, scheme)
     tag = project.repo.tag(version)
     with project.hub() as hub:
-        catalog = read_catalog(hub, scheme)
+        catalog = project.catalog(hub)
         text = build_content(project, tag, catalog, hub, force=True, check_gate=False).card
     if output:
         output.write_text(text, encoding="utf-8")
@@ -193,7 +193,7 @@ def experiments(as_json: bool) -> None:
     """
     project = Project.open()
     with project.hub() as hub:
-        catalog = read_catalog(hub, project.config.scheme)
+        catalog = project.catalog(hub)
     rows: list[dict[str, Any]] = [
         {
             "experiment": v.experiment,

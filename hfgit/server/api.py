@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -134,20 +135,44 @@ def _sibling(path: str, blob: pygit2.Blob, with_blobs: bool) -> dict[str, Any]:
 def list_commits(
     ctx: Context, request: Request, kind: str, ns: str, name: str, rev: str
 ) -> Response:
+    """Commits from `rev`, newest first. Pages chain by a cursor (the next page's first commit),
+    so each page costs the same however deep it is; `?p=N` is also understood."""
     repo, _ = ctx.repo(request, kind, ns, name)
     head = resolve(repo, rev)
-    page = _page_number(request)
     size = ctx.limits.commits_page_size
-    sorting = pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME
-    items, has_more = [], False
-    for index, commit in enumerate(repo.git.walk(head.id, sorting)):
-        if index >= (page + 1) * size:
-            has_more = True
+    formatted = request.param("expand[]") == "formatted"
+    start, skip = head.id, _page_number(request) * size
+    cursor = request.param("cursor")
+    if cursor:
+        start, skip = _cursor_commit(repo, cursor), 0
+    items: list[dict[str, Any]] = []
+    headers: dict[str, str] = {}
+    for index, commit in enumerate(_first_parent_history(repo.git[start].peel(pygit2.Commit))):
+        if index < skip:
+            continue
+        if len(items) == size:
+            headers["Link"] = f'<{next_url(request, cursor=str(commit.id), p="0")}>; rel="next"'
             break
-        if index >= page * size:
-            items.append(_commit_item(commit, request.param("expand[]") == "formatted"))
-    headers = {"Link": f'<{next_url(request, p=str(page + 1))}>; rel="next"'} if has_more else {}
+        items.append(_commit_item(commit, formatted))
     return json_response(items, headers=headers)
+
+
+def _first_parent_history(commit: pygit2.Commit) -> Iterator[pygit2.Commit]:
+    """A commit and its first-parent ancestors, newest first. Hub histories are linear (the
+    commit API makes no merges), so this is the whole history, read one object per step."""
+    current: pygit2.Commit | None = commit
+    while current is not None:
+        yield current
+        current = current.parents[0] if current.parent_ids else None
+
+
+def _cursor_commit(repo: Any, cursor: str) -> pygit2.Oid:
+    if len(cursor) != 40 or any(c not in "0123456789abcdef" for c in cursor):
+        raise bad_request("Query parameter 'cursor' must be a commit id")
+    obj = repo.git.get(cursor)
+    if not isinstance(obj, pygit2.Commit):
+        raise bad_request("Query parameter 'cursor' is not a commit of this repository")
+    return obj.id
 
 
 def _commit_item(commit: pygit2.Commit, formatted: bool) -> dict[str, Any]:

@@ -286,3 +286,23 @@ def test_concurrent_publishers_from_two_clones_both_land(workspace, tmp_path):
     assert set(tags) == {"v1.0.0", "v1.0.1", "v1.0.2"}
     main = {b.name: b.target_commit for b in workspace.api.list_repo_refs(REPO).branches}["main"]
     assert main == tags["v1.0.2"]
+
+
+def test_log_reads_hub_commits_once_then_only_refs(workspace, hub_requests):
+    for version in ("v1.0.0", "v1.0.1"):
+        workspace.commit(f"fix: {version}")
+        workspace.tag(version)
+    workspace.run("push")
+    cache = workspace.root / ".git" / "hfgit" / "hub-commits"
+    for path in cache.iterdir():
+        path.unlink()  # as on a fresh clone
+    hub_requests.clear()
+
+    first = workspace.run("log", "--json").json
+    cold = list(hub_requests)
+    hub_requests.clear()
+    second = workspace.run("log", "--json").json
+
+    assert first == second
+    assert any("/commits/" in r for r in cold)
+    assert [r.split("?")[0] for r in hub_requests] == ["GET /api/models/alice/tool-caller/refs"]
