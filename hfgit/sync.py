@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hfgit import backup, notify
 from hfgit.catalog import Catalog
 from hfgit.content import Payload, VersionContent, build_content
 from hfgit.errors import StaleParentError, TagConflictError
@@ -197,6 +198,7 @@ def _publish(
         say(
             f"warning: moving Hub tag {action.tag}: anyone pinned to revision={action.tag!r} will get new content"
         )
+        backup.before_move(project.config.backup, hub, action.tag, project.repo.root, say)
         hub.delete_tag(action.tag)
     if operations:
         outcome.hub_commit = hub.commit(
@@ -206,6 +208,7 @@ def _publish(
         outcome.hub_commit = head  # a re-run after a lost tag: the content is already there
     assert outcome.hub_commit is not None
     hub.create_tag(action.tag, outcome.hub_commit, content.summary)
+    notify.after_publish(project.config, hub.repo_url, outcome, content, say)
     outcome.seconds = time.monotonic() - started
     return outcome
 
