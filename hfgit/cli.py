@@ -92,9 +92,13 @@ def cli() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `git hf` and return its exit code (0 ok, 1 failure, 2 usage, 3 unexpected, 130 interrupted)."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    return run(cli, list(sys.argv[1:] if argv is None else argv), "git hf")
+
+
+def run(command: click.Command, args: list[str], prog_name: str) -> int:
+    """Run a click command through the one error edge: errors become one line and an exit code."""
     try:
-        result = cli.main(args=args, prog_name="git hf", standalone_mode=False)
+        result = command.main(args=args, prog_name=prog_name, standalone_mode=False)
     except click.exceptions.Exit as e:
         return int(e.exit_code)
     except click.UsageError as e:
