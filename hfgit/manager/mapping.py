@@ -1,0 +1,127 @@
+"""Pieces of the tutorial's config mapped onto hfgit's: tag scheme, model card, gates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from hfgit.config import CardConfig
+from hfgit.manager.yamldoc import BOOL, LIST, MAPPING, NUMBER_MAP, STR, STR_LIST, Kind, YamlDoc
+from hfgit.versioning import BUMP_KINDS, TagScheme
+
+SAMPLE_TIME = datetime(2024, 1, 2, 3, 4, 5)
+LANGUAGE = Kind("a language code or a list of them", lambda v: isinstance(v, (str, list)))
+
+
+def tag_scheme(main: YamlDoc, d: YamlDoc) -> tuple[str, str | None, str]:
+    """(tag format, tag prefix, auto-increment kind).
+
+    `versioning.semantic_versioning: true` in the detailed file means semver tags; otherwise
+    `huggingface.versioning.tag_format` decides: `v{timestamp}` -> timestamp tags like
+    v20240101-120000, `v{major}.{minor}.{patch}` -> semver, `exp-{name}-{number}` -> experiment."""
+    increment = d.get("versioning.auto_increment", STR, "patch")
+    if increment not in BUMP_KINDS:
+        raise d.fail("versioning.auto_increment", f"must be one of {', '.join(BUMP_KINDS)}")
+    semantic = d.get("versioning.semantic_versioning", BOOL)
+    fmt_key = "huggingface.versioning.tag_format"
+    tag_format = main.get(fmt_key, STR)
+    prefix = d.get("versioning.tag_prefix", STR)
+    if semantic or (semantic is None and not tag_format):
+        pattern = "semver"
+    elif tag_format:
+        inferred = _pattern_of(tag_format)
+        if inferred is None:
+            raise main.fail(
+                fmt_key,
+                "must contain {timestamp}, {major}.{minor}.{patch} or {name}-{number}",
+            )
+        pattern = inferred
+        if prefix is None:
+            prefix = tag_format.split("{", 1)[0]
+    else:
+        pattern = "timestamp"
+    scheme = TagScheme.of(pattern, prefix)
+    _check_format(d, "versioning.formats.timestamp", TagScheme.of("timestamp", scheme.prefix))
+    _check_format(d, "versioning.formats.semantic", TagScheme.of("semver", scheme.prefix))
+    return pattern, prefix, increment
+
+
+def _pattern_of(tag_format: str) -> str | None:
+    if "{timestamp}" in tag_format or "{year" in tag_format:
+        return "timestamp"
+    if "{major}" in tag_format or "{version}" in tag_format:
+        return "semver"
+    if "{number" in tag_format or "{name}" in tag_format:
+        return "experiment"
+    return None
+
+
+def _check_format(d: YamlDoc, key: str, scheme: TagScheme) -> None:
+    """A tutorial format string must spell tags the way hfgit parses them."""
+    template = d.get(key, STR)
+    if not template:
+        return
+    t = SAMPLE_TIME
+    fields: dict[str, Any] = {"year": t.year, "month": t.month, "day": t.day, "hour": t.hour}
+    fields.update(minute=t.minute, second=t.second, major=1, minor=2, patch=3)
+    fields["timestamp"] = t.strftime("%Y%m%d-%H%M%S")
+    expected = scheme.prefix + ("20240102-030405" if scheme.format == "timestamp" else "1.2.3")
+    try:
+        rendered = template.format(**fields)
+    except (KeyError, IndexError, ValueError) as e:
+        raise d.fail(key, f"has an unknown field ({e}): hfgit spells it {expected}") from None
+    if rendered != expected:
+        raise d.fail(
+            key, f"renders {rendered!r}, but hfgit's {scheme.format} tags look like {expected!r}"
+        )
+
+
+def card(d: YamlDoc) -> CardConfig:
+    """model_card: language, license, tags, authors, datasets (names or {name: ...} entries)."""
+    language = d.get("model_card.language", LANGUAGE, [])
+    if isinstance(language, list) and not all(isinstance(x, str) for x in language):
+        raise d.fail("model_card.language", "must list language codes as strings")
+    sections = d.get("model_card.sections", MAPPING, {})
+    return CardConfig(
+        description=d.get("model_card.description", STR, ""),
+        license=d.get("model_card.license", STR),
+        language=(language,) if isinstance(language, str) else tuple(language),
+        tags=tuple(d.get("model_card.tags", STR_LIST, [])),
+        datasets=_names(d, "model_card.datasets"),
+        authors=_names(d, "model_card.authors"),
+        sections={section_title(str(k)): str(v) for k, v in sections.items()},
+    )
+
+
+def _names(d: YamlDoc, key: str) -> tuple[str, ...]:
+    names = []
+    for item in d.get(key, LIST, []):
+        name = item.get("name") if isinstance(item, dict) else item
+        if not isinstance(name, str) or not name:
+            raise d.fail(key, "entries must be names, or mappings with a name")
+        names.append(name)
+    return tuple(names)
+
+
+def section_title(key: str) -> str:
+    """`ethical_considerations` -> `Ethical considerations` (titles pass through unchanged)."""
+    if " " in key or any(c.isupper() for c in key):
+        return key
+    text = key.replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def gate_values(doc: YamlDoc, prefix: str) -> dict[str, Any]:
+    """The GateConfig fields set under `prefix` (min/max/no_regression/lower_is_better)."""
+    if doc.get(prefix, MAPPING) is None:
+        return {}
+    values: dict[str, Any] = {}
+    for name in ("min", "max"):
+        found = doc.get(f"{prefix}.{name}", NUMBER_MAP)
+        if found is not None:
+            values[name] = {k: float(v) for k, v in found.items()}
+    for name in ("no_regression", "lower_is_better"):
+        found = doc.get(f"{prefix}.{name}", STR_LIST)
+        if found is not None:
+            values[name] = tuple(found)
+    return values
