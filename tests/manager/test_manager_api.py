@@ -235,7 +235,7 @@ def test_no_regression_gate_compares_with_the_previous_version(training_repo):
     manager.sync_training_workflow(MODEL, "good", "v1.0.0")
     training_repo.train(accuracy=0.8)
     training_repo.commit("feat: riskier data mix")
-    with pytest.raises(GateError, match="accuracy regressed: 0.8 vs 0.9"):
+    with pytest.raises(GateError, match=r"accuracy regressed: 0\.8 vs 0\.9"):
         manager.sync_training_workflow(MODEL, "worse")
     assert manager.list_versions() == ["v1.0.0"]
 
@@ -285,9 +285,7 @@ def test_an_endpoint_key_in_config_yaml_wins_over_hf_endpoint(training_repo, mon
 
 def test_a_model_name_without_namespace_uses_the_repo_templates(training_repo):
     config = training_repo.root / "config.yaml"
-    config.write_text(
-        config.read_text().replace('"alice/mcp-finetuned-model"', '"mcp-tool-model"')
-    )
+    config.write_text(config.read_text().replace('"alice/mcp-finetuned-model"', '"mcp-tool-model"'))
     manager = training_repo.manager()
     assert manager.model_repo_name == "alice/mcp-tool-model"
     assert manager.config_repo_name == "alice/mcp-tool-model-configs"
