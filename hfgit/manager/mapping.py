@@ -25,7 +25,8 @@ def tag_scheme(main: YamlDoc, d: YamlDoc) -> tuple[str, str | None, str]:
     semantic = d.get("versioning.semantic_versioning", BOOL)
     fmt_key = "huggingface.versioning.tag_format"
     tag_format = main.get(fmt_key, STR)
-    prefix = d.get("versioning.tag_prefix", STR)
+    configured_prefix = d.get("versioning.tag_prefix", STR)
+    prefix = configured_prefix
     if semantic or (semantic is None and not tag_format):
         pattern = "semver"
     elif tag_format:
@@ -35,14 +36,12 @@ def tag_scheme(main: YamlDoc, d: YamlDoc) -> tuple[str, str | None, str]:
                 fmt_key,
                 "must contain {timestamp}, {major}.{minor}.{patch} or {name}-{number}",
             )
-        pattern = inferred
-        if prefix is None:
-            prefix = tag_format.split("{", 1)[0]
+        pattern, prefix = inferred, tag_format.split("{", 1)[0]
     else:
         pattern = "timestamp"
-    scheme = TagScheme.of(pattern, prefix)
-    _check_format(d, "versioning.formats.timestamp", TagScheme.of("timestamp", scheme.prefix))
-    _check_format(d, "versioning.formats.semantic", TagScheme.of("semver", scheme.prefix))
+    formats_prefix = "v" if configured_prefix is None else configured_prefix
+    _check_format(d, "versioning.formats.timestamp", TagScheme.of("timestamp", formats_prefix))
+    _check_format(d, "versioning.formats.semantic", TagScheme.of("semver", formats_prefix))
     return pattern, prefix, increment
 
 
