@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 
 from hfgit.commands.output import emit_json, say, warn
-from hfgit.config import REPO_ID_RE, load_config, parse_config, render_config
+from hfgit.config import load_config, parse_config
 from hfgit.constants import CONFIG_FILE
 from hfgit.errors import HfgitError, UsageError
 from hfgit.gitrepo import GitRepo
+from hfgit.schema import REPO_ID_RE, render_config
 
 
 @click.command()

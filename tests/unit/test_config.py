@@ -10,18 +10,16 @@ from typing import Any
 import pytest
 
 from hfgit.config import (
-    SECTIONS,
     BackupConfig,
     CardConfig,
     GateConfig,
     HooksConfig,
     NotifyConfig,
-    json_schema,
     load_config,
     parse_config,
-    render_config,
 )
 from hfgit.errors import ConfigError
+from hfgit.schema import SECTIONS, json_schema, render_config
 from hfgit.versioning import TagScheme
 
 REPO = Path(__file__).resolve().parents[2]
