@@ -117,11 +117,13 @@ def bench_log(work: Path, url: str, env: dict[str, str], counts: list[int]) -> d
     for count in counts:
         seed_versions_range(url, seeded, count)
         seeded = count
+        shutil.rmtree(repo / ".git" / "hfgit" / "hub-commits", ignore_errors=True)
+        results[f"log_{count}_versions_cold_s"] = timed([str(BIN / "git-hf"), "log", "--json"], repo, env)[0]
         seconds = min(timed([str(BIN / "git-hf"), "log", "--json"], repo, env)[0] for _ in range(3))
         limited = min(
             timed([str(BIN / "git-hf"), "log", "--limit", "10"], repo, env)[0] for _ in range(3)
         )
-        results[f"log_{count}_versions_s"] = seconds
+        results[f"log_{count}_versions_warm_s"] = seconds
         results[f"log_limit10_{count}_versions_s"] = limited
     help_s = min(timed([str(BIN / "git-hf"), "--help"], repo, env)[0] for _ in range(3))
     results["git_hf_help_s"] = help_s
