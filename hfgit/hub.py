@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from hfgit import __version__
 from hfgit.constants import DEFAULT_ENDPOINT, ENV_DATA_DIR, LOCAL_ENDPOINT
 from hfgit.errors import AuthError, HubError, HubUnreachableError, StaleParentError
 from hfgit.secrets import redact, register_secret
@@ -77,10 +78,13 @@ def local_data_dir() -> Path:
     return Path(base) / "hfgit" / "hub"
 
 
-def find_token() -> str | None:
-    """$HF_TOKEN, $HUGGINGFACE_TOKEN (older name), or the `hf auth login` store."""
+def find_token(endpoint: str) -> str | None:
+    """$HF_TOKEN, $HUGGINGFACE_TOKEN (older name), or the `hf auth login` store.
+
+    The stored login belongs to huggingface.co (or to $HF_ENDPOINT): it is not sent to another
+    endpoint, so a cloned repository's `.hfgit.yaml` cannot point it at a server of its choosing."""
     token = os.environ.get("HF_TOKEN") or os.environ.get("HUGGINGFACE_TOKEN")
-    if not token:
+    if not token and (is_hf_endpoint(endpoint) or endpoint == resolve_endpoint(None)):
         from huggingface_hub import get_token
 
         token = get_token()
@@ -95,7 +99,7 @@ def connect(
     """A Hub client for one repository; for `local`, the embedded hub runs for the duration."""
     resolved = resolve_endpoint(endpoint)
     if resolved != LOCAL_ENDPOINT:
-        yield Hub(resolved, token if token is not None else find_token(), repo_id, repo_type)
+        yield Hub(resolved, token if token is not None else find_token(resolved), repo_id, repo_type)
         return
     from hfgit.server import running_hub
 
@@ -137,7 +141,10 @@ class Hub:
         self.repo_id = repo_id
         self.repo_type = repo_type
         self.has_token = bool(token)
-        self._api = HfApi(endpoint=endpoint, token=token or False, library_name="hfgit")
+        self._token: str | bool = token or False
+        self._api = HfApi(
+            endpoint=endpoint, token=self._token, library_name="hfgit", library_version=__version__
+        )
 
     @property
     def repo_url(self) -> str:
@@ -172,11 +179,14 @@ class Hub:
         `git hf log --limit N` stop at the first page it needs.)"""
         from urllib.parse import quote
 
-        from huggingface_hub.utils import paginate, parse_datetime
+        from huggingface_hub.utils import build_hf_headers, paginate, parse_datetime
 
         path = f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/commits/{quote(revision, safe='')}"
         with self._errors():
-            for item in paginate(path, params={}, headers=self._api._build_hf_headers()):
+            headers = build_hf_headers(
+                token=self._token, library_name="hfgit", library_version=__version__
+            )
+            for item in paginate(path, params={}, headers=headers):
                 yield HubCommit(
                     item["id"], item["title"], item["message"], parse_datetime(item["date"])
                 )
@@ -273,7 +283,7 @@ class Hub:
                     revision=revision,
                     repo_type=self.repo_type,
                     endpoint=self.endpoint,
-                    token=self._api.token,
+                    token=self._token,
                 )
         except HubError as e:
             if isinstance(e.__cause__, EntryNotFoundError):
@@ -296,7 +306,7 @@ class Hub:
                     local_dir=local_dir,
                     cache_dir=cache_dir,
                     endpoint=self.endpoint,
-                    token=self._api.token,
+                    token=self._token,
                 )
             )
 

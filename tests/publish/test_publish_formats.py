@@ -101,3 +101,21 @@ def test_older_token_variable_is_honoured(workspace, monkeypatch):
     workspace.tag("v1.0.0")
 
     assert workspace.run("push").code == 0
+
+
+def test_stored_login_is_not_sent_to_an_endpoint_named_by_the_repository(monkeypatch, tmp_path):
+    from hfgit.hub import find_token
+
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    hf_home = tmp_path / "hf-home"
+    hf_home.mkdir()
+    (hf_home / "token").write_text("hf_storedLoginToken123456")
+    monkeypatch.setenv("HF_HOME", str(hf_home))
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_TOKEN_PATH", str(hf_home / "token"))
+
+    assert find_token("https://huggingface.co") == "hf_storedLoginToken123456"
+    assert find_token("http://attacker.example") is None
+    monkeypatch.setenv("HF_TOKEN", "hf_explicitEnvToken123456")
+    assert find_token("http://models.internal.example") == "hf_explicitEnvToken123456"
