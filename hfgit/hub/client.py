@@ -1,14 +1,9 @@
-"""The Hugging Face Hub, through huggingface_hub. The only huggingface_hub user outside tests.
-
-Any Hub-compatible endpoint works: huggingface.co, a self-hosted Hub, `git hf serve`, or
-`local` (the embedded hub, started in-process over a per-user data dir).
-"""
+"""One Hub repository through huggingface_hub's HfApi: the calls hfgit makes, as plain data."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,13 +12,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 from hfgit import __version__
-from hfgit.constants import DEFAULT_ENDPOINT, ENV_DATA_DIR, LOCAL_ENDPOINT
-from hfgit.errors import AuthError, HubError, HubUnreachableError, StaleParentError
-from hfgit.secrets import redact, register_secret
+from hfgit.errors import HubError
+from hfgit.hub.errors import translated_errors
 
 HF_HOSTS = ("huggingface.co", "hf.co")
-# Links to the local hub point where `git hf serve --root <local data dir>` listens by default.
-LOCAL_DISPLAY = "http://127.0.0.1:8765"
 
 
 @dataclass(frozen=True)
@@ -59,66 +51,9 @@ class Delete:
     path_in_repo: str
 
 
-def resolve_endpoint(configured: str | None) -> str:
-    """Config `endpoint`, else $HF_ENDPOINT, else huggingface.co (`local` passes through)."""
-    endpoint = configured or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
-    return endpoint if endpoint == LOCAL_ENDPOINT else endpoint.rstrip("/")
-
-
 def is_hf_endpoint(endpoint: str) -> bool:
     host = urlparse(endpoint).hostname or ""
     return any(host == h or host.endswith("." + h) for h in HF_HOSTS)
-
-
-def local_data_dir() -> Path:
-    """Where `endpoint: local` keeps its repositories (one store per user)."""
-    if os.environ.get(ENV_DATA_DIR):
-        return Path(os.environ[ENV_DATA_DIR]) / "hub"
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "hfgit" / "hub"
-
-
-def find_token(endpoint: str) -> str | None:
-    """$HF_TOKEN, $HUGGINGFACE_TOKEN (older name), or the `hf auth login` store.
-
-    The stored login belongs to huggingface.co (or to $HF_ENDPOINT): it is not sent to another
-    endpoint, so a cloned repository's `.hfgit.yaml` cannot point it at a server of its choosing."""
-    token = os.environ.get("HF_TOKEN") or os.environ.get("HUGGINGFACE_TOKEN")
-    if not token and (is_hf_endpoint(endpoint) or endpoint == resolve_endpoint(None)):
-        from huggingface_hub import get_token
-
-        token = get_token()
-    register_secret(token)
-    return token or None
-
-
-@contextlib.contextmanager
-def connect(
-    endpoint: str | None, repo_id: str, repo_type: str = "model", token: str | None = None
-) -> Iterator[Hub]:
-    """A Hub client for one repository; for `local`, the embedded hub runs for the duration."""
-    resolved = resolve_endpoint(endpoint)
-    if resolved != LOCAL_ENDPOINT:
-        yield Hub(resolved, token if token is not None else find_token(resolved), repo_id, repo_type)
-        return
-    from hfgit.server import running_hub
-
-    local_token = "hf_local" + secrets.token_hex(16)
-    register_secret(local_token)
-    namespace = repo_id.split("/", 1)[0]
-    try:
-        hub_cm = running_hub(local_data_dir(), users={namespace: local_token})
-        url = hub_cm.__enter__()
-    except OSError as e:
-        raise HubUnreachableError(
-            f"cannot start the embedded hub in {local_data_dir()}: {e}"
-        ) from e
-    try:
-        hub = Hub(url, local_token, repo_id, repo_type, display_endpoint=LOCAL_DISPLAY)
-        hub.label = "the local hub"
-        yield hub
-    finally:
-        hub_cm.__exit__(None, None, None)
 
 
 class Hub:
@@ -161,7 +96,7 @@ class Hub:
         from huggingface_hub.errors import RepositoryNotFoundError
 
         try:
-            with self._errors():
+            with translated_errors(self.label, self.repo_id, self.has_token):
                 refs = self._api.list_repo_refs(self.repo_id, repo_type=self.repo_type)
         except HubError as e:
             if isinstance(e.__cause__, RepositoryNotFoundError):
@@ -182,7 +117,7 @@ class Hub:
         from huggingface_hub.utils import build_hf_headers, paginate, parse_datetime
 
         path = f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/commits/{quote(revision, safe='')}"
-        with self._errors():
+        with translated_errors(self.label, self.repo_id, self.has_token):
             headers = build_hf_headers(
                 token=self._token, library_name="hfgit", library_version=__version__
             )
@@ -195,7 +130,7 @@ class Hub:
         """Every file at `revision` (one paginated listing)."""
         from huggingface_hub.hf_api import RepoFile
 
-        with self._errors():
+        with translated_errors(self.label, self.repo_id, self.has_token):
             return [
                 RemoteFile(e.path, e.size, e.blob_id, e.lfs.sha256 if e.lfs else None)
                 for e in self._api.list_repo_tree(
@@ -208,7 +143,7 @@ class Hub:
         """Create the repository if needed; True when it was created."""
         if self.refs() is not None:
             return False
-        with self._errors():
+        with translated_errors(self.label, self.repo_id, self.has_token):
             self._api.create_repo(
                 self.repo_id, repo_type=self.repo_type, private=private, exist_ok=True
             )
@@ -234,7 +169,7 @@ class Hub:
             else CommitOperationDelete(path_in_repo=op.path_in_repo)
             for op in operations
         ]
-        with self._errors():
+        with translated_errors(self.label, self.repo_id, self.has_token):
             info = self._api.create_commit(
                 self.repo_id,
                 ops,
@@ -247,7 +182,7 @@ class Hub:
         return str(info.oid)
 
     def create_branch(self, branch: str, starting_point: str) -> None:
-        with self._errors():
+        with translated_errors(self.label, self.repo_id, self.has_token):
             self._api.create_branch(
                 self.repo_id,
                 branch=branch,
@@ -257,7 +192,7 @@ class Hub:
             )
 
     def create_tag(self, tag: str, commit: str, message: str) -> None:
-        with self._errors():
+        with translated_errors(self.label, self.repo_id, self.has_token):
             self._api.create_tag(
                 self.repo_id,
                 tag=tag,
@@ -267,7 +202,7 @@ class Hub:
             )
 
     def delete_tag(self, tag: str) -> None:
-        with self._errors():
+        with translated_errors(self.label, self.repo_id, self.has_token):
             self._api.delete_tag(self.repo_id, tag=tag, repo_type=self.repo_type)
 
     def read_file(self, revision: str, path: str) -> bytes | None:
@@ -276,7 +211,7 @@ class Hub:
         from huggingface_hub.errors import EntryNotFoundError
 
         try:
-            with self._errors():
+            with translated_errors(self.label, self.repo_id, self.has_token):
                 local = hf_hub_download(
                     self.repo_id,
                     path,
@@ -297,7 +232,7 @@ class Hub:
         """Download a revision (resumable, through the huggingface_hub cache); returns its folder."""
         from huggingface_hub import snapshot_download
 
-        with self._errors():
+        with translated_errors(self.label, self.repo_id, self.has_token):
             return Path(
                 snapshot_download(
                     self.repo_id,
@@ -309,48 +244,6 @@ class Hub:
                     token=self._token,
                 )
             )
-
-    @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Translate library and network errors into one-line HfgitErrors."""
-        from huggingface_hub.errors import (
-            HfHubHTTPError,
-            LocalTokenNotFoundError,
-            RepositoryNotFoundError,
-            RevisionNotFoundError,
-        )
-
-        where = f"{self.repo_id} on {self.label}"
-        try:
-            yield
-        except RepositoryNotFoundError as e:
-            hint = "" if self.has_token else " (no token: set HF_TOKEN or run `hf auth login`)"
-            raise HubError(
-                f"repository {where} does not exist or your token cannot see it{hint}"
-            ) from e
-        except RevisionNotFoundError as e:
-            raise HubError(f"revision not found in {where}: {_first_line(e)}") from e
-        except LocalTokenNotFoundError as e:
-            raise AuthError("no Hub token: set HF_TOKEN or run `hf auth login`") from e
-        except HfHubHTTPError as e:
-            status = e.response.status_code if e.response is not None else None
-            if status == 401:
-                raise AuthError(
-                    f"{self.label} rejected the token (401): set a valid HF_TOKEN or run `hf auth login`"
-                ) from e
-            if status == 403:
-                raise AuthError(
-                    f"your token has no write access to {where} (403): use a write token for that namespace"
-                ) from e
-            if status == 412:
-                raise StaleParentError(f"{where} changed while publishing") from e
-            raise HubError(f"the Hub refused the request for {where}: {_first_line(e)}") from e
-        except Exception as e:
-            if _is_network_error(e):
-                raise HubUnreachableError(
-                    f"cannot reach {self.label} ({_first_line(e)}): check the endpoint and your network"
-                ) from e
-            raise
 
 
 def _configure_library(endpoint: str) -> None:
@@ -364,27 +257,3 @@ def _configure_library(endpoint: str) -> None:
             from huggingface_hub.utils import _detect_agent
 
             _detect_agent._registry = {"standardEnvVars": [], "harnesses": {}}
-
-
-def _is_network_error(e: BaseException) -> bool:
-    names = {cls.__name__ for cls in type(e).__mro__}
-    return bool(names & {"TransportError", "TimeoutException", "ConnectionError"}) or isinstance(
-        e, OSError
-    )
-
-
-def _first_line(e: BaseException) -> str:
-    text = redact(str(e)).strip()
-    return text.splitlines()[0] if text else type(e).__name__
-
-
-def show_progress_bars(enabled: bool) -> None:
-    """Upload/download progress bars (the client's own) on a TTY, unless disabled."""
-    import sys
-
-    from huggingface_hub.utils import disable_progress_bars, enable_progress_bars
-
-    if enabled and sys.stderr.isatty():
-        enable_progress_bars()
-    else:
-        disable_progress_bars()
