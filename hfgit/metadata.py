@@ -151,7 +151,7 @@ def version_metadata(
 ) -> dict[str, Any]:
     """The experiment_metadata.json that travels with a published version."""
     recorded = recorded or {}
-    return {
+    standard = {
         "version": version,
         "git_tag": provenance.tag,
         "git_commit": provenance.commit,
@@ -167,6 +167,9 @@ def version_metadata(
         "eval_results": metrics,
         "system": recorded.get("system") or system_info(),
     }
+    # Fields a training run recorded beyond these (configured experiment fields) travel too.
+    extras = {k: v for k, v in recorded.items() if k not in standard}
+    return {**extras, **standard}
 
 
 def to_bytes(data: dict[str, Any]) -> bytes:
