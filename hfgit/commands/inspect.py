@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from hfgit.catalog import Catalog
-from hfgit.commands.output import emit_json, metrics_text, say, table
+from hfgit.commands.output import emit_json, experiments_table, metrics_text, say, table
 from hfgit.errors import HfgitError
 from hfgit.plan import Sync, compare
 from hfgit.project import Project
@@ -207,16 +207,6 @@ def experiments(as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    table(
-        ["EXPERIMENT", "VERSION", "GIT", "PARAMS", "METRICS"],
-        [
-            [
-                r["experiment"] or "-",
-                r["version"],
-                (r["git_commit"] or "?")[:8],
-                metrics_text(r["params"]),
-                metrics_text(r["metrics"]),
-            ]
-            for r in rows
-        ],
+    experiments_table(
+        (r["experiment"], r["version"], r["git_commit"], r["params"], r["metrics"]) for r in rows
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import click
@@ -56,4 +56,17 @@ def metrics_text(values: Mapping[str, Any], limit: int = 3) -> str:
     return ", ".join(
         f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
         for k, v in list(values.items())[:limit]
+    )
+
+
+def experiments_table(
+    rows: Iterable[tuple[str | None, str, str | None, Mapping[str, Any], Mapping[str, Any]]],
+) -> None:
+    """(experiment, version, git commit, params, metrics) per published version, as a table."""
+    table(
+        ["EXPERIMENT", "VERSION", "GIT", "PARAMS", "METRICS"],
+        [
+            [name or "-", version, (commit or "?")[:8], metrics_text(params), metrics_text(metrics)]
+            for name, version, commit, params, metrics in rows
+        ],
     )

@@ -157,24 +157,21 @@ def list_versions(config_path: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the experiments as JSON.")
 def list_experiments(config_path: Path, as_json: bool) -> None:
     """List experiments across the published versions (name, version, commit, params, metrics)."""
-    from hfgit.commands.output import metrics_text, table
+    from hfgit.commands.output import experiments_table
 
     rows = _manager(config_path).list_experiments()
     if as_json:
         _emit(rows)
         return
-    table(
-        ["EXPERIMENT", "VERSION", "GIT", "PARAMS", "METRICS"],
-        [
-            [
-                r["experiment_name"] or "-",
-                r["version"],
-                (r["git_commit"] or "?")[:8],
-                metrics_text(r["training_params"]),
-                metrics_text(r["eval_results"]),
-            ]
-            for r in rows
-        ],
+    experiments_table(
+        (
+            r["experiment_name"],
+            r["version"],
+            r["git_commit"],
+            r["training_params"],
+            r["eval_results"],
+        )
+        for r in rows
     )
 
 
