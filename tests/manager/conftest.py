@@ -6,52 +6,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from drivers import RepoDriver, Result
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MODEL = "mcp_finetuned_model"
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-class TrainingRepo:
+class TrainingRepo(RepoDriver):
     """The repository under test, and ways to drive it like the tutorial's scripts do."""
-
-    def __init__(self, root: Path, hub: Any, capsys: pytest.CaptureFixture[str]) -> None:
-        self.root = root
-        self.hub = hub
-        self._capsys = capsys
-
-    def git(self, *args: str) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=self.root, capture_output=True, text=True, check=True
-        )
-        return done.stdout.strip()
-
-    def write(self, relative: str, content: str | bytes) -> Path:
-        path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode() if isinstance(content, str) else content)
-        return path
-
-    def commit(self, message: str = "change") -> str:
-        self.git("add", "-A")
-        self.git("commit", "-q", "--allow-empty", "-m", message)
-        return self.git("rev-parse", "HEAD")
 
     def train(self, folder: str = MODEL, accuracy: float = 0.91, seed: bytes = b"") -> Path:
         """What the tutorial's training script leaves behind."""
@@ -74,29 +40,13 @@ class TrainingRepo:
         """`python -m hfgit.manager ARGS`, in-process through the same edge."""
         from hfgit.manager.__main__ import main
 
-        self._capsys.readouterr()
-        code = main(list(args))
-        captured = self._capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    def hf(self, *args: str) -> Result:
-        """`git hf ARGS`, in-process."""
-        from hfgit.cli import main
-
-        self._capsys.readouterr()
-        code = main(list(args))
-        captured = self._capsys.readouterr()
-        return Result(code, captured.out, captured.err)
+        return self.invoke(main, args)
 
     def edit_detail(self, old: str, new: str) -> None:
         path = self.root / "configs/huggingface_config.yaml"
         text = path.read_text()
         assert old in text, old
         path.write_text(text.replace(old, new))
-
-    @property
-    def api(self) -> Any:
-        return self.hub.api("alice")
 
 
 @pytest.fixture

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from drivers import RepoDriver, Result
 
 CONFIG = """\
 repo_id: alice/tool-caller
@@ -30,50 +29,12 @@ card:
 """
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def json(self):  # type: ignore[no-untyped-def]
-        return json.loads(self.out)
-
-
-class Workspace:
+class Workspace(RepoDriver):
     """The repository under test and ways to drive it."""
-
-    def __init__(self, root: Path, hub: Any, capsys: pytest.CaptureFixture[str]) -> None:
-        self.root = root
-        self.hub = hub
-        self._capsys = capsys
-
-    def git(self, *args: str) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=self.root, capture_output=True, text=True, check=True
-        )
-        return done.stdout.strip()
 
     def run(self, *args: str) -> Result:
         """`git hf ARGS` in-process, through the same edge as the console script."""
-        from hfgit.cli import main
-
-        self._capsys.readouterr()
-        code = main(list(args))
-        captured = self._capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    def write(self, relative: str, content: str | bytes) -> Path:
-        path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode() if isinstance(content, str) else content)
-        return path
-
-    def commit(self, message: str = "change") -> str:
-        self.git("add", "-A")
-        self.git("commit", "-q", "--allow-empty", "-m", message)
-        return self.git("rev-parse", "HEAD")
+        return self.hf(*args)
 
     def tag(self, name: str, message: str | None = None) -> str:
         if message:
@@ -93,10 +54,6 @@ class Workspace:
             name="lora-r16",
             repo_path=self.root,
         )
-
-    @property
-    def api(self):  # type: ignore[no-untyped-def]
-        return self.hub.api("alice")
 
 
 @pytest.fixture
