@@ -14,7 +14,11 @@ export HFGIT_DATA_DIR
 repo="$base/tool-caller"
 rm -rf "$repo"
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+    step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+else
+    step() { printf '\n$ %s\n' "$*"; }
+fi
 
 git init -q -b main "$repo" 2>/dev/null || { git init -q "$repo" && git -C "$repo" checkout -q -b main; }
 cd "$repo"
