@@ -56,11 +56,17 @@ class HuggingFaceManager:
         """Tag (if needed) and publish the model folder, then upload config and results.
 
         Returns model_url, config_url, results_url (None for items not uploaded), version,
-        git_commit. With HFGIT_SKIP=1 nothing is tagged or uploaded."""
+        git_commit. With HFGIT_SKIP=1, or `huggingface.enabled: false`,
+        nothing is tagged or uploaded."""
         experiment = experiment_name or f"experiment_{datetime.now():%Y%m%d_%H%M%S}"
         urls: dict[str, str | None] = {"model_url": None, "config_url": None, "results_url": None}
         if os.environ.get(ENV_SKIP, "0") not in ("", "0"):
             self._say(f"{ENV_SKIP}=1: nothing published for {experiment}")
+            return {**urls, "version": None, "git_commit": None}
+        if not self.settings.enabled:
+            self._say(
+                f"huggingface.enabled is false in config.yaml: nothing published for {experiment}"
+            )
             return {**urls, "version": None, "git_commit": None}
         outcome = self._publish(model_path, version_tag, experiment, private, force, None)
         urls["model_url"] = outcome.url

@@ -270,6 +270,23 @@ def test_hfgit_skip_publishes_nothing(training_repo, monkeypatch):
     assert training_repo.git("tag", "-l") == ""
 
 
+def test_a_disabled_integration_publishes_nothing(training_repo):
+    config = training_repo.root / "config.yaml"
+    config.write_text(
+        config.read_text().replace(
+            "  enabled: true                    # enable",
+            "  enabled: false                   # enable",
+        )
+    )
+    training_repo.train()
+
+    urls = training_repo.manager().sync_training_workflow(MODEL, "off", "v1.0.0")
+
+    assert urls["model_url"] is None and urls["version"] is None
+    assert training_repo.git("tag", "-l") == ""
+    assert not training_repo.api.repo_exists(MODEL_REPO)
+
+
 def test_an_endpoint_key_in_config_yaml_wins_over_hf_endpoint(training_repo, monkeypatch):
     config = training_repo.root / "config.yaml"
     text = config.read_text().replace(
