@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ def build_content(
     hub: Hub,
     force: bool = False,
     check_gate: bool = True,
+    say: Callable[[str], None] | None = None,
 ) -> VersionContent:
     """Everything a version publishes, checked: provenance of the model folder, gates."""
     repo, config = project.repo, project.config
@@ -78,7 +80,9 @@ def build_content(
     )
     payloads = [
         Payload(f.path_in_repo, f.source, f.size, f.git_oid, f.sha256)
-        for f in local_files(model_dir, HashCache(project.state_dir / "hash-cache.json"))
+        for f in local_files(
+            model_dir, HashCache(project.state_dir / "hash-cache.json", _announcer(say))
+        )
     ]
     configs = _config_payloads(project, tag)
     card = modelcard.render(
@@ -108,6 +112,14 @@ def build_content(
         f"{body}\n\n{trailers(tag.name, tag.commit, metrics, meta.get('experiment_name'), params)}"
     )
     return VersionContent(tag.name, payloads, meta, card, summary, description, metrics, warnings)
+
+
+def _announcer(say: Callable[[str], None] | None) -> Callable[[Path, int], None] | None:
+    if say is None:
+        return None
+    return lambda path, size: say(
+        f"hashing {path.name} ({size / (1 << 30):.1f} GiB), once: later pushes reuse the hash"
+    )
 
 
 def _check_recorded(

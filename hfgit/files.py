@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from hfgit.constants import CARD_FILE, METADATA_FILE
 from hfgit.errors import ModelFolderError
 
 CHUNK = 1 << 20
+ANNOUNCE_BYTES = 256 << 20  # hashing a file this large takes long enough to say so
 SKIPPED_DIRS = {".git", ".cache", "__pycache__", ".ipynb_checkpoints"}
 GENERATED = {METADATA_FILE, CARD_FILE}
 
@@ -67,8 +68,11 @@ def hash_bytes(data: bytes) -> tuple[str, str]:
 class HashCache:
     """(git oid, sha256) per file, remembered across runs while the file is untouched."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(
+        self, path: Path | None, on_hash: Callable[[Path, int], None] | None = None
+    ) -> None:
         self._path = path
+        self._on_hash = on_hash  # told before a large file is read in full
         self._entries: dict[str, list[object]] = {}
         self._dirty = False
         if path is not None and path.is_file():
@@ -84,6 +88,8 @@ class HashCache:
         cached = self._entries.get(key)
         if cached is not None and cached[:3] == stamp:
             return st.st_size, str(cached[3]), str(cached[4])
+        if self._on_hash is not None and st.st_size >= ANNOUNCE_BYTES:
+            self._on_hash(path, st.st_size)
         git = hashlib.sha1(b"blob %d\0" % st.st_size)
         sha = hashlib.sha256()
         with path.open("rb") as f:

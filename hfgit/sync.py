@@ -99,7 +99,7 @@ def push(
         to_publish = [a for a in actions if a.step != Step.SKIP]
         for action in to_publish:  # every check runs before anything reaches the Hub
             tag = project.repo.tag(action.tag)
-            build_content(project, tag, catalog, hub, force=force)
+            build_content(project, tag, catalog, hub, force=force, say=say)
         if not dry_run and to_publish and hub.ensure_repo(project.config.private):
             say(
                 f"created {'private' if project.config.private else 'public'} Hub repo {hub.repo_url}"

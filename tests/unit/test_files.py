@@ -209,3 +209,20 @@ def test_local_files_describes_the_folder_and_saves_the_cache(model, tmp_path):
     assert (weights.git_oid, weights.sha256) == hash_bytes(b"\0" * 100)
     assert weights.source == model / "model.safetensors"
     assert cache_file.exists()
+
+
+def test_hash_cache_announces_only_large_files_it_actually_reads(tmp_path, monkeypatch):
+    from hfgit import files
+
+    monkeypatch.setattr(files, "ANNOUNCE_BYTES", 1000)
+    big, small = tmp_path / "big.bin", tmp_path / "small.bin"
+    big.write_bytes(b"x" * 2000)
+    small.write_bytes(b"y" * 10)
+    heard: list[tuple[str, int]] = []
+    cache = files.HashCache(tmp_path / "cache.json", lambda path, size: heard.append((path.name, size)))
+
+    cache.hash_file(big)
+    cache.hash_file(small)
+    cache.hash_file(big)  # cached: not read again, not announced again
+
+    assert heard == [("big.bin", 2000)]
