@@ -119,3 +119,19 @@ def test_stored_login_is_not_sent_to_an_endpoint_named_by_the_repository(monkeyp
     assert find_token("http://attacker.example") is None
     monkeypatch.setenv("HF_TOKEN", "hf_explicitEnvToken123456")
     assert find_token("http://models.internal.example") == "hf_explicitEnvToken123456"
+
+
+def test_a_dataset_repository_is_versioned_the_same_way(workspace):
+    text = (workspace.root / ".hfgit.yaml").read_text()
+    workspace.write(".hfgit.yaml", text + "repo_type: dataset\n")
+    commit = workspace.tag("v1.0.0")
+
+    pushed = workspace.run("push")
+
+    assert pushed.code == 0, pushed.err
+
+    refs = workspace.api.list_repo_refs(REPO, repo_type="dataset")
+    assert [t.name for t in refs.tags] == ["v1.0.0"]
+    rows = workspace.run("log", "--json").json
+    assert [(r["version"], r["git_commit"]) for r in rows] == [("v1.0.0", commit)]
+    assert not workspace.api.repo_exists(REPO)  # no model repo of that name was made
