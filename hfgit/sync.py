@@ -19,7 +19,7 @@ from hfgit import backup, notify
 from hfgit.catalog import Catalog
 from hfgit.content import Payload, VersionContent, build_content
 from hfgit.errors import StaleParentError, TagConflictError
-from hfgit.hub import Delete, Hub, Upload
+from hfgit.hub import Delete, Hub, RemoteFile, Upload
 from hfgit.plan import MAIN, Action, Step, plan_push
 from hfgit.project import Project
 
@@ -174,7 +174,7 @@ def _publish(
     head = refs.branches.get(action.branch) if refs else None
     base = head or (refs.branches.get(MAIN) if refs else None)
     remote = hub.tree(base) if base else []
-    changes, operations = _diff(content, {f.path: (f.oid, f.sha256, f.size) for f in remote})
+    changes, operations = _diff(content, {f.path: f for f in remote})
     outcome = Outcome(
         action.tag,
         action.git_commit,
@@ -194,12 +194,6 @@ def _publish(
     if head is None and action.branch != MAIN and base is not None:
         hub.create_branch(action.branch, base)
         head = base
-    if action.step == Step.REPUBLISH:
-        say(
-            f"warning: moving Hub tag {action.tag}: anyone pinned to revision={action.tag!r} will get new content"
-        )
-        backup.before_move(project.config.backup, hub, action.tag, project.repo.root, say)
-        hub.delete_tag(action.tag)
     if operations:
         outcome.hub_commit = hub.commit(
             operations, action.branch, head, content.summary, content.description
@@ -207,6 +201,12 @@ def _publish(
     else:
         outcome.hub_commit = head  # a re-run after a lost tag: the content is already there
     assert outcome.hub_commit is not None
+    if action.step == Step.REPUBLISH:  # the old tag moves only once the new commit exists
+        say(
+            f"warning: moving Hub tag {action.tag}: anyone pinned to revision={action.tag!r} will get new content"
+        )
+        backup.before_move(project.config.backup, hub, action.tag, project.repo.root, say)
+        hub.delete_tag(action.tag)
     hub.create_tag(action.tag, outcome.hub_commit, content.summary)
     notify.after_publish(project.config, hub.repo_url, outcome, content, say)
     outcome.seconds = time.monotonic() - started
@@ -214,8 +214,10 @@ def _publish(
 
 
 def _diff(
-    content: VersionContent, remote: dict[str, tuple[str, str | None, int]]
+    content: VersionContent, remote: dict[str, RemoteFile]
 ) -> tuple[list[FileChange], list[Upload | Delete]]:
+    """What changes between the Hub branch and the version: uploads for new and changed files,
+    deletions for files the version no longer holds."""
     changes: list[FileChange] = []
     operations: list[Upload | Delete] = []
     local_paths = set()
@@ -225,18 +227,17 @@ def _diff(
         changes.append(FileChange(payload.path_in_repo, payload.size, status))
         if status != "unchanged":
             operations.append(Upload(payload.path_in_repo, payload.source))
-    for path, (_, _, size) in sorted(remote.items()):
+    for path, file in sorted(remote.items()):
         if path not in local_paths and path not in KEEP_ON_HUB:
-            changes.append(FileChange(path, size, "deleted"))
+            changes.append(FileChange(path, file.size, "deleted"))
             operations.append(Delete(path))
     return changes, operations
 
 
-def _status(payload: Payload, remote: tuple[str, str | None, int] | None) -> str:
+def _status(payload: Payload, remote: RemoteFile | None) -> str:
     if remote is None:
         return "new"
-    oid, sha256, _ = remote
-    same = payload.sha256 == sha256 if sha256 else payload.git_oid == oid
+    same = payload.sha256 == remote.sha256 if remote.sha256 else payload.git_oid == remote.oid
     return "unchanged" if same else "changed"
 
 
@@ -252,11 +253,7 @@ def publish_lock(state_dir: Path) -> Iterator[None]:
 
 
 def _forget_queued(project: Project, tags: list[str]) -> None:
-    """Drop published tags from the hook queue (if hooks are part of this install)."""
-    try:
-        from hfgit import hooks
-    except ImportError:
-        return
-    forget = getattr(hooks, "forget", None)
-    if forget is not None:
-        forget(project.repo.git_dir, tags)
+    """Published tags leave the hook queue, whoever published them."""
+    from hfgit import hooks
+
+    hooks.forget(project.repo.git_dir, tags)

@@ -316,3 +316,24 @@ def test_a_lost_tag_is_recovered_without_a_new_commit(workspace):
     assert result.json[0]["files_sent"] == 0
     assert _commit_count(workspace) == commits
     assert [t.name for t in workspace.api.list_repo_refs(REPO).tags] == ["v1.0.0"]
+
+
+def test_a_forced_republish_that_fails_leaves_the_old_tag_in_place(workspace, monkeypatch):
+    from hfgit.errors import HubUnreachableError
+    from hfgit.hub import Hub
+
+    workspace.tag("v1.0.0")
+    workspace.run("push")
+    before = {t.name: t.target_commit for t in workspace.api.list_repo_refs(REPO).tags}
+    workspace.git("tag", "-d", "v1.0.0")
+    workspace.commit("fix: retrained")
+    workspace.tag("v1.0.0")
+
+    def network_down(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise HubUnreachableError("cannot reach the Hub (connection reset)")
+
+    monkeypatch.setattr(Hub, "commit", network_down)
+    failed = workspace.run("push", "v1.0.0", "--force")
+
+    assert failed.code == 1
+    assert {t.name: t.target_commit for t in workspace.api.list_repo_refs(REPO).tags} == before
