@@ -10,12 +10,12 @@ from typing import Any
 from hfgit import metadata as md
 from hfgit import modelcard
 from hfgit.catalog import Catalog
-from hfgit.constants import CARD_FILE, CONFIGS_DIR, METADATA_FILE
+from hfgit.constants import CARD_FILE, CONFIGS_DIR, DEFAULT_ENDPOINT, METADATA_FILE
 from hfgit.errors import ConfigError, GateError, ProvenanceError
 from hfgit.files import HashCache, hash_bytes, local_files
 from hfgit.gate import gate_failures
 from hfgit.gitrepo import Tag
-from hfgit.hub import Hub
+from hfgit.hub import LOCAL_DISPLAY, Hub
 from hfgit.plan import trailers
 from hfgit.project import Project
 from hfgit.versioning import parse_tag, require_version
@@ -72,9 +72,8 @@ def build_content(
         failures = gate_failures(metrics, config.gate, previous)
         if failures:
             raise GateError(f"{tag.name} is not published: " + "; ".join(failures))
-    provenance = md.Provenance(
-        tag.commit, tag.name, repo.current_branch(), repo.remote_url(), False
-    )
+    branch = (recorded or {}).get("git_branch") or repo.current_branch()  # where training ran
+    provenance = md.Provenance(tag.commit, tag.name, branch, repo.remote_url(), False)
     meta = md.version_metadata(
         provenance, tag.name, tag.date, recorded, params, metrics_raw, config.base_model
     )
@@ -98,7 +97,10 @@ def build_content(
             configs=tuple(p.path_in_repo for p in configs),
             versions=_version_rows(catalog, tag, metrics, hub, project),
             is_transformers=(model_dir / "config.json").is_file(),
-            endpoint=hub.endpoint,
+            # base models live on the public Hub unless a real Hub endpoint is configured
+            endpoint=DEFAULT_ENDPOINT
+            if hub.display_endpoint == LOCAL_DISPLAY
+            else hub.display_endpoint,
         ),
         template=_template(project, tag),
     )
