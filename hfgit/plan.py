@@ -46,6 +46,7 @@ class Sync(str, Enum):
     LOCAL_ONLY = "local-only"
     HUB_ONLY = "hub-only"
     DIVERGED = "diverged"
+    UNKNOWN = "unknown"  # the Hub could not be asked
 
 
 def plan_push(

@@ -7,9 +7,8 @@ from typing import Any
 
 import click
 
-from hfgit.catalog import Catalog
-from hfgit.commands.output import emit_json, experiments_table, metrics_text, say, table
-from hfgit.errors import HfgitError
+from hfgit.commands.output import emit_json, experiments_table, metrics_text, say, table, warn
+from hfgit.errors import HfgitError, HubUnreachableError
 from hfgit.plan import Sync, compare
 from hfgit.project import Project
 from hfgit.versioning import latest, parse_tag, require_version
@@ -90,23 +89,30 @@ def status(as_json: bool, check: bool) -> int:
       git hf status --check     # in CI: fail when a version is not published
     """
     project = Project.open()
-    with project.hub() as hub:
-        catalog = project.catalog(hub)
     local = {name: tag.commit for name, tag in project.version_tags().items()}
-    states = compare(local, catalog.git_commits(), project.config.scheme)
+    try:
+        with project.hub() as hub:
+            states = compare(local, project.catalog(hub).git_commits(), project.config.scheme)
+        reachable = True
+    except HubUnreachableError as e:
+        warn(f"warning: {e}; showing local versions and the queue only")
+        states, reachable = dict.fromkeys(local, Sync.UNKNOWN), False
     ordered = sorted(states, key=lambda t: require_version(t, project.config.scheme), reverse=True)
-    queue = _queue_report(project)
+    from hfgit import hooks
+
+    queue = dict(hooks.queue_report(project.repo.git_dir))
     data: dict[str, Any] = {
         "repo_id": project.config.repo_id,
+        "hub_reachable": reachable,
         "versions": [{"version": t, "state": states[t].value} for t in ordered],
         "queue": queue,
     }
-    out_of_sync = [t for t in ordered if states[t] != Sync.PUBLISHED]
     if as_json:
         emit_json(data)
     else:
-        _print_status(project, ordered, states, queue, catalog)
-    return 1 if check and out_of_sync else 0
+        _print_status(project, ordered, states, queue)
+    out_of_sync = any(states[t] != Sync.PUBLISHED for t in ordered)
+    return 1 if not reachable or (check and out_of_sync) else 0
 
 
 def _print_status(
@@ -114,7 +120,6 @@ def _print_status(
     ordered: list[str],
     states: dict[str, Sync],
     queue: dict[str, Any],
-    catalog: Catalog,
 ) -> None:
     if not ordered:
         click.echo(f"no version tags yet ({project.config.scheme.describe()})")
@@ -128,19 +133,6 @@ def _print_status(
         )
         if queue.get("log"):
             click.echo(f"  log: {queue['log']}")
-
-
-def _queue_report(project: Project) -> dict[str, Any]:
-    try:
-        from hfgit import hooks
-    except ImportError:
-        return {"installed": False, "queued": [], "last_error": None}
-    report = getattr(hooks, "queue_report", None)
-    return (
-        dict(report(project.repo.git_dir))
-        if report
-        else {"installed": False, "queued": [], "last_error": None}
-    )
 
 
 @click.command()

@@ -200,3 +200,23 @@ def test_every_command_has_help(command):
     from hfgit.cli import main
 
     assert main([command, "--help"]) == 0
+
+
+def test_status_without_the_hub_still_shows_local_versions_and_the_queue(workspace):
+    from hfgit import hookqueue
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    config = workspace.root / ".hfgit.yaml"
+    workspace.write(".hfgit.yaml", config.read_text().replace(workspace.hub.url, f"http://127.0.0.1:{closed_port}"))
+    workspace.tag("v1.0.0")
+    hookqueue.enqueue(workspace.root / ".git", "v1.0.0")
+
+    result = workspace.run("status", "--json")
+
+    assert result.code == 1
+    assert "cannot reach" in result.err
+    assert result.json["hub_reachable"] is False
+    assert result.json["versions"] == [{"version": "v1.0.0", "state": "unknown"}]
+    assert result.json["queue"]["queued"] == ["v1.0.0"]
