@@ -82,13 +82,13 @@ class Version:
         return self.key < other.key
 
     def __le__(self, other: Version) -> bool:
-        return self == other or self < other
+        return not other < self  # equal precedence (v1.0.0+a, v1.0.0+b) counts as equal
 
     def __gt__(self, other: Version) -> bool:
         return other < self
 
     def __ge__(self, other: Version) -> bool:
-        return other <= self
+        return not self < other
 
 
 def parse_tag(tag: str, scheme: TagScheme) -> Version | None:

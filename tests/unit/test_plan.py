@@ -250,3 +250,12 @@ def test_later_trailer_lines_win():
 )
 def test_trailer_metrics_keep_numbers_and_survive_garbage(raw, expected):
     assert trailer_metrics({TRAILER_METRICS: raw}) == expected
+
+
+def test_versions_differing_only_in_build_metadata_both_go_to_main():
+    from hfgit.plan import plan_push
+    from hfgit.versioning import TagScheme
+
+    actions = plan_push({"v1.0.0+b": "c2"}, {"v1.0.0+a": "c1"}, TagScheme())
+
+    assert [(a.tag, a.branch) for a in actions] == [("v1.0.0+b", "main")]
