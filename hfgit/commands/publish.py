@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from hfgit.commands.output import emit_json, say, size, style, warn
-from hfgit.constants import METADATA_FILE
-from hfgit.errors import ProvenanceError, UsageError, VersionTagError
+from hfgit.errors import UsageError, VersionTagError
 from hfgit.project import Project
 from hfgit.sync import Outcome
 from hfgit.versioning import BUMP_KINDS, auto_bump, latest, next_version, parse_tag, version_tags
@@ -106,44 +104,26 @@ def pull(version: str, directory: Path | None, as_json: bool) -> None:
       git hf pull v1.2.0
       git hf pull v1.2.0 --dir /tmp/model-v1.2.0
     """
-    from hfgit import hub as hub_module
+    from hfgit import hub
+    from hfgit.download import pull as download
 
-    project = Project.open()
-    local = project.repo.tags().get(version)
-    hub_module.show_progress_bars(not as_json)
-    with project.hub() as hub:
-        path = hub.download(version, directory)
-    recorded = _read_json(path / METADATA_FILE)
-    hub_commit = str(recorded["git_commit"]) if recorded and recorded.get("git_commit") else None
-    if local is not None and hub_commit and hub_commit != local.commit:
-        raise ProvenanceError(
-            f"{version} on the Hub was published from git {hub_commit[:8]}, but the local tag points at {local.commit[:8]}"
-        )
-    if local is None:
-        warn(f"warning: no local tag {version}: provenance not checked (git fetch --tags?)")
-    elif not hub_commit:
-        warn(f"warning: {version} on the Hub has no {METADATA_FILE}: provenance not checked")
+    hub.show_progress_bars(not as_json)
+    pulled = download(Project.open(), version, directory)
+    for warning in pulled.warnings:
+        warn(f"warning: {warning}")
     if as_json:
         emit_json(
             {
                 "version": version,
-                "path": str(path),
-                "git_commit": hub_commit,
-                "verified": bool(local and hub_commit),
+                "path": str(pulled.path),
+                "git_commit": pulled.git_commit,
+                "verified": pulled.verified,
             }
         )
-    else:
-        if local is not None and hub_commit:
-            say(f"{version}: provenance verified (git {hub_commit[:8]})")
-        click.echo(str(path))
-
-
-def _read_json(path: Path) -> dict[str, object] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+        return
+    if pulled.verified:
+        say(f"{version}: provenance verified (git {(pulled.git_commit or '')[:8]})")
+    click.echo(str(pulled.path))
 
 
 @click.command()

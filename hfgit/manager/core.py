@@ -17,6 +17,7 @@ from typing import Any
 
 from hfgit.catalog import Catalog
 from hfgit.constants import ENV_SKIP
+from hfgit.download import pull
 from hfgit.gitrepo import Tag
 from hfgit.manager import workflow as wf
 from hfgit.manager.configs_repo import ConfigsRepo
@@ -145,12 +146,15 @@ class HuggingFaceManager:
             return build_content(project, tag, catalog, hub, force=True, check_gate=False).card
 
     def download_model(self, version_tag: str = "main", local_dir: str | Path | None = None) -> str:
-        """Download a version (resumable; through settings.download.cache_dir); its folder."""
+        """Download a version (resumable; through settings.download.cache_dir); its folder.
+
+        Like `git hf pull`, a version published from another commit than the local tag is refused."""
         target = Path(local_dir) if local_dir else Path("downloaded_models") / version_tag
-        with self._project().hub() as hub:
-            path = hub.download(version_tag, target, cache_dir=self.settings.cache_dir)
-        self._say(f"downloaded {self.model_repo_name}@{version_tag} to {path}")
-        return str(path)
+        pulled = pull(self._project(), version_tag, target, cache_dir=self.settings.cache_dir)
+        if pulled.verified:
+            self._say(f"{version_tag}: provenance verified (git {(pulled.git_commit or '')[:8]})")
+        self._say(f"downloaded {self.model_repo_name}@{version_tag} to {pulled.path}")
+        return str(pulled.path)
 
     def list_versions(self) -> list[str]:
         """The versions on the Hub, highest first."""

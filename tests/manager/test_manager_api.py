@@ -173,6 +173,20 @@ def test_download_model_fetches_a_version_into_local_dir(training_repo, tmp_path
     assert json.loads((path / "experiment_metadata.json").read_text())["git_tag"] == "v1.0.0"
 
 
+def test_download_model_refuses_a_version_published_from_another_commit(training_repo, tmp_path):
+    from hfgit.errors import ProvenanceError
+
+    manager = training_repo.manager()
+    training_repo.train()
+    manager.sync_training_workflow(MODEL, "baseline", "v1.0.0")
+    training_repo.git("tag", "-d", "v1.0.0")
+    training_repo.commit("fix: history rewritten")
+    training_repo.git("tag", "v1.0.0")
+
+    with pytest.raises(ProvenanceError, match="local tag points at"):
+        manager.download_model(version_tag="v1.0.0", local_dir=tmp_path / "dl")
+
+
 def test_list_experiments_shows_name_version_commit_params_and_metrics(training_repo):
     manager = training_repo.manager()
     training_repo.train()
