@@ -337,3 +337,25 @@ def test_a_forced_republish_that_fails_leaves_the_old_tag_in_place(workspace, mo
 
     assert failed.code == 1
     assert {t.name: t.target_commit for t in workspace.api.list_repo_refs(REPO).tags} == before
+
+
+def test_a_push_that_fails_mid_upload_tags_nothing_and_can_simply_be_rerun(workspace, monkeypatch):
+    from hfgit.errors import HubUnreachableError
+    from hfgit.hub import Hub
+
+    workspace.tag("v1.0.0")
+    real_commit = Hub.commit
+
+    def dropped(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise HubUnreachableError("cannot reach the Hub (connection reset during upload)")
+
+    monkeypatch.setattr(Hub, "commit", dropped)
+    failed = workspace.run("push")
+    assert failed.code == 1
+    assert workspace.api.list_repo_refs(REPO).tags == []
+
+    monkeypatch.setattr(Hub, "commit", real_commit)
+    again = workspace.run("push", "--json")
+
+    assert again.code == 0, again.err
+    assert [t.name for t in workspace.api.list_repo_refs(REPO).tags] == ["v1.0.0"]
