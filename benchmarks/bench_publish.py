@@ -118,7 +118,9 @@ def bench_log(work: Path, url: str, env: dict[str, str], counts: list[int]) -> d
         seed_versions_range(url, seeded, count)
         seeded = count
         shutil.rmtree(repo / ".git" / "hfgit" / "hub-commits", ignore_errors=True)
-        results[f"log_{count}_versions_cold_s"] = timed([str(BIN / "git-hf"), "log", "--json"], repo, env)[0]
+        results[f"log_{count}_versions_cold_s"] = timed(
+            [str(BIN / "git-hf"), "log", "--json"], repo, env
+        )[0]
         seconds = min(timed([str(BIN / "git-hf"), "log", "--json"], repo, env)[0] for _ in range(3))
         limited = min(
             timed([str(BIN / "git-hf"), "log", "--limit", "10"], repo, env)[0] for _ in range(3)

@@ -11,8 +11,16 @@ from pathlib import Path
 
 # --- before anything imports huggingface_hub (it reads its env once, at import) -----------
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="hfgit-test-home-"))
-for _name in ("HF_TOKEN", "HUGGINGFACE_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_ENDPOINT",
-              "HUGGINGFACE_CO_STAGING", "HF_HUB_OFFLINE", "GIT_DIR", "GIT_WORK_TREE"):
+for _name in (
+    "HF_TOKEN",
+    "HUGGINGFACE_TOKEN",
+    "HUGGING_FACE_HUB_TOKEN",
+    "HF_ENDPOINT",
+    "HUGGINGFACE_CO_STAGING",
+    "HF_HUB_OFFLINE",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+):
     os.environ.pop(_name, None)
 os.environ.update(
     {
@@ -42,8 +50,11 @@ os.environ.update(
 import pygit2  # noqa: E402
 import pytest  # noqa: E402
 
-for _level in (pygit2.enums.ConfigLevel.GLOBAL, pygit2.enums.ConfigLevel.XDG,
-               pygit2.enums.ConfigLevel.SYSTEM):
+for _level in (
+    pygit2.enums.ConfigLevel.GLOBAL,
+    pygit2.enums.ConfigLevel.XDG,
+    pygit2.enums.ConfigLevel.SYSTEM,
+):
     pygit2.settings.search_path[_level] = str(_SESSION_HOME)
 
 _real_getaddrinfo = socket.getaddrinfo
@@ -53,7 +64,9 @@ _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "", None}
 def _guarded_getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
     """Fail loudly if a test would reach anything but this machine (the real Hub above all)."""
     if host not in _LOCAL_HOSTS:
-        raise AssertionError(f"test tried to reach {host!r}: only the embedded hub on 127.0.0.1 is allowed")
+        raise AssertionError(
+            f"test tried to reach {host!r}: only the embedded hub on 127.0.0.1 is allowed"
+        )
     return _real_getaddrinfo(host, *args, **kwargs)
 
 

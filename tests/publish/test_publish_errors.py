@@ -209,7 +209,10 @@ def test_status_without_the_hub_still_shows_local_versions_and_the_queue(workspa
         s.bind(("127.0.0.1", 0))
         closed_port = s.getsockname()[1]
     config = workspace.root / ".hfgit.yaml"
-    workspace.write(".hfgit.yaml", config.read_text().replace(workspace.hub.url, f"http://127.0.0.1:{closed_port}"))
+    workspace.write(
+        ".hfgit.yaml",
+        config.read_text().replace(workspace.hub.url, f"http://127.0.0.1:{closed_port}"),
+    )
     workspace.tag("v1.0.0")
     hookqueue.enqueue(workspace.root / ".git", "v1.0.0")
 

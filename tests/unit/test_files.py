@@ -219,7 +219,9 @@ def test_hash_cache_announces_only_large_files_it_actually_reads(tmp_path, monke
     big.write_bytes(b"x" * 2000)
     small.write_bytes(b"y" * 10)
     heard: list[tuple[str, int]] = []
-    cache = files.HashCache(tmp_path / "cache.json", lambda path, size: heard.append((path.name, size)))
+    cache = files.HashCache(
+        tmp_path / "cache.json", lambda path, size: heard.append((path.name, size))
+    )
 
     cache.hash_file(big)
     cache.hash_file(small)

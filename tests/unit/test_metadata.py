@@ -240,7 +240,9 @@ def test_extra_recorded_fields_travel_with_the_version_without_overriding_proven
     provenance = Provenance("a" * 40, "v1.0.0", "main", None, False)
     recorded = {"git_commit": "b" * 40, "model_name": "mcp-finetuned", "dataset_version": "2024-06"}
 
-    meta = version_metadata(provenance, "v1.0.0", datetime.now(timezone.utc), recorded, {}, {}, None)
+    meta = version_metadata(
+        provenance, "v1.0.0", datetime.now(timezone.utc), recorded, {}, {}, None
+    )
 
     assert meta["model_name"] == "mcp-finetuned" and meta["dataset_version"] == "2024-06"
     assert meta["git_commit"] == "a" * 40
