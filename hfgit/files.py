@@ -101,12 +101,18 @@ class HashCache:
         return st.st_size, git.hexdigest(), sha.hexdigest()
 
     def save(self) -> None:
+        """Write the cache (best effort), forgetting files that no longer exist."""
         if not self._dirty or self._path is None:
             return
-        tmp = self._path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self._entries))
-        os.replace(tmp, self._path)
-        self._dirty = False
+        live = {key: entry for key, entry in self._entries.items() if os.path.exists(key)}
+        tmp = self._path.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps(live))
+            os.replace(tmp, self._path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            return
+        self._entries, self._dirty = live, False
 
 
 def local_files(model_dir: Path, cache: HashCache) -> list[LocalFile]:

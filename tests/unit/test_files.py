@@ -228,3 +228,26 @@ def test_hash_cache_announces_only_large_files_it_actually_reads(tmp_path, monke
     cache.hash_file(big)  # cached: not read again, not announced again
 
     assert heard == [("big.bin", 2000)]
+
+
+def test_hash_cache_forgets_files_that_are_gone(tmp_path):
+    from hfgit.files import HashCache
+
+    kept, gone = tmp_path / "kept.bin", tmp_path / "gone.bin"
+    kept.write_bytes(b"k")
+    gone.write_bytes(b"g")
+    cache = HashCache(tmp_path / "cache.json")
+    cache.hash_file(kept)
+    cache.hash_file(gone)
+    cache.save()
+    gone.unlink()
+    (tmp_path / "new.bin").write_bytes(b"n")
+    cache.hash_file(tmp_path / "new.bin")
+    cache.save()
+
+    import json
+
+    assert sorted(json.loads((tmp_path / "cache.json").read_text())) == [
+        str((tmp_path / "kept.bin").resolve()),
+        str((tmp_path / "new.bin").resolve()),
+    ]
