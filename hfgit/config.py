@@ -22,6 +22,7 @@ class CardConfig:
     tags: tuple[str, ...] = ()
     datasets: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
+    pipeline_tag: str | None = None
     sections: dict[str, str] = field(default_factory=dict)
 
 

@@ -18,6 +18,19 @@ from hfgit.config import CardConfig
 from hfgit.errors import HfgitError
 from hfgit.metadata import Provenance
 
+DEFAULT_TASK = "text-generation"
+# The transformers class that loads a model for each Hub task (AutoModel otherwise).
+AUTO_CLASSES = {
+    "text-generation": "AutoModelForCausalLM",
+    "text-classification": "AutoModelForSequenceClassification",
+    "token-classification": "AutoModelForTokenClassification",
+    "question-answering": "AutoModelForQuestionAnswering",
+    "fill-mask": "AutoModelForMaskedLM",
+    "text2text-generation": "AutoModelForSeq2SeqLM",
+    "translation": "AutoModelForSeq2SeqLM",
+    "summarization": "AutoModelForSeq2SeqLM",
+}
+
 
 @dataclass(frozen=True)
 class VersionRow:
@@ -67,6 +80,7 @@ def front_matter(data: CardInput) -> dict[str, Any]:
     if data.card.language:
         meta["language"] = list(data.card.language)
     meta["library_name"] = "transformers" if data.is_transformers else None
+    meta["pipeline_tag"] = data.card.pipeline_tag
     meta["tags"] = ["hfgit", *data.card.tags]
     if data.card.datasets:
         meta["datasets"] = list(data.card.datasets)
@@ -131,16 +145,18 @@ def _context(data: CardInput) -> dict[str, Any]:
         "sections": dict(data.card.sections),
         "authors": list(data.card.authors),
         "is_transformers": data.is_transformers,
+        "auto_class": AUTO_CLASSES.get(data.card.pipeline_tag or DEFAULT_TASK, "AutoModel"),
     }
 
 
 def _model_index(data: CardInput) -> dict[str, Any]:
     dataset = data.card.datasets[0] if data.card.datasets else "evaluation"
+    task = data.card.pipeline_tag or DEFAULT_TASK
     return {
         "name": data.repo_id.split("/")[-1],
         "results": [
             {
-                "task": {"type": "text-generation", "name": "Text Generation"},
+                "task": {"type": task, "name": task.replace("-", " ").title()},
                 "dataset": {"name": dataset, "type": dataset},
                 "metrics": [
                     {"type": name.split("/")[-1], "name": name, "value": value}

@@ -57,6 +57,9 @@ SECTIONS: dict[str, dict[str, Spec]] = {
         "tags": Spec((list,), [], item_type=str),
         "datasets": Spec((list,), [], item_type=str),
         "authors": Spec((list,), [], item_type=str),
+        "pipeline_tag": Spec(
+            (str, type(None)), None, help="the Hub task, e.g. text-generation (the default)"
+        ),
         "sections": Spec((dict,), {}, item_type=str, help="extra sections: title -> markdown"),
     },
     "gate": {

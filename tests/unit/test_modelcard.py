@@ -200,3 +200,18 @@ def test_every_heading_and_code_block_stands_apart_from_the_text_before_it(name)
     assert len(starts) >= 5
     for i in starts:
         assert i == 0 or lines[i - 1] == "", f"no blank line before {lines[i]!r}"
+
+
+def test_pipeline_tag_sets_the_hub_task_and_the_class_that_loads_the_model():
+    from dataclasses import replace
+
+    data = full_input()
+    data = replace(
+        data, card=replace(data.card, pipeline_tag="text-classification"), is_transformers=True
+    )
+
+    meta, body = split_card(render(data))
+
+    assert meta["pipeline_tag"] == "text-classification"
+    assert meta["model-index"][0]["results"][0]["task"]["type"] == "text-classification"
+    assert "AutoModelForSequenceClassification.from_pretrained(" in body
