@@ -124,12 +124,6 @@ class GitRepo:
             walker.hide(since)
         return [commit.message for commit in walker]
 
-    def resolve(self, rev: str) -> str:
-        try:
-            return str(self._repo.revparse_single(rev).peel(pygit2.Commit).id)
-        except (KeyError, ValueError, pygit2.InvalidSpecError) as e:
-            raise HfgitError(f"unknown revision {rev!r}") from e
-
     def read_file(self, commit: str, path: str) -> bytes | None:
         """A file's bytes as committed in `commit`, or None when it is not tracked there."""
         tree: Any = self._repo[commit].peel(pygit2.Tree)
@@ -156,12 +150,6 @@ class GitRepo:
             raise HfgitError(
                 f"git tag {name} failed: {done.stderr.strip() or 'no message from git'}"
             )
-
-    def config_value(self, key: str) -> str | None:
-        try:
-            return str(self._repo.config[key])
-        except KeyError:
-            return None
 
 
 def _utc(epoch: int) -> datetime:

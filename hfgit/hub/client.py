@@ -205,27 +205,6 @@ class Hub:
         with translated_errors(self.label, self.repo_id, self.has_token):
             self._api.delete_tag(self.repo_id, tag=tag, repo_type=self.repo_type)
 
-    def read_file(self, revision: str, path: str) -> bytes | None:
-        """A small file's bytes at `revision`, or None when it does not exist."""
-        from huggingface_hub import hf_hub_download
-        from huggingface_hub.errors import EntryNotFoundError
-
-        try:
-            with translated_errors(self.label, self.repo_id, self.has_token):
-                local = hf_hub_download(
-                    self.repo_id,
-                    path,
-                    revision=revision,
-                    repo_type=self.repo_type,
-                    endpoint=self.endpoint,
-                    token=self._token,
-                )
-        except HubError as e:
-            if isinstance(e.__cause__, EntryNotFoundError):
-                return None
-            raise
-        return Path(local).read_bytes()
-
     def download(
         self, revision: str, local_dir: Path | None, cache_dir: Path | None = None
     ) -> Path:
