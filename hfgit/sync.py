@@ -117,8 +117,6 @@ def push(
 
 def _plan(project: Project, catalog: Catalog, tags: list[str] | None, force: bool) -> list[Action]:
     local = {name: tag.commit for name, tag in project.repo.tags().items()}
-    if tags is None:
-        local = {name: commit for name, commit in local.items() if name in project.version_tags()}
     actions = plan_push(local, catalog.git_commits(), project.config.scheme, tags, force)
     conflicts = [a for a in actions if a.step == Step.CONFLICT]
     if conflicts:
