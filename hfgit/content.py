@@ -149,16 +149,18 @@ def _check_recorded(
 
 
 def _data_file(project: Project, tag: Tag, name: str | None) -> dict[str, Any]:
-    """A params/results file as committed at the tag, else as it is in the work tree."""
-    if not name:
-        return {}
+    """A params/results file, parsed; {} when none is configured or it does not exist."""
+    data = _at_tag_or_worktree(project, tag, name) if name else None
+    return md.load_mapping(data, name) if data is not None and name else {}
+
+
+def _at_tag_or_worktree(project: Project, tag: Tag, name: str) -> bytes | None:
+    """A file as committed at the tag, else as it is in the work tree, else None."""
     data = project.repo.read_file(tag.commit, name)
     if data is None:
         path = project.repo.root / name
-        if not path.is_file():
-            return {}
-        data = path.read_bytes()
-    return md.load_mapping(data, name)
+        data = path.read_bytes() if path.is_file() else None
+    return data
 
 
 def _config_payloads(project: Project, tag: Tag) -> list[Payload]:
@@ -178,12 +180,9 @@ def _template(project: Project, tag: Tag) -> str | None:
     name = project.config.card.template
     if not name:
         return None
-    data = project.repo.read_file(tag.commit, name)
+    data = _at_tag_or_worktree(project, tag, name)
     if data is None:
-        path = project.repo.root / name
-        if not path.is_file():
-            raise ConfigError(f"card.template: {name} does not exist")
-        data = path.read_bytes()
+        raise ConfigError(f"card.template: {name} does not exist")
     return data.decode("utf-8", errors="replace")
 
 
