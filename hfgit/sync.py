@@ -94,19 +94,26 @@ def push(
     """Publish `tags` (default: every local version tag not on the Hub yet), oldest first."""
     lock = contextlib.nullcontext() if dry_run else publish_lock(project.state_dir)
     with lock, project.hub() as hub:
-        catalog = project.catalog(hub)
+        run = _Run(project, hub, force, dry_run, say)
+        checked = catalog = project.catalog(hub)
         actions = _plan(project, catalog, tags, force)
-        to_publish = [a for a in actions if a.step != Step.SKIP]
-        for action in to_publish:  # every check runs before anything reaches the Hub
-            tag = project.repo.tag(action.tag)
-            build_content(project, tag, catalog, hub, force=force, say=say)
-        if not dry_run and to_publish and hub.ensure_repo(project.config.private):
+        # Every check runs before anything reaches the Hub; what it builds is used below for
+        # as long as the Hub has not changed since.
+        prepared = {
+            a.tag: build_content(
+                project, project.repo.tag(a.tag), catalog, hub, force=force, say=say
+            )
+            for a in actions
+            if a.step != Step.SKIP
+        }
+        if not dry_run and prepared and hub.ensure_repo(project.config.private):
             say(
                 f"created {'private' if project.config.private else 'public'} Hub repo {hub.repo_url}"
             )
         outcomes = []
         for action in actions:
-            outcome = _publish_with_retries(project, hub, catalog, action, force, dry_run, say)
+            ready = prepared.get(action.tag) if catalog is checked else None
+            outcome = _publish_with_retries(run, catalog, action, ready)
             outcomes.append(outcome)
             if outcome.step != Step.SKIP and not dry_run:
                 catalog = project.catalog(hub)
@@ -124,14 +131,19 @@ def _plan(project: Project, catalog: Catalog, tags: list[str] | None, force: boo
     return actions
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What every version of one push shares."""
+
+    project: Project
+    hub: Hub
+    force: bool
+    dry_run: bool
+    say: Say
+
+
 def _publish_with_retries(
-    project: Project,
-    hub: Hub,
-    catalog: Catalog,
-    action: Action,
-    force: bool,
-    dry_run: bool,
-    say: Say,
+    run: _Run, catalog: Catalog, action: Action, content: VersionContent | None
 ) -> Outcome:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         if action.step == Step.SKIP:
@@ -141,33 +153,31 @@ def _publish_with_retries(
                 action.step.value,
                 action.branch,
                 action.reason,
-                url=hub.revision_url(action.tag),
-                dry_run=dry_run,
+                url=run.hub.revision_url(action.tag),
+                dry_run=run.dry_run,
             )
         try:
-            return _publish(project, hub, catalog, action, force, dry_run, say)
+            return _publish(run, catalog, action, content)
         except StaleParentError:
             if attempt == MAX_ATTEMPTS:
                 raise
-            say(f"{action.tag}: the Hub branch {action.branch} moved meanwhile; planning again")
+            run.say(f"{action.tag}: the Hub branch {action.branch} moved meanwhile; planning again")
             time.sleep(0.2 * attempt)
-            catalog = project.catalog(hub)
-            action = _plan(project, catalog, [action.tag], force)[0]
+            catalog = run.project.catalog(run.hub)
+            action = _plan(run.project, catalog, [action.tag], run.force)[0]
+            content = None  # built against the old catalog
     raise AssertionError("unreachable")
 
 
 def _publish(
-    project: Project,
-    hub: Hub,
-    catalog: Catalog,
-    action: Action,
-    force: bool,
-    dry_run: bool,
-    say: Say,
+    run: _Run, catalog: Catalog, action: Action, content: VersionContent | None
 ) -> Outcome:
+    project, hub, say, dry_run = run.project, run.hub, run.say, run.dry_run
     started = time.monotonic()
-    tag = project.repo.tag(action.tag)
-    content = build_content(project, tag, catalog, hub, force=force)
+    if content is None:
+        content = build_content(
+            project, project.repo.tag(action.tag), catalog, hub, force=run.force
+        )
     refs = catalog.refs
     head = refs.branches.get(action.branch) if refs else None
     base = head or (refs.branches.get(MAIN) if refs else None)
