@@ -40,8 +40,16 @@ class Repo:
     def git(
         self, *args: str, input: str | None = None, check: bool = True, **env: str
     ) -> subprocess.CompletedProcess[str]:
+        return self._run(["git", *args], "git", input, check, env)
+
+    def hf(self, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
+        return self._run([str(BIN / "git-hf"), *args], "git hf", None, check, env)
+
+    def _run(
+        self, argv: list[str], label: str, input: str | None, check: bool, env: dict[str, str]
+    ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            ["git", *args],
+            argv,
             cwd=self.path,
             input=input,
             capture_output=True,
@@ -51,22 +59,7 @@ class Repo:
         )
         if check and done.returncode != 0:
             raise AssertionError(
-                f"git {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
-            )
-        return done
-
-    def hf(self, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [str(BIN / "git-hf"), *args],
-            cwd=self.path,
-            capture_output=True,
-            text=True,
-            env={**self.env, **env},
-            timeout=120,
-        )
-        if check and done.returncode != 0:
-            raise AssertionError(
-                f"git hf {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+                f"{label} {' '.join(argv[1:])} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
             )
         return done
 
