@@ -83,13 +83,19 @@ class Config:
 
 def load_config(path: Path) -> Config:
     """Read and validate a config file; a missing or invalid file raises ConfigError."""
+    return parse_config(
+        read_config_text(path, f"no {path.name} in {path.parent}: run `git hf init` first"), path
+    )
+
+
+def read_config_text(path: Path, missing: str) -> str:
+    """A config file's text; `missing` is the message when it does not exist."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"no {path.name} in {path.parent}: run `git hf init` first") from None
+        raise ConfigError(missing) from None
     except OSError as e:
         raise ConfigError(f"cannot read {path}: {e.strerror}") from e
-    return parse_config(text, path)
 
 
 def parse_config(text: str, path: Path) -> Config:

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from hfgit.config import read_config_text
 from hfgit.errors import ConfigError
 
 
@@ -62,13 +63,8 @@ class YamlDoc:
 
     @classmethod
     def load(cls, path: Path, what: str) -> YamlDoc:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"{what} {path} does not exist: create it or fix the path") from None
-        except OSError as e:
-            raise ConfigError(f"cannot read {what} {path}: {e.strerror}") from e
-        return cls(path, text)
+        missing = f"{what} {path} does not exist: create it or fix the path"
+        return cls(path, read_config_text(path, missing))
 
     def _walk(self, node: yaml.Node, prefix: str) -> None:
         if isinstance(node, yaml.MappingNode):
