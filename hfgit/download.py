@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfgit.constants import METADATA_FILE
-from hfgit.errors import ProvenanceError
+from hfgit.errors import ModelFolderError, ProvenanceError
+from hfgit.metadata import read_recorded
 from hfgit.project import Project
 
 
@@ -27,7 +27,10 @@ def pull(
     local = project.repo.tags().get(version)
     with project.hub() as hub:
         path = hub.download(version, directory, cache_dir=cache_dir)
-    recorded = _read_json(path / METADATA_FILE)
+    try:
+        recorded = read_recorded(path)
+    except ModelFolderError:  # unreadable metadata: reported below as missing provenance
+        recorded = None
     hub_commit = str(recorded["git_commit"]) if recorded and recorded.get("git_commit") else None
     if local is not None and hub_commit and hub_commit != local.commit:
         raise ProvenanceError(
@@ -40,11 +43,3 @@ def pull(
     elif not hub_commit:
         warnings.append(f"{version} on the Hub has no {METADATA_FILE}: provenance not checked")
     return Pulled(version, path, hub_commit, bool(local and hub_commit), warnings)
-
-
-def _read_json(path: Path) -> dict[str, object] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
