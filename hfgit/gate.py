@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from hfgit.config import GateConfig
+if TYPE_CHECKING:  # a type only: pure modules import no loader
+    from hfgit.config import GateConfig
 
 
 def gate_failures(

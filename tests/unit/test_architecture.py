@@ -1,15 +1,20 @@
-"""Dependency direction (DESIGN.md section 1), read from the source with `ast`.
+"""The layers of docs/architecture.md, read from the source and enforced.
 
-cli -> services -> adapters -> pure. Only gitrepo.py touches pygit2 and only hub/ touches
-huggingface_hub (server/ stands in for the other end of the wire and has its own). Pure modules
-do no I/O. `git hf --help` loads neither heavy library."""
+base <- pure <- adapters <- services <- cli, each layer importing only its own or lower ones;
+pygit2 only in the git adapter and the server, huggingface_hub only in the Hub adapter; the
+server imports nothing from the client side but the base layer. Every import form counts:
+`import a.b`, `from a import b`, relative imports, imports inside functions, and
+`importlib.import_module("...")` with a literal name; only `if TYPE_CHECKING:` imports do not.
+The checks are tried on a small package built to break each rule, so they are known to fail.
+"""
 
 from __future__ import annotations
 
 import ast
-import functools
 import subprocess
 import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -17,14 +22,60 @@ import pytest
 import hfgit
 
 PACKAGE = Path(hfgit.__file__).parent
-PURE = ["hfgit.versioning", "hfgit.plan", "hfgit.gate"]
+
+# Layer of every module, by longest matching prefix. A new module must be placed here.
+LAYERS: dict[str, str] = {
+    "hfgit": "base",
+    "hfgit.constants": "base",
+    "hfgit.errors": "base",
+    "hfgit.fsio": "base",
+    "hfgit.secrets": "base",
+    "hfgit.effects": "base",
+    "hfgit.versioning": "pure",
+    "hfgit.plan": "pure",
+    "hfgit.gate": "pure",
+    "hfgit.trailers": "pure",
+    "hfgit.schema": "pure",
+    "hfgit.repoid": "pure",
+    "hfgit.config": "adapter",
+    "hfgit.gitrepo": "adapter",
+    "hfgit.hub": "adapter",
+    "hfgit.files": "adapter",
+    "hfgit.metadata": "adapter",
+    "hfgit.modelcard": "adapter",
+    "hfgit.catalog": "adapter",
+    "hfgit.notify": "adapter",
+    "hfgit.backup": "adapter",
+    "hfgit.hooks.gitcli": "adapter",
+    "hfgit.hooks.queue": "adapter",
+    "hfgit.hooks.shim": "adapter",
+    "hfgit.manager.yamldoc": "adapter",
+    "hfgit.manager.mapping": "adapter",
+    "hfgit.manager.settings": "adapter",
+    "hfgit.project": "service",
+    "hfgit.content": "service",
+    "hfgit.download": "service",
+    "hfgit.sync": "service",
+    "hfgit.api": "service",
+    "hfgit.hooks": "service",
+    "hfgit.manager": "service",
+    "hfgit.cli": "cli",
+    "hfgit.__main__": "cli",
+    "hfgit.commands": "cli",
+    "hfgit.manager.__main__": "cli",
+    "hfgit.server": "server",
+}
+ORDER = {"base": 0, "pure": 1, "adapter": 2, "service": 3, "cli": 4}
+# Edges that cross the picture on purpose: `endpoint: local` and `git hf serve` start the server.
+SERVER_USERS = {"hfgit.hub.endpoint", "hfgit.commands.serve"}
+LIBRARY_OWNERS = {
+    "pygit2": ("hfgit.gitrepo", "hfgit.server"),
+    "huggingface_hub": ("hfgit.hub",),
+    "jinja2": ("hfgit.modelcard", "hfgit.manager"),
+}
 IO_MODULES = (
     "pygit2",
     "huggingface_hub",
-    "hfgit.hub",
-    "hfgit.gitrepo",
-    "hfgit.sync",
-    "hfgit.server",
     "subprocess",
     "os",
     "shutil",
@@ -36,111 +87,248 @@ IO_MODULES = (
     "requests",
     "httpx",
 )
-SHARED_WITH_SERVER = {"hfgit", "hfgit.errors", "hfgit.constants"}
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+def is_under(name: str, prefixes: Iterable[str]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
 
 
-@functools.cache
-def all_modules() -> dict[str, Path]:
-    return {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+@dataclass
+class Graph:
+    """Modules of a package and what each imports (at any depth, or only at module level)."""
 
+    root: Path
+    modules: dict[str, Path] = field(default_factory=dict)
 
-def imports(path: Path) -> set[str]:
-    """Every module a file imports, at top level or inside functions, relative ones resolved."""
-    known = all_modules()
-    name = module_name(path)
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    def __post_init__(self) -> None:
+        for path in sorted(self.root.rglob("*.py")):
+            self.modules[self.name(path)] = path
+
+    def name(self, path: Path) -> str:
+        parts = path.relative_to(self.root.parent).with_suffix("").parts
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    def imports(self, module: str, *, top_level_only: bool = False) -> set[str]:
+        path = self.modules[module]
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found: set[str] = set()
+        for node in _runtime_nodes(tree, top_level_only):
+            found.update(self._names(node, package))
+        return found
+
+    def _names(self, node: ast.AST, package: str) -> set[str]:
         if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
+            return {alias.name for alias in node.names}
+        if isinstance(node, ast.ImportFrom):
             base = package
             for _ in range(node.level - 1):
                 base = base.rpartition(".")[0]
             module = node.module or ""
             if node.level:
                 module = f"{base}.{module}" if module else base
-            found.add(module)
-            # `from hfgit import gitrepo` imports the submodule
-            found.update(f"{module}.{a.name}" for a in node.names if f"{module}.{a.name}" in known)
-    return found
+            # `from hfgit import sync` imports the submodule hfgit.sync
+            subs = {f"{module}.{a.name}" for a in node.names if f"{module}.{a.name}" in self.modules}
+            return subs if len(subs) == len(node.names) else {module} | subs
+        if isinstance(node, ast.Call) and _is_dynamic_import(node.func):
+            arg = node.args[0] if node.args else None
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                return {arg.value}
+        return set()
+
+    def reachable(self, start: str, *, top_level_only: bool = False) -> set[str]:
+        """Every module `start` pulls in, following the package's own modules transitively."""
+        seen: set[str] = set()
+        todo = [start]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if current not in self.modules:
+                continue
+            for imported in self.imports(current, top_level_only=top_level_only):
+                todo.extend(_with_parents(imported, self.modules))
+        return seen - {start}
 
 
-def is_under(name: str, prefixes: tuple[str, ...] | set[str]) -> bool:
-    return any(name == p or name.startswith(p + ".") for p in prefixes)
-
-
-def offenders(allowed, forbidden: tuple[str, ...]) -> list[str]:
-    return sorted(
-        f"{name} imports {imported}"
-        for name, path in all_modules().items()
-        if not allowed(name)
-        for imported in imports(path)
-        if is_under(imported, forbidden)
+def _with_parents(name: str, known: dict[str, Path]) -> list[str]:
+    """Importing a.b.c runs a/__init__ and a/b/__init__ too."""
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1) if ".".join(parts[:i]) in known] + (
+        [] if name in known else [name]
     )
 
 
-def test_import_reader_sees_relative_and_lazy_imports():
-    # the checks below are only as good as this reader
-    server_module = PACKAGE / "server" / "api.py"
-    assert any(i.startswith("hfgit.server.") for i in imports(server_module))
-    assert "huggingface_hub" in {i.split(".")[0] for i in imports(PACKAGE / "hub" / "client.py")}
-    assert "pygit2" in imports(PACKAGE / "gitrepo.py")
+def _is_dynamic_import(func: ast.expr) -> bool:
+    if isinstance(func, ast.Name):
+        return func.id in {"__import__", "import_module"}
+    return isinstance(func, ast.Attribute) and func.attr == "import_module"
 
 
-@pytest.mark.parametrize("module", PURE)
-def test_pure_module_imports_no_io_module(module):
-    path = all_modules()[module]
-    assert sorted(i for i in imports(path) if is_under(i, IO_MODULES)) == []
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
-@pytest.mark.parametrize("module", PURE)
-def test_pure_module_reaches_no_adapter_through_other_hfgit_modules(module):
-    modules = all_modules()
-    seen, todo = set(), [module]
+def _runtime_nodes(tree: ast.Module, top_level_only: bool) -> Iterable[ast.AST]:
+    """Nodes that run: skips `if TYPE_CHECKING:` bodies, and function bodies if asked."""
+    todo: list[ast.AST] = [tree]
     while todo:
-        current = todo.pop()
-        if current in seen or current not in modules:
-            continue
-        seen.add(current)
-        todo.extend(i for i in imports(modules[current]) if i.startswith("hfgit"))
-    reached = {i for m in seen for i in imports(modules[m])}
-    heavy = ("pygit2", "huggingface_hub", "hfgit.hub", "hfgit.gitrepo", "hfgit.sync")
-    assert sorted(i for i in reached | seen if is_under(i, heavy)) == []
-
-
-def test_only_the_hub_adapter_and_the_server_import_huggingface_hub():
-    def allowed(name: str) -> bool:
-        return is_under(name, ("hfgit.hub", "hfgit.server"))
-
-    assert offenders(allowed, ("huggingface_hub",)) == []
-
-
-def test_only_the_git_adapter_imports_pygit2_outside_the_server():
-    def allowed(name: str) -> bool:
-        return name == "hfgit.gitrepo" or is_under(name, ("hfgit.server",))
-
-    assert offenders(allowed, ("pygit2",)) == []
-
-
-def test_server_imports_nothing_from_the_client_side():
-    bad = []
-    for name, path in all_modules().items():
-        if not is_under(name, ("hfgit.server",)):
-            continue
-        for imported in imports(path):
-            if imported.startswith("hfgit") and not (
-                is_under(imported, ("hfgit.server",)) or imported in SHARED_WITH_SERVER
+        node = todo.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(node, ast.If) and _is_type_checking(node.test) and child in node.body:
+                continue
+            if top_level_only and isinstance(
+                child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
             ):
-                bad.append(f"{name} imports {imported}")
-            if is_under(imported, ("huggingface_hub",)):
-                bad.append(f"{name} imports {imported}")
-    assert bad == []
+                continue
+            todo.append(child)
+
+
+def layer_of(module: str, layers: dict[str, str]) -> str | None:
+    # the package itself is a layer of its own, not a prefix of every module
+    matches = [p for p in layers if module == p or (p != "hfgit" and is_under(module, [p]))]
+    return layers[max(matches, key=len)] if matches else None
+
+
+# --- the rules, as functions of a graph so that a broken package can be fed to them -------------
+
+
+def unplaced(graph: Graph, layers: dict[str, str]) -> list[str]:
+    return sorted(m for m in graph.modules if layer_of(m, layers) is None)
+
+
+def upward_imports(graph: Graph, layers: dict[str, str]) -> list[str]:
+    bad = []
+    for module in graph.modules:
+        mine = layer_of(module, layers)
+        for imported in graph.imports(module):
+            theirs = layer_of(imported, layers) if imported in graph.modules else None
+            if mine is None or theirs is None:
+                continue
+            if mine == "server" or theirs == "server":
+                if mine != theirs and not (theirs == "server" and module in SERVER_USERS):
+                    if not (mine == "server" and theirs == "base"):
+                        bad.append(f"{module} ({mine}) imports {imported} ({theirs})")
+            elif ORDER[theirs] > ORDER[mine]:
+                bad.append(f"{module} ({mine}) imports {imported} ({theirs})")
+    return sorted(bad)
+
+
+def library_outsiders(graph: Graph, owners: dict[str, tuple[str, ...]]) -> list[str]:
+    return sorted(
+        f"{module} imports {imported}"
+        for module in graph.modules
+        for imported in graph.imports(module)
+        for library, allowed in owners.items()
+        if is_under(imported, [library]) and not is_under(module, allowed)
+    )
+
+
+def impure(graph: Graph, layers: dict[str, str]) -> list[str]:
+    """Pure modules, and everything they pull in, touch no I/O module."""
+    bad = []
+    for module in graph.modules:
+        if layer_of(module, layers) != "pure":
+            continue
+        for reached in sorted({module} | graph.reachable(module)):
+            if reached in graph.modules:
+                io = {i for i in graph.imports(reached) if is_under(i, IO_MODULES)}
+                bad.extend(f"{module} -> {reached} imports {i}" for i in sorted(io))
+    return bad
+
+
+RULES: dict[str, Callable[[Graph], list[str]]] = {
+    "every module has a layer": lambda g: unplaced(g, LAYERS),
+    "imports go down the layers": lambda g: upward_imports(g, LAYERS),
+    "libraries stay in their adapter": lambda g: library_outsiders(g, LIBRARY_OWNERS),
+    "pure modules do no I/O": lambda g: impure(g, LAYERS),
+}
+
+
+@pytest.fixture(scope="module")
+def graph() -> Graph:
+    return Graph(PACKAGE)
+
+
+@pytest.mark.parametrize("rule", list(RULES))
+def test_hfgit_keeps_the_rule(graph: Graph, rule: str) -> None:
+    assert RULES[rule](graph) == []
+
+
+# --- the test of the test: a package that breaks every rule, in every import form -----------
+
+BROKEN = {
+    "__init__.py": "",
+    "constants.py": "import importlib\nX = importlib.import_module('hfgit.sync')\n",
+    "errors.py": "def f():\n    from . import sync\n",
+    "versioning.py": "import os.path as p\n",
+    "plan.py": "from hfgit import gitrepo\n",
+    "gate.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import pygit2\n",
+    "gitrepo.py": "import pygit2\n",
+    "sync.py": "try:\n    from huggingface_hub import HfApi\nexcept ImportError:\n    pass\n",
+    "cli.py": "from .commands import run\n",
+    "orphan.py": "",
+    "commands/__init__.py": "",
+    "commands/run.py": "__import__('pygit2')\nfrom ..server import api\n",
+    "server/__init__.py": "",
+    "server/api.py": "from ..sync import x\nfrom hfgit.constants import X\nfrom hfgit import fsio\n",
+    "fsio.py": "",
+}
+BROKEN_LAYERS = {k: v for k, v in LAYERS.items() if "." not in k.removeprefix("hfgit.")}
+BROKEN_LAYERS.pop("hfgit.gate")  # leaves hfgit.orphan and hfgit.gate unplaced
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> Graph:
+    root = tmp_path_factory.mktemp("broken") / "hfgit"
+    for name, text in BROKEN.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return Graph(root)
+
+
+def test_reader_sees_every_import_form(broken: Graph) -> None:
+    assert "hfgit.sync" in broken.imports("hfgit.constants")  # importlib.import_module
+    assert "hfgit.sync" in broken.imports("hfgit.errors")  # relative, inside a function
+    assert "os.path" in broken.imports("hfgit.versioning")  # import ... as
+    assert "hfgit.gitrepo" in broken.imports("hfgit.plan")  # from package import submodule
+    assert "huggingface_hub" in broken.imports("hfgit.sync")  # inside try
+    assert {"pygit2", "hfgit.server.api"} <= broken.imports("hfgit.commands.run")
+    assert "hfgit.commands.run" in broken.imports("hfgit.cli")
+    assert broken.imports("hfgit.gate") == {"typing"}  # TYPE_CHECKING imports do not run
+    assert broken.imports("hfgit.errors", top_level_only=True) == set()
+
+
+def test_reachable_follows_imports_transitively(broken: Graph) -> None:
+    reached = broken.reachable("hfgit.cli")
+    assert {"hfgit.commands", "hfgit.commands.run", "hfgit.server", "hfgit.server.api"} <= reached
+    assert {"hfgit.sync", "pygit2"} <= reached
+
+
+def test_rules_catch_a_package_that_breaks_them(broken: Graph) -> None:
+    assert unplaced(broken, BROKEN_LAYERS) == ["hfgit.gate", "hfgit.orphan"]
+    assert upward_imports(broken, BROKEN_LAYERS) == [
+        "hfgit.commands.run (cli) imports hfgit.server.api (server)",
+        "hfgit.constants (base) imports hfgit.sync (service)",
+        "hfgit.errors (base) imports hfgit.sync (service)",
+        "hfgit.plan (pure) imports hfgit.gitrepo (adapter)",
+        "hfgit.server.api (server) imports hfgit.sync (service)",
+    ]
+    assert library_outsiders(broken, LIBRARY_OWNERS) == [
+        "hfgit.commands.run imports pygit2",
+        "hfgit.sync imports huggingface_hub",
+    ]
+    assert impure(broken, BROKEN_LAYERS) == [
+        "hfgit.plan -> hfgit.gitrepo imports pygit2",
+        "hfgit.versioning -> hfgit.versioning imports os.path",
+    ]
+
+
+# --- what a fresh interpreter loads ----------------------------------------------------------
 
 
 def loaded_by(*args: str) -> set[str]:
@@ -162,21 +350,17 @@ def loaded_by(*args: str) -> set[str]:
     return modules
 
 
-HEAVY = ("pygit2", "huggingface_hub", "hfgit.gitrepo", "hfgit.hub", "hfgit.sync", "hfgit.server")
+HEAVY = ("pygit2", "huggingface_hub", "jinja2", "hfgit.gitrepo", "hfgit.hub", "hfgit.sync")
+HEAVY += ("hfgit.server",)
 
 
-def test_importing_the_cli_loads_no_heavy_module():
-    loaded = loaded_by("-c", "import hfgit.cli")
-    assert sorted(m for m in loaded if is_under(m, HEAVY)) == []
-
-
-def test_version_loads_no_heavy_module():
-    loaded = loaded_by("-m", "hfgit", "-V")
-    assert sorted(m for m in loaded if is_under(m, HEAVY)) == []
-
-
-def test_top_level_help_loads_no_heavy_module():
-    loaded = loaded_by("-m", "hfgit", "--help")
+@pytest.mark.parametrize(
+    "args",
+    [("-c", "import hfgit.cli"), ("-m", "hfgit", "-V"), ("-m", "hfgit", "--help")],
+    ids=["import", "version", "help"],
+)
+def test_cli_start_loads_no_heavy_module(args: tuple[str, ...]) -> None:
+    loaded = loaded_by(*args)
     assert sorted(m for m in loaded if is_under(m, HEAVY)) == []
 
 
