@@ -7,12 +7,12 @@ page of new commits, however many versions there are."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from hfgit import fsio
 from hfgit.constants import TRAILER_EXPERIMENT, TRAILER_GIT_COMMIT, TRAILER_PARAMS
 from hfgit.hub import Hub, HubCommit, HubRefs
 from hfgit.plan import MAIN, parse_trailers, trailer_json, trailer_metrics
@@ -84,14 +84,8 @@ class CommitCache:
         if not self._dirty or self._path is None:
             return
         data = {sha: [c.title, c.message, c.date.isoformat()] for sha, c in self._commits.items()}
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(data))
-            os.replace(tmp, self._path)
-        except OSError:
-            return
-        self._dirty = False
+        if fsio.try_write_atomic(self._path, json.dumps(data)):
+            self._dirty = False
 
 
 def read_catalog(

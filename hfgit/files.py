@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from hfgit import fsio
 from hfgit.constants import CARD_FILE, METADATA_FILE
 from hfgit.errors import ModelFolderError
 
@@ -105,14 +106,8 @@ class HashCache:
         if not self._dirty or self._path is None:
             return
         live = {key: entry for key, entry in self._entries.items() if os.path.exists(key)}
-        tmp = self._path.with_suffix(f".{os.getpid()}.tmp")
-        try:
-            tmp.write_text(json.dumps(live))
-            os.replace(tmp, self._path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
-            return
-        self._entries, self._dirty = live, False
+        if fsio.try_write_atomic(self._path, json.dumps(live)):
+            self._entries, self._dirty = live, False
 
 
 def local_files(model_dir: Path, cache: HashCache) -> list[LocalFile]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import platform
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
@@ -14,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from hfgit import __version__
+from hfgit import __version__, fsio
 from hfgit.constants import METADATA_FILE
 from hfgit.errors import HfgitError, ModelFolderError
 from hfgit.gitrepo import GitRepo
@@ -177,14 +175,7 @@ def to_bytes(data: dict[str, Any]) -> bytes:
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(to_bytes(data))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    fsio.write_atomic(path, to_bytes(data))
 
 
 def _relative_to(path: Path, root: Path) -> str | None:

@@ -9,13 +9,12 @@ the branch moved meanwhile."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfgit import backup, notify
+from hfgit import backup, fsio, notify
 from hfgit.catalog import Catalog
 from hfgit.content import Payload, VersionContent, build_content
 from hfgit.errors import StaleParentError, TagConflictError
@@ -249,15 +248,9 @@ def _status(payload: Payload, remote: RemoteFile | None) -> str:
     return "unchanged" if same else "changed"
 
 
-@contextlib.contextmanager
-def publish_lock(state_dir: Path) -> Iterator[None]:
+def publish_lock(state_dir: Path) -> contextlib.AbstractContextManager[bool]:
     """One publisher per repository at a time (hook worker and manual push included)."""
-    with (state_dir / "push.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return fsio.locked(state_dir / "push.lock")
 
 
 def _forget_queued(project: Project, tags: list[str]) -> None:
