@@ -73,7 +73,7 @@ def build_content(
         if failures:
             raise GateError(f"{tag.name} is not published: " + "; ".join(failures))
     branch = (recorded or {}).get("git_branch") or repo.current_branch()  # where training ran
-    provenance = md.Provenance(tag.commit, tag.name, branch, repo.remote_url(), False)
+    provenance = md.Provenance(tag.commit, tag.name, branch, repo.remote_url())
     meta = md.version_metadata(
         provenance, tag.name, tag.date, recorded, params, metrics_raw, config.base_model
     )

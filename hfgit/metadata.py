@@ -37,7 +37,6 @@ class Provenance:
     tag: str
     branch: str | None
     remote: str | None
-    dirty: bool
 
 
 def load_mapping(data: bytes | str, source: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from hfgit.commands.output import emit_json, say, warn
+from hfgit.commands.output import emit_json, say
 from hfgit.config import load_config, parse_config
 from hfgit.constants import CONFIG_FILE
 from hfgit.errors import HfgitError, UsageError
@@ -69,11 +69,8 @@ def init(
     say(f"wrote {CONFIG_FILE} for {repo_id} (model folder: {model_dir}/)")
     if no_hooks:
         return
-    try:
-        from hfgit import hooks
-    except ImportError:
-        warn("hooks are not available in this version of hfgit; publish with `git hf push`")
-        return
+    from hfgit import hooks
+
     for message in hooks.install(repo.root):
         say(message)
 

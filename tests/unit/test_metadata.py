@@ -26,7 +26,7 @@ from hfgit.metadata import (
 )
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
-PROVENANCE = Provenance(SHA, "v1.2.0", "main", "https://github.com/alice/m", False)
+PROVENANCE = Provenance(SHA, "v1.2.0", "main", "https://github.com/alice/m")
 MOMENT = datetime(2024, 3, 1, 12, 30, 5, tzinfo=timezone.utc)
 
 # DESIGN.md section 2: what experiment_metadata.json holds at least.
@@ -237,7 +237,7 @@ def test_extra_recorded_fields_travel_with_the_version_without_overriding_proven
 
     from hfgit.metadata import Provenance, version_metadata
 
-    provenance = Provenance("a" * 40, "v1.0.0", "main", None, False)
+    provenance = Provenance("a" * 40, "v1.0.0", "main", None)
     recorded = {"git_commit": "b" * 40, "model_name": "mcp-finetuned", "dataset_version": "2024-06"}
 
     meta = version_metadata(

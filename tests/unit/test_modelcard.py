@@ -25,7 +25,7 @@ def full_input() -> CardInput:
         repo_id="alice/sentiment",
         repo_url="https://hub.example/alice/sentiment",
         version="v1.2.0",
-        provenance=Provenance(SHA, "v1.2.0", "main", "https://github.com/alice/sentiment", False),
+        provenance=Provenance(SHA, "v1.2.0", "main", "https://github.com/alice/sentiment"),
         card=CardConfig(
             description="  A DistilBERT classifier for review sentiment.\n",
             license="apache-2.0",
@@ -65,7 +65,7 @@ def minimal_input() -> CardInput:
         repo_id="bob/tiny",
         repo_url="http://127.0.0.1:8765/bob/tiny",
         version="exp-baseline-001",
-        provenance=Provenance(SHA, "exp-baseline-001", None, None, True),
+        provenance=Provenance(SHA, "exp-baseline-001", None, None),
         card=CardConfig(),
         versions=(VersionRow("exp-baseline-001", "2024-01-01", "", {}, "u"),),
     )
