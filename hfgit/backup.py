@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
 from hfgit.config import BackupConfig
+from hfgit.effects import Say, silent
 from hfgit.errors import HfgitError
 from hfgit.hub import Hub
 
-Say = Callable[[str], None]
 STAMP = "%Y%m%d-%H%M%S-%f"
 _STAMP_RE = re.compile(r"-(\d{8}-\d{6}-\d{6})$")
 
@@ -29,7 +28,7 @@ def backup_root(config: BackupConfig, base: Path) -> Path:
 
 
 def before_move(
-    config: BackupConfig, hub: Hub, tag: str, base: Path, say: Say = lambda _: None
+    config: BackupConfig, hub: Hub, tag: str, base: Path, say: Say = silent
 ) -> Path | None:
     """Save the revision `tag` points at on the Hub; None when backups are off."""
     if not config.enabled:

@@ -10,16 +10,16 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
 from hfgit import __version__
 from hfgit.config import Config, NotifyConfig
+from hfgit.effects import Say, Sleep, silent
 from hfgit.secrets import redact
 
-Say = Callable[[str], None]
 EVENT = "hfgit.version.published"
 RETRY_PAUSE = 0.5  # seconds, times the attempt number
 
@@ -50,7 +50,8 @@ def after_publish(
     repo_url: str,
     outcome: Published,
     content: Content,
-    say: Say = lambda _: None,
+    say: Say = silent,
+    sleep: Sleep = time.sleep,
 ) -> bool:
     """Notify the configured webhook (if any) that `outcome` was published. Never raises."""
     if not config.notify.webhook_url:
@@ -67,7 +68,7 @@ def after_publish(
         metrics=content.metrics,
         experiment=content.metadata.get("experiment_name"),
     )
-    return send(config.notify, payload, say)
+    return send(config.notify, payload, say, sleep)
 
 
 def published_payload(
@@ -101,8 +102,15 @@ def published_payload(
     }
 
 
-def send(config: NotifyConfig, payload: Mapping[str, Any], say: Say = lambda _: None) -> bool:
-    """POST `payload` to the configured webhook; True when it answered 2xx. Never raises."""
+def send(
+    config: NotifyConfig,
+    payload: Mapping[str, Any],
+    say: Say = silent,
+    sleep: Sleep = time.sleep,
+) -> bool:
+    """POST `payload` to the configured webhook; True when it answered 2xx. Never raises.
+
+    A failed attempt is retried `config.retries` times, after `sleep(RETRY_PAUSE * attempt)`."""
     url = config.webhook_url
     if not url:
         return False
@@ -114,7 +122,7 @@ def send(config: NotifyConfig, payload: Mapping[str, Any], say: Say = lambda _: 
         if not problem:
             return True
         if attempt < attempts:
-            time.sleep(RETRY_PAUSE * attempt)
+            sleep(RETRY_PAUSE * attempt)
     say(
         f"warning: webhook {describe(url)} failed after {attempts} attempt(s) ({problem}); "
         "the version is published, check notify.webhook_url"

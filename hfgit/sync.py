@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfgit import backup, fsio, notify
 from hfgit.catalog import Catalog
 from hfgit.content import Payload, VersionContent, build_content
+from hfgit.effects import Say, Sleep, silent
 from hfgit.errors import StaleParentError, TagConflictError
 from hfgit.hub import Delete, Hub, RemoteFile, Upload
 from hfgit.plan import MAIN, Action, Step, plan_push
 from hfgit.project import Project
 
-Say = Callable[[str], None]
 KEEP_ON_HUB = {".gitattributes"}
 MAX_ATTEMPTS = 4
+STALE_PAUSE = 0.2  # seconds, times the attempt number, before planning again
 
 
 @dataclass(frozen=True)
@@ -88,12 +88,15 @@ def push(
     tags: list[str] | None = None,
     force: bool = False,
     dry_run: bool = False,
-    say: Say = lambda _: None,
+    say: Say = silent,
+    sleep: Sleep = time.sleep,
 ) -> list[Outcome]:
-    """Publish `tags` (default: every local version tag not on the Hub yet), oldest first."""
+    """Publish `tags` (default: every local version tag not on the Hub yet), oldest first.
+
+    `sleep` is how a retry waits (after the Hub branch moved meanwhile, between webhook tries)."""
     lock = contextlib.nullcontext() if dry_run else publish_lock(project.state_dir)
     with lock, project.hub() as hub:
-        run = _Run(project, hub, force, dry_run, say)
+        run = _Run(project, hub, force, dry_run, say, sleep)
         checked = catalog = project.catalog(hub)
         actions = _plan(project, catalog, tags, force)
         # Every check runs before anything reaches the Hub; what it builds is used below for
@@ -139,6 +142,7 @@ class _Run:
     force: bool
     dry_run: bool
     say: Say
+    sleep: Sleep
 
 
 def _publish_with_retries(
@@ -161,7 +165,7 @@ def _publish_with_retries(
             if attempt == MAX_ATTEMPTS:
                 raise
             run.say(f"{action.tag}: the Hub branch {action.branch} moved meanwhile; planning again")
-            time.sleep(0.2 * attempt)
+            run.sleep(STALE_PAUSE * attempt)
             catalog = run.project.catalog(run.hub)
             action = _plan(run.project, catalog, [action.tag], run.force)[0]
             content = None  # built against the old catalog
@@ -215,7 +219,7 @@ def _publish(
         backup.before_move(project.config.backup, hub, action.tag, project.repo.root, say)
         hub.delete_tag(action.tag)
     hub.create_tag(action.tag, outcome.hub_commit, content.summary)
-    notify.after_publish(project.config, hub.repo_url, outcome, content, say)
+    notify.after_publish(project.config, hub.repo_url, outcome, content, say, run.sleep)
     outcome.seconds = time.monotonic() - started
     return outcome
 

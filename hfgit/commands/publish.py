@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from hfgit.commands.output import emit_json, say, size, style, warn
+from hfgit.effects import silent
 from hfgit.errors import UsageError, VersionTagError
 from hfgit.project import Project
 from hfgit.sync import Outcome
@@ -45,7 +46,7 @@ def push(tags: tuple[str, ...], dry_run: bool, force: bool, as_json: bool, quiet
 
     project = Project.open()
     hub.show_progress_bars(not (quiet or as_json))
-    notes = (lambda _: None) if quiet else say
+    notes = silent if quiet else say
     outcomes = sync.push(project, list(tags) or None, force=force, dry_run=dry_run, say=notes)
     if as_json:
         emit_json([o.to_json() for o in outcomes])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import yaml
 
+from hfgit.effects import Say
 from hfgit.errors import HfgitError, UsageError
 from hfgit.gitrepo import GitRepo
 from hfgit.hub import Hub, Upload, connect
@@ -23,7 +24,6 @@ from hfgit.manager.settings import Settings
 from hfgit.manager.workflow import retrying
 from hfgit.secrets import redact
 
-Say = Callable[[str], None]
 REPO_TYPE = "dataset"
 BRANCH = "main"
 _NAME_RE = re.compile(r"[A-Za-z0-9][\w.-]{0,95}")

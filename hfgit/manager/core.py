@@ -18,6 +18,7 @@ from typing import Any
 from hfgit.catalog import Catalog
 from hfgit.constants import ENV_SKIP
 from hfgit.download import pull
+from hfgit.effects import Say
 from hfgit.gitrepo import Tag
 from hfgit.manager import workflow as wf
 from hfgit.manager.configs_repo import ConfigsRepo
@@ -37,7 +38,7 @@ def _log(message: str) -> None:
 class HuggingFaceManager:
     """Model versions (git tags published to the model repo) plus the configs repo."""
 
-    def __init__(self, config_path: str | Path = "config.yaml", say: wf.Say = _log) -> None:
+    def __init__(self, config_path: str | Path = "config.yaml", say: Say = _log) -> None:
         self.settings: Settings = load_settings(config_path)
         self.config: dict[str, Any] = self.settings.raw  # the tutorial's `manager.config`
         self.model_repo_name = self.settings.config.repo_id

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from hfgit import metadata as md
 from hfgit.constants import METADATA_FILE
+from hfgit.effects import Say, Sleep
 from hfgit.errors import (
     HfgitError,
     HubUnreachableError,
@@ -37,7 +38,6 @@ from hfgit.versioning import (
     version_tags,
 )
 
-Say = Callable[[str], None]
 T = TypeVar("T")
 EVAL_FILE = "eval_results.json"  # what the tutorial's training writes into the model folder
 PARAMS_FILE = "training_config.yaml"
@@ -179,8 +179,9 @@ def publish(project: Project, tag: str, force: bool, settings: Settings, say: Sa
     return retrying(lambda: sync.push(project, [tag], force=force, say=say)[0], settings, say)
 
 
-def retrying(action: Callable[[], T], settings: Settings, say: Say) -> T:
-    """Run `action`, retrying when the Hub cannot be reached (settings.upload.max_retries)."""
+def retrying(action: Callable[[], T], settings: Settings, say: Say, sleep: Sleep = time.sleep) -> T:
+    """Run `action`, retrying when the Hub cannot be reached (settings.upload.max_retries),
+    with `sleep(settings.retry_delay)` between attempts."""
     attempts = 1 + max(0, settings.max_retries)
     for attempt in range(1, attempts + 1):
         try:
@@ -189,7 +190,7 @@ def retrying(action: Callable[[], T], settings: Settings, say: Say) -> T:
             if attempt == attempts:
                 raise
             say(f"warning: {e}; retrying in {settings.retry_delay:g} s ({attempt}/{attempts - 1})")
-            time.sleep(settings.retry_delay)
+            sleep(settings.retry_delay)
     raise AssertionError("unreachable")
 
 
