@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from hfgit import fsio
-from hfgit.constants import TRAILER_EXPERIMENT, TRAILER_GIT_COMMIT, TRAILER_PARAMS
+from hfgit import fsio, trailers
 from hfgit.hub import Hub, HubCommit, HubRefs
-from hfgit.plan import MAIN, parse_trailers, trailer_json, trailer_metrics
+from hfgit.plan import MAIN
 from hfgit.versioning import TagScheme, Version, parse_tag
 
 
@@ -115,17 +114,17 @@ def read_catalog(
     versions = []
     for version, hub_commit in tagged:
         commit = commits.get(hub_commit)
-        fields = parse_trailers(commit.message) if commit else {}
+        said = trailers.parse(commit.message) if commit else trailers.Trailers()
         versions.append(
             HubVersion(
                 version,
                 hub_commit,
-                fields.get(TRAILER_GIT_COMMIT),
+                said.git_commit,
                 commit.date if commit else None,
-                trailer_metrics(fields),
-                fields.get(TRAILER_EXPERIMENT),
+                said.metrics,
+                said.experiment,
                 commit.title if commit else "",
-                trailer_json(fields, TRAILER_PARAMS),
+                said.params,
             )
         )
     return Catalog(refs, versions)

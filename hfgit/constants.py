@@ -10,13 +10,6 @@ CONFIGS_DIR = "configs"
 DEFAULT_ENDPOINT = "https://huggingface.co"
 LOCAL_ENDPOINT = "local"
 
-# Machine-readable trailers in the Hub commit description (read back by `git hf log`).
-TRAILER_GIT_COMMIT = "Hfgit-Git-Commit"
-TRAILER_VERSION = "Hfgit-Version"
-TRAILER_METRICS = "Hfgit-Metrics"
-TRAILER_EXPERIMENT = "Hfgit-Experiment"
-TRAILER_PARAMS = "Hfgit-Params"
-
 # Environment variables.
 ENV_DEBUG = "HFGIT_DEBUG"
 ENV_SKIP = "HFGIT_SKIP"

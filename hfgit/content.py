@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from hfgit import metadata as md
-from hfgit import modelcard
+from hfgit import modelcard, trailers
 from hfgit.catalog import Catalog
 from hfgit.constants import CARD_FILE, CONFIGS_DIR, DEFAULT_ENDPOINT, METADATA_FILE
 from hfgit.errors import ConfigError, GateError, ProvenanceError
@@ -16,7 +16,6 @@ from hfgit.files import HashCache, hash_bytes, local_files
 from hfgit.gate import gate_failures
 from hfgit.gitrepo import Tag
 from hfgit.hub import LOCAL_DISPLAY, Hub
-from hfgit.plan import trailers
 from hfgit.project import Project
 from hfgit.versioning import parse_tag, require_version
 
@@ -110,9 +109,8 @@ def build_content(
     short = tag.commit[:8]
     summary = f"Publish {tag.name} (git {short})"
     body = f"Model version {tag.name} from git commit {tag.commit}."
-    description = (
-        f"{body}\n\n{trailers(tag.name, tag.commit, metrics, meta.get('experiment_name'), params)}"
-    )
+    lines = trailers.render(tag.name, tag.commit, metrics, meta.get("experiment_name"), params)
+    description = f"{body}\n\n{lines}"
     return VersionContent(tag.name, payloads, meta, card, summary, description, metrics, warnings)
 
 

@@ -29,7 +29,7 @@ class Published(Protocol):
 
     tag: str
     git_commit: str
-    step: str
+    action: str
     branch: str
     hub_commit: str | None
     url: str
@@ -64,7 +64,7 @@ def after_publish(
         hub_commit=outcome.hub_commit,
         git_commit=outcome.git_commit,
         branch=outcome.branch,
-        action=outcome.step,
+        action=outcome.action,
         metrics=content.metrics,
         experiment=content.metadata.get("experiment_name"),
     )

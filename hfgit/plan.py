@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from hfgit.constants import (
-    TRAILER_EXPERIMENT,
-    TRAILER_GIT_COMMIT,
-    TRAILER_METRICS,
-    TRAILER_PARAMS,
-    TRAILER_VERSION,
-)
 from hfgit.errors import VersionTagError
 from hfgit.versioning import TagScheme, Version, parse_tag, require_version
 
 MAIN = "main"
-MAX_PARAMS = 12  # key params carried in the commit trailer (all of them are in the metadata file)
 
 
-class Step(str, Enum):
+class Action(str, Enum):
+    """What publishing does with one version (`"action"` in `git hf push --json`)."""
+
     PUBLISH = "publish"
     REPUBLISH = "republish"  # --force over a Hub tag at another git commit
     SKIP = "skip"  # already on the Hub at the same git commit
@@ -29,10 +22,12 @@ class Step(str, Enum):
 
 
 @dataclass(frozen=True)
-class Action:
+class PublishStep:
+    """One version of a publish plan: what to do with it, on which Hub branch, and why."""
+
     version: Version
     git_commit: str
-    step: Step
+    action: Action
     branch: str  # the Hub branch the version's commit goes to
     reason: str
 
@@ -41,7 +36,9 @@ class Action:
         return self.version.tag
 
 
-class Sync(str, Enum):
+class TagState(str, Enum):
+    """A version tag locally vs on the Hub (`git hf status`)."""
+
     PUBLISHED = "published"
     LOCAL_ONLY = "local-only"
     HUB_ONLY = "hub-only"
@@ -55,8 +52,8 @@ def plan_push(
     scheme: TagScheme,
     requested: Iterable[str] | None = None,
     force: bool = False,
-) -> list[Action]:
-    """Actions for publishing local tags (tag -> git commit) against Hub tags (tag -> git commit).
+) -> list[PublishStep]:
+    """The steps for publishing local tags (tag -> git commit) against Hub tags (tag -> git commit).
 
     Oldest first. With no `requested` tags: every local version tag not yet on the Hub. A
     version goes to `main` when it is the highest so far, else to its own line's branch."""
@@ -70,97 +67,43 @@ def plan_push(
             wanted.append(require_version(tag, scheme))
         wanted.sort()
     highest = max(_versions(hub, scheme), default=None)
-    actions = []
+    steps = []
     for version in wanted:
         commit = local[version.tag]
         on_hub = version.tag in hub
         if on_hub and hub[version.tag] == commit:
-            step, reason = Step.SKIP, "already on the Hub at this git commit"
+            action, reason = Action.SKIP, "already on the Hub at this git commit"
         elif on_hub and not force:
-            step, reason = Step.CONFLICT, _conflict_reason(version.tag, hub[version.tag], commit)
+            action, reason = (
+                Action.CONFLICT,
+                _conflict_reason(version.tag, hub[version.tag], commit),
+            )
         elif on_hub:
-            step, reason = Step.REPUBLISH, "moves the Hub tag to a new commit (--force)"
+            action, reason = Action.REPUBLISH, "moves the Hub tag to a new commit (--force)"
         else:
-            step, reason = Step.PUBLISH, "not on the Hub yet"
+            action, reason = Action.PUBLISH, "not on the Hub yet"
         branch = MAIN if highest is None or version >= highest else version.line
-        if step in (Step.PUBLISH, Step.REPUBLISH) and branch == MAIN:
+        if action in (Action.PUBLISH, Action.REPUBLISH) and branch == MAIN:
             highest = version
-        actions.append(Action(version, commit, step, branch, reason))
-    return actions
+        steps.append(PublishStep(version, commit, action, branch, reason))
+    return steps
 
 
 def compare(
     local: Mapping[str, str], hub: Mapping[str, str | None], scheme: TagScheme
-) -> dict[str, Sync]:
+) -> dict[str, TagState]:
     """Each version tag's state, local tags vs Hub tags (tag -> git commit)."""
-    states: dict[str, Sync] = {}
+    states: dict[str, TagState] = {}
     for tag in set(local) | set(hub):
         if parse_tag(tag, scheme) is None:
             continue
         if tag not in hub:
-            states[tag] = Sync.LOCAL_ONLY
+            states[tag] = TagState.LOCAL_ONLY
         elif tag not in local:
-            states[tag] = Sync.HUB_ONLY
+            states[tag] = TagState.HUB_ONLY
         else:
-            states[tag] = Sync.PUBLISHED if hub[tag] == local[tag] else Sync.DIVERGED
+            states[tag] = TagState.PUBLISHED if hub[tag] == local[tag] else TagState.DIVERGED
     return states
-
-
-def trailers(
-    version: str,
-    git_commit: str,
-    metrics: Mapping[str, float],
-    experiment: str | None,
-    params: Mapping[str, object] | None = None,
-) -> str:
-    """The machine-readable lines of a version's Hub commit description."""
-    lines = [f"{TRAILER_VERSION}: {version}", f"{TRAILER_GIT_COMMIT}: {git_commit}"]
-    if metrics:
-        lines.append(f"{TRAILER_METRICS}: {_compact(metrics)}")
-    key_params = {k: v for k, v in (params or {}).items() if isinstance(v, (str, int, float, bool))}
-    if key_params:
-        lines.append(f"{TRAILER_PARAMS}: {_compact(dict(list(key_params.items())[:MAX_PARAMS]))}")
-    if experiment:
-        lines.append(f"{TRAILER_EXPERIMENT}: {' '.join(experiment.split())}")
-    return "\n".join(lines)
-
-
-def parse_trailers(message: str) -> dict[str, str]:
-    """`Key: value` trailer lines of a commit message (later lines win)."""
-    known = (
-        TRAILER_VERSION,
-        TRAILER_GIT_COMMIT,
-        TRAILER_METRICS,
-        TRAILER_EXPERIMENT,
-        TRAILER_PARAMS,
-    )
-    out = {}
-    for line in message.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() in known:
-            out[key.strip()] = value.strip()
-    return out
-
-
-def trailer_metrics(fields: Mapping[str, str]) -> dict[str, float]:
-    data = trailer_json(fields, TRAILER_METRICS)
-    return {
-        k: float(v)
-        for k, v in data.items()
-        if isinstance(v, (int, float)) and not isinstance(v, bool)
-    }
-
-
-def trailer_json(fields: Mapping[str, str], key: str) -> dict[str, object]:
-    try:
-        data = json.loads(fields.get(key, "{}"))
-    except ValueError:
-        return {}
-    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def _compact(data: Mapping[str, object]) -> str:
-    return json.dumps(dict(data), sort_keys=True, separators=(",", ":"))
 
 
 def _versions(tags: Iterable[str], scheme: TagScheme) -> list[Version]:

@@ -19,7 +19,7 @@ from hfgit.content import Payload, VersionContent, build_content
 from hfgit.effects import Say, Sleep, silent
 from hfgit.errors import StaleParentError, TagConflictError
 from hfgit.hub import Delete, Hub, RemoteFile, Upload
-from hfgit.plan import MAIN, Action, Step, plan_push
+from hfgit.plan import MAIN, Action, PublishStep, plan_push
 from hfgit.project import Project
 
 KEEP_ON_HUB = {".gitattributes"}
@@ -40,7 +40,7 @@ class Outcome:
 
     tag: str
     git_commit: str
-    step: str  # publish | republish | skip
+    action: str  # publish | republish | skip
     branch: str
     reason: str
     changes: list[FileChange] = field(default_factory=list)
@@ -67,7 +67,7 @@ class Outcome:
         return {
             "tag": self.tag,
             "git_commit": self.git_commit,
-            "action": self.step,
+            "action": self.action,
             "branch": self.branch,
             "reason": self.reason,
             "hub_commit": self.hub_commit,
@@ -98,39 +98,41 @@ def push(
     with lock, project.hub() as hub:
         run = _Run(project, hub, force, dry_run, say, sleep)
         checked = catalog = project.catalog(hub)
-        actions = _plan(project, catalog, tags, force)
+        steps = _plan(project, catalog, tags, force)
         # Every check runs before anything reaches the Hub; what it builds is used below for
         # as long as the Hub has not changed since.
         prepared = {
-            a.tag: build_content(
-                project, project.repo.tag(a.tag), catalog, hub, force=force, say=say
+            s.tag: build_content(
+                project, project.repo.tag(s.tag), catalog, hub, force=force, say=say
             )
-            for a in actions
-            if a.step != Step.SKIP
+            for s in steps
+            if s.action != Action.SKIP
         }
         if not dry_run and prepared and hub.ensure_repo(project.config.private):
             say(
                 f"created {'private' if project.config.private else 'public'} Hub repo {hub.repo_url}"
             )
         outcomes = []
-        for action in actions:
-            ready = prepared.get(action.tag) if catalog is checked else None
-            outcome = _publish_with_retries(run, catalog, action, ready)
+        for step in steps:
+            ready = prepared.get(step.tag) if catalog is checked else None
+            outcome = _publish_with_retries(run, catalog, step, ready)
             outcomes.append(outcome)
-            if outcome.step != Step.SKIP and not dry_run:
+            if outcome.action != Action.SKIP and not dry_run:
                 catalog = project.catalog(hub)
     if not dry_run:
         _forget_queued(project, [o.tag for o in outcomes])
     return outcomes
 
 
-def _plan(project: Project, catalog: Catalog, tags: list[str] | None, force: bool) -> list[Action]:
+def _plan(
+    project: Project, catalog: Catalog, tags: list[str] | None, force: bool
+) -> list[PublishStep]:
     local = {name: tag.commit for name, tag in project.repo.tags().items()}
-    actions = plan_push(local, catalog.git_commits(), project.config.scheme, tags, force)
-    conflicts = [a for a in actions if a.step == Step.CONFLICT]
+    steps = plan_push(local, catalog.git_commits(), project.config.scheme, tags, force)
+    conflicts = [s for s in steps if s.action == Action.CONFLICT]
     if conflicts:
         raise TagConflictError(conflicts[0].reason)
-    return actions
+    return steps
 
 
 @dataclass(frozen=True)
@@ -146,79 +148,77 @@ class _Run:
 
 
 def _publish_with_retries(
-    run: _Run, catalog: Catalog, action: Action, content: VersionContent | None
+    run: _Run, catalog: Catalog, step: PublishStep, content: VersionContent | None
 ) -> Outcome:
     for attempt in range(1, MAX_ATTEMPTS + 1):
-        if action.step == Step.SKIP:
+        if step.action == Action.SKIP:
             return Outcome(
-                action.tag,
-                action.git_commit,
-                action.step.value,
-                action.branch,
-                action.reason,
-                url=run.hub.revision_url(action.tag),
+                step.tag,
+                step.git_commit,
+                step.action.value,
+                step.branch,
+                step.reason,
+                url=run.hub.revision_url(step.tag),
                 dry_run=run.dry_run,
             )
         try:
-            return _publish(run, catalog, action, content)
+            return _publish(run, catalog, step, content)
         except StaleParentError:
             if attempt == MAX_ATTEMPTS:
                 raise
-            run.say(f"{action.tag}: the Hub branch {action.branch} moved meanwhile; planning again")
+            run.say(f"{step.tag}: the Hub branch {step.branch} moved meanwhile; planning again")
             run.sleep(STALE_PAUSE * attempt)
             catalog = run.project.catalog(run.hub)
-            action = _plan(run.project, catalog, [action.tag], run.force)[0]
+            step = _plan(run.project, catalog, [step.tag], run.force)[0]
             content = None  # built against the old catalog
     raise AssertionError("unreachable")
 
 
 def _publish(
-    run: _Run, catalog: Catalog, action: Action, content: VersionContent | None
+    run: _Run, catalog: Catalog, step: PublishStep, content: VersionContent | None
 ) -> Outcome:
     project, hub, say, dry_run = run.project, run.hub, run.say, run.dry_run
     started = time.monotonic()
     if content is None:
-        content = build_content(
-            project, project.repo.tag(action.tag), catalog, hub, force=run.force
-        )
+        content = build_content(project, project.repo.tag(step.tag), catalog, hub, force=run.force)
     refs = catalog.refs
-    head = refs.branches.get(action.branch) if refs else None
+    head = refs.branches.get(step.branch) if refs else None
     base = head or (refs.branches.get(MAIN) if refs else None)
     remote = hub.tree(base) if base else []
     changes, operations = _diff(content, {f.path: f for f in remote})
     outcome = Outcome(
-        action.tag,
-        action.git_commit,
-        action.step.value,
-        action.branch,
-        action.reason,
+        step.tag,
+        step.git_commit,
+        step.action.value,
+        step.branch,
+        step.reason,
         changes,
         summary=content.summary,
-        url=hub.revision_url(action.tag),
+        url=hub.revision_url(step.tag),
         warnings=content.warnings,
         dry_run=dry_run,
     )
     for warning in content.warnings:
-        say(f"warning: {action.tag}: {warning}")
+        say(f"warning: {step.tag}: {warning}")
     if dry_run:
         return outcome
-    if head is None and action.branch != MAIN and base is not None:
-        hub.create_branch(action.branch, base)
+    if head is None and step.branch != MAIN and base is not None:
+        hub.create_branch(step.branch, base)
         head = base
     if operations:
         outcome.hub_commit = hub.commit(
-            operations, action.branch, head, content.summary, content.description
+            operations, step.branch, head, content.summary, content.description
         )
     else:
         outcome.hub_commit = head  # a re-run after a lost tag: the content is already there
     assert outcome.hub_commit is not None
-    if action.step == Step.REPUBLISH:  # the old tag moves only once the new commit exists
+    if step.action == Action.REPUBLISH:  # the old tag moves only once the new commit exists
         say(
-            f"warning: moving Hub tag {action.tag}: anyone pinned to revision={action.tag!r} will get new content"
+            f"warning: moving Hub tag {step.tag}: anyone pinned to revision={step.tag!r} will get new content"
         )
-        backup.before_move(project.config.backup, hub, action.tag, project.repo.root, say)
-        hub.delete_tag(action.tag)
-    hub.create_tag(action.tag, outcome.hub_commit, content.summary)
+        backup.before_move(project.config.backup, hub, step.tag, project.repo.root, say)
+        hub.delete_tag(step.tag)
+    hub.create_tag(step.tag, outcome.hub_commit, content.summary)
     notify.after_publish(project.config, hub.repo_url, outcome, content, say, run.sleep)
     outcome.seconds = time.monotonic() - started
     return outcome
@@ -259,6 +259,6 @@ def publish_lock(state_dir: Path) -> contextlib.AbstractContextManager[bool]:
 
 def _forget_queued(project: Project, tags: list[str]) -> None:
     """Published tags leave the hook queue, whoever published them."""
-    from hfgit import hooks
+    from hfgit.hooks.queue import forget
 
-    hooks.forget(project.repo.git_dir, tags)
+    forget(project.repo.git_dir, tags)

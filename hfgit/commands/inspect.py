@@ -9,7 +9,7 @@ import click
 
 from hfgit.commands.output import emit_json, experiments_table, metrics_text, say, table, warn
 from hfgit.errors import HfgitError, HubUnreachableError
-from hfgit.plan import Sync, compare
+from hfgit.plan import TagState, compare
 from hfgit.project import Project
 from hfgit.versioning import latest, parse_tag, require_version
 
@@ -73,8 +73,8 @@ def log(as_json: bool, limit: int | None) -> None:
 
 def _state(tag: str, git_commit: str | None, local: dict[str, str]) -> str:
     if tag not in local:
-        return Sync.HUB_ONLY.value
-    return Sync.PUBLISHED.value if local[tag] == git_commit else Sync.DIVERGED.value
+        return TagState.HUB_ONLY.value
+    return TagState.PUBLISHED.value if local[tag] == git_commit else TagState.DIVERGED.value
 
 
 @click.command()
@@ -96,7 +96,7 @@ def status(as_json: bool, check: bool) -> int:
         reachable = True
     except HubUnreachableError as e:
         warn(f"warning: {e}; showing local versions and the queue only")
-        states, reachable = dict.fromkeys(local, Sync.UNKNOWN), False
+        states, reachable = dict.fromkeys(local, TagState.UNKNOWN), False
     ordered = sorted(states, key=lambda t: require_version(t, project.config.scheme), reverse=True)
     from hfgit import hooks
 
@@ -111,14 +111,14 @@ def status(as_json: bool, check: bool) -> int:
         emit_json(data)
     else:
         _print_status(project, ordered, states, queue)
-    out_of_sync = any(states[t] != Sync.PUBLISHED for t in ordered)
+    out_of_sync = any(states[t] != TagState.PUBLISHED for t in ordered)
     return 1 if not reachable or (check and out_of_sync) else 0
 
 
 def _print_status(
     project: Project,
     ordered: list[str],
-    states: dict[str, Sync],
+    states: dict[str, TagState],
     queue: dict[str, Any],
 ) -> None:
     if not ordered:

@@ -60,14 +60,14 @@ def _print_plan(outcomes: list[Outcome]) -> None:
     if not outcomes:
         click.echo("nothing to publish: every version tag is on the Hub")
     for o in outcomes:
-        click.echo(f"{o.tag}  {o.step} -> {o.branch}  ({o.reason})")
-        if o.step == "skip":
+        click.echo(f"{o.tag}  {o.action} -> {o.branch}  ({o.reason})")
+        if o.action == "skip":
             continue
         for change in o.changes:
             click.echo(f"  {change.status:<9} {size(change.size):>10}  {change.path}")
         click.echo(f"  commit:   {o.summary}")
-        action = "move" if o.step == "republish" else "create"
-        click.echo(f"  tag:      {action} Hub tag {o.tag} on that commit")
+        verb = "move" if o.action == "republish" else "create"
+        click.echo(f"  tag:      {verb} Hub tag {o.tag} on that commit")
         click.echo(
             f"  upload:   {size(o.bytes_sent)} in {o.files_sent} files, {size(o.bytes_skipped)} unchanged"
         )
@@ -77,7 +77,7 @@ def _print_summary(outcomes: list[Outcome]) -> None:
     if not outcomes:
         say("nothing to publish: every version tag is on the Hub")
     for o in outcomes:
-        if o.step == "skip":
+        if o.action == "skip":
             say(f"{o.tag}: already on the Hub at git {o.git_commit[:8]}, nothing sent")
             continue
         say(
