@@ -53,12 +53,12 @@ def uninstall() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
 def status(as_json: bool) -> None:
     """Show each hook's state, the publish queue and the last hook error."""
-    from hfgit import hookgit
     from hfgit.hooks import queue_report
     from hfgit.hooks import status as run
+    from hfgit.hooks.gitcli import git_dir
 
     states = run(Path.cwd())
-    report = queue_report(hookgit.git_dir(Path.cwd()))
+    report = queue_report(git_dir(Path.cwd()))
     if as_json:
         hooks_json = [
             {"name": s.name, "wanted": s.wanted, "state": s.state, "chained": s.chained}
@@ -100,30 +100,30 @@ def hook(name: str, args: tuple[str, ...]) -> int:
 
 
 def _dispatch(name: str, args: list[str]) -> int:
-    from hfgit import hookrun
+    from hfgit.hooks import run
 
     if name == "reference-transaction":
-        return hookrun.reference_transaction(args)
+        return run.reference_transaction(args)
     if name == "pre-push":
-        return hookrun.pre_push(args[0] if args else "", args[2:])
+        return run.pre_push(args[0] if args else "", args[2:])
     if name == "post-commit":
-        return hookrun.post_commit()
+        return run.post_commit()
     if name == "worker":
-        return hookrun.worker()
+        return run.worker_main()
     return 0  # a hook this version does not know: do nothing
 
 
 def _record_failure(name: str, error: Exception) -> None:
     import os
 
-    from hfgit import hookgit, hookqueue
+    from hfgit.hooks import gitcli, queue
 
     message = f"{name} hook failed: {error}"
     click.echo(f"hfgit: {message} (see `git hf status`)", err=True)
     try:
-        git_dir = hookgit.git_dir()
+        git_dir = gitcli.git_dir()
     except Exception:
         return
     if os.environ.get(ENV_DEBUG):
-        hookqueue.log(git_dir, traceback.format_exc())
-    hookqueue.record_error(git_dir, message)
+        queue.log(git_dir, traceback.format_exc())
+    queue.record_error(git_dir, message)

@@ -11,11 +11,13 @@ import hfgit
 
 PACKAGE = Path(hfgit.__file__).parent
 HOOK_MODULES = [
-    "hooks.py",
-    "hookgit.py",
-    "hookqueue.py",
-    "hookrun.py",
-    "hookworker.py",
+    "hooks/__init__.py",
+    "hooks/gitcli.py",
+    "hooks/install.py",
+    "hooks/queue.py",
+    "hooks/run.py",
+    "hooks/shim.py",
+    "hooks/worker.py",
     "commands/hooks.py",
 ]
 FORBIDDEN = (

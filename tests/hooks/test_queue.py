@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from hookhelpers import Repo
 
-from hfgit import hookgit, hookqueue, hooks
+from hfgit import hooks
+from hfgit.hooks import gitcli, queue
 
 
 def test_forget_and_queue_report_never_raise_when_nothing_exists(tmp_path: Path) -> None:
-    hooks.forget(tmp_path / "no-such-git-dir", ["v1.0.0", "../evil", ""])
+    queue.forget(tmp_path / "no-such-git-dir", ["v1.0.0", "../evil", ""])
     report = hooks.queue_report(tmp_path / "no-such-git-dir")
     assert report == {
         "installed": False,
@@ -24,11 +25,11 @@ def test_forget_and_queue_report_never_raise_when_nothing_exists(tmp_path: Path)
 
 
 def test_queue_keeps_tags_until_forgotten_and_records_the_last_error(tmp_path: Path) -> None:
-    hookqueue.enqueue(tmp_path, "v1.0.0", "a" * 40)
-    hookqueue.enqueue(tmp_path, "v1.1.0")
-    hookqueue.enqueue(tmp_path, "bad/name")  # never a version tag: refused
-    assert hookqueue.queued(tmp_path) == ["v1.0.0", "v1.1.0"]
-    hookqueue.record_error(
+    queue.enqueue(tmp_path, "v1.0.0", "a" * 40)
+    queue.enqueue(tmp_path, "v1.1.0")
+    queue.enqueue(tmp_path, "bad/name")  # never a version tag: refused
+    assert queue.queued(tmp_path) == ["v1.0.0", "v1.1.0"]
+    queue.record_error(
         tmp_path, "publishing v1.1.0 failed: token hf_abcdefghijklmnop rejected", ["v1.1.0"]
     )
     report = hooks.queue_report(tmp_path)
@@ -36,12 +37,12 @@ def test_queue_keeps_tags_until_forgotten_and_records_the_last_error(tmp_path: P
     assert report["last_error"] == "publishing v1.1.0 failed: token *** rejected"
     assert (
         isinstance(report["last_error_at"], str)
-        and "hf_abc" not in hookqueue.log_path(tmp_path).read_text()
+        and "hf_abc" not in queue.log_path(tmp_path).read_text()
     )
-    hooks.forget(tmp_path, ["v1.0.0"])
-    assert hookqueue.queued(tmp_path) == ["v1.1.0"]
+    queue.forget(tmp_path, ["v1.0.0"])
+    assert queue.queued(tmp_path) == ["v1.1.0"]
     assert not [
-        p for p in hookqueue.queue_dir(tmp_path).iterdir() if p.name.startswith(".")
+        p for p in queue.queue_dir(tmp_path).iterdir() if p.name.startswith(".")
     ]  # no temp files
 
 
@@ -56,7 +57,7 @@ def test_old_git_falls_back_to_pre_push_only(
     make_repo: Callable[..., Repo], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = make_repo(install=False)
-    monkeypatch.setattr(hookgit, "version", lambda: (2, 27))
+    monkeypatch.setattr(gitcli, "version", lambda: (2, 27))
     messages = hooks.install(repo.path)
     assert "older than 2.28" in messages[0]
     assert not (repo.git_dir / "hooks" / "reference-transaction").exists()
@@ -71,4 +72,4 @@ def test_hook_command_failures_are_recorded_not_raised(make_repo: Callable[..., 
     (repo.path / ".hfgit.yaml").write_text("repo_id: [not, a, string]\nmodel_dir: model\n")
     done = repo.hf("hook", "post-commit", check=False)
     assert done.returncode == 0 and "post-commit hook failed" in done.stderr
-    assert "repo_id must be str" in str(hooks.queue_report(repo.git_dir)["last_error"])
+    assert "repo_id must be" in str(hooks.queue_report(repo.git_dir)["last_error"])

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hfgit import hooks
 from hfgit.config import parse_config
+from hfgit.hooks import shim
 
 ROOT = Path(__file__).resolve().parents[2]
 ZERO = "0" * 40
@@ -19,16 +19,16 @@ def config(extra: str = ""):  # type: ignore[no-untyped-def]
     return parse_config(f"repo_id: alice/m\nmodel_dir: model\n{extra}", Path(".hfgit.yaml"))
 
 
-@pytest.mark.parametrize("name", hooks.HOOK_NAMES)
+@pytest.mark.parametrize("name", shim.HOOK_NAMES)
 def test_shipped_hooks_are_identical_to_the_package_shims(name: str) -> None:
-    assert (ROOT / "hooks" / name).read_text() == hooks.shim_text(name)
+    assert (ROOT / "hooks" / name).read_text() == shim.shim_text(name)
     assert (ROOT / "hfgit" / "shims" / name).stat().st_mode & 0o111
 
 
-@pytest.mark.parametrize("name", hooks.HOOK_NAMES)
+@pytest.mark.parametrize("name", shim.HOOK_NAMES)
 def test_shims_are_valid_posix_sh_and_marked(name: str) -> None:
-    text = hooks.render(name, config())
-    assert text.startswith("#!/bin/sh\n") and hooks.MARKER + name in text
+    text = shim.render(name, config())
+    assert text.startswith("#!/bin/sh\n") and shim.MARKER + name in text
     subprocess.run(["sh", "-n", "-c", text], check=True)
 
 
@@ -43,7 +43,7 @@ def test_shims_are_valid_posix_sh_and_marked(name: str) -> None:
     ],
 )
 def test_render_bakes_the_configured_tag_pattern(extra: str, pattern: str) -> None:
-    text = hooks.render("reference-transaction", config(extra), git_hf="/opt/x/git-hf")
+    text = shim.render("reference-transaction", config(extra), git_hf="/opt/x/git-hf")
     assert f"  case $1 in {pattern}) return 0 ;; esac" in text
     assert "fallback='/opt/x/git-hf'  # hfgit:exe" in text
 
@@ -51,7 +51,7 @@ def test_render_bakes_the_configured_tag_pattern(extra: str, pattern: str) -> No
 def run_shim(tmp_path: Path, name: str, stdin: str, *args: str, extra: str = "") -> str:
     """Run a rendered shim outside git with a fake git-hf and git; return what they were asked."""
     hook = tmp_path / name
-    hook.write_text(hooks.render(name, config(extra), git_hf=""))
+    hook.write_text(shim.render(name, config(extra), git_hf=""))
     hook.chmod(0o755)
     bindir = tmp_path / "bin"
     bindir.mkdir(exist_ok=True)
@@ -111,6 +111,6 @@ def test_pre_push_shim_starts_python_only_for_pushed_version_tags(tmp_path: Path
 
 
 def test_sh_pattern_quotes_literals_and_keeps_wildcards() -> None:
-    assert hooks.sh_pattern("v[0-9]*") == "v[0-9]*"
-    assert hooks.sh_pattern("a\\*b?") == "a\\*b?"
-    assert hooks.sh_pattern("x y|z") == "x\\ y\\|z"
+    assert shim.sh_pattern("v[0-9]*") == "v[0-9]*"
+    assert shim.sh_pattern("a\\*b?") == "a\\*b?"
+    assert shim.sh_pattern("x y|z") == "x\\ y\\|z"

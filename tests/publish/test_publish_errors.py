@@ -203,7 +203,7 @@ def test_every_command_has_help(command):
 
 
 def test_status_without_the_hub_still_shows_local_versions_and_the_queue(workspace):
-    from hfgit import hookqueue
+    from hfgit.hooks import queue as hookqueue
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

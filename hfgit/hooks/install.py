@@ -8,27 +8,17 @@ and run first by the shim; `uninstall` moves it back, so the hooks directory end
 from __future__ import annotations
 
 import os
-import re
-import sys
-from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-from hfgit import hookgit, hookqueue
 from hfgit.config import Config, load_config
 from hfgit.constants import CONFIG_FILE
 from hfgit.errors import HfgitError
+from hfgit.hooks import gitcli, queue
+from hfgit.hooks.shim import HOOK_NAMES, MARKER, PURPOSE, render
 
-HOOK_NAMES = ("reference-transaction", "pre-push", "post-commit")
-MARKER = "# hfgit-hook: "
 CHAINED_SUFFIX = ".hfgit-chained"
 LEGACY_SUFFIX = ".legacy"  # where pre-commit keeps the hook it found when it installed its own
-PURPOSE = {
-    "reference-transaction": "publishes created version tags in the background",
-    "pre-push": "checks that pushed version tags are on the Hub",
-    "post-commit": "auto-bumps the version on conventional commits",
-}
 
 
 class HookConflictError(HfgitError):
@@ -41,53 +31,6 @@ class HookState:
     wanted: bool  # the config asks for it
     state: str  # installed | stale (re-install) | missing | foreign (another tool's) | absent
     chained: bool  # a foreign hook runs first
-
-
-def forget(git_dir: Path, tags: Iterable[str]) -> None:
-    """Drop published tags from the queue. Cheap; never raises (also on a missing queue)."""
-    hookqueue.forget(git_dir, tags)
-
-
-def shim_text(name: str) -> str:
-    """The shim as shipped (default tag pattern), the single source of the hooks/ copies."""
-    return (resources.files("hfgit") / "shims" / name).read_text(encoding="utf-8")
-
-
-def render(name: str, config: Config, git_hf: str | None = None) -> str:
-    """The shim for this repository: its version-tag globs and a fallback git-hf path baked in."""
-    text = shim_text(name)
-    globs = " | ".join(sh_pattern(g) for g in config.scheme.shell_globs())
-    text = re.sub(
-        r"(?m)^(  case \$1 in ).*?(\) return 0 ;; esac)$", lambda m: m[1] + globs + m[2], text
-    )
-    exe = git_hf if git_hf is not None else default_git_hf()
-    quoted = "'" + exe.replace("'", "'\\''") + "'" if exe else ""
-    return re.sub(r"(?m)^fallback=(?=  # hfgit:exe)", lambda m: f"fallback={quoted}", text)
-
-
-def sh_pattern(glob: str) -> str:
-    """A glob (backslash escapes, *, ?, [...]) as a `case` pattern with every literal quoted."""
-    out, i = [], 0
-    while i < len(glob):
-        c = glob[i]
-        if c == "\\" and i + 1 < len(glob):
-            c, i = glob[i + 1], i + 1
-            out.append(c if c.isalnum() else "\\" + c)
-        elif c == "[":
-            end = glob.index("]", i + 1)
-            out.append(glob[i : end + 1])
-            i = end
-        elif c in "*?" or c.isalnum() or c in "._-":
-            out.append(c)
-        else:
-            out.append("\\" + c)
-        i += 1
-    return "".join(out)
-
-
-def default_git_hf() -> str:
-    candidate = Path(sys.executable).parent / "git-hf"
-    return str(candidate) if os.access(candidate, os.X_OK) else ""
 
 
 def wanted_hooks(config: Config, has_reference_transaction: bool) -> dict[str, bool]:
@@ -109,11 +52,11 @@ def is_ours(path: Path) -> bool:
 
 def install(repo_root: Path, shared: bool = False) -> list[str]:
     """Install (or refresh) the shims the config asks for; returns what was done, one line each."""
-    root = hookgit.work_tree(repo_root)
+    root = gitcli.work_tree(repo_root)
     config = load_config(root / CONFIG_FILE)
     directory = resolve_hooks_dir(root, shared)
     directory.mkdir(parents=True, exist_ok=True)
-    rtx = hookgit.has_reference_transaction()
+    rtx = gitcli.has_reference_transaction()
     messages = []
     if not rtx:
         messages.append(
@@ -129,18 +72,18 @@ def install(repo_root: Path, shared: bool = False) -> list[str]:
 
 def uninstall(repo_root: Path) -> list[str]:
     """Remove hfgit's shims and put back the hooks they chained, byte for byte."""
-    directory = hookgit.hooks_dir(hookgit.work_tree(repo_root))
+    directory = gitcli.hooks_dir(gitcli.work_tree(repo_root))
     messages = [m for name in HOOK_NAMES for m in _remove_one(directory, name)]
     return messages or [f"no hfgit hooks in {directory}"]
 
 
 def resolve_hooks_dir(root: Path, shared: bool) -> Path:
     """The hooks directory, refusing a core.hooksPath outside the repository unless `shared`."""
-    directory = hookgit.hooks_dir(root)
-    setting = hookgit.hooks_path_setting(root)
+    directory = gitcli.hooks_dir(root)
+    setting = gitcli.hooks_path_setting(root)
     if setting is None or shared:
         return directory
-    inside = (root, hookgit.git_dir(root))
+    inside = (root, gitcli.git_dir(root))
     if not any(directory == base or base in directory.parents for base in inside):
         value, origin = setting
         raise HookConflictError(
@@ -202,10 +145,10 @@ def _write_executable(path: Path, text: str) -> None:
 
 def status(repo_root: Path) -> list[HookState]:
     """The state of each hfgit hook in this repository."""
-    root = hookgit.work_tree(repo_root)
+    root = gitcli.work_tree(repo_root)
     config = load_config(root / CONFIG_FILE)
-    directory = hookgit.hooks_dir(root)
-    wanted = wanted_hooks(config, hookgit.has_reference_transaction())
+    directory = gitcli.hooks_dir(root)
+    wanted = wanted_hooks(config, gitcli.has_reference_transaction())
     return [_state(directory, name, wanted[name], config) for name in HOOK_NAMES]
 
 
@@ -222,20 +165,20 @@ def _state(directory: Path, name: str, wanted: bool, config: Config) -> HookStat
 
 def queue_report(git_dir: Path) -> dict[str, object]:
     """Queue, last error and log of the hook path, for `git hf status`. Never raises."""
-    error = hookqueue.last_error(git_dir) or {}
+    error = queue.last_error(git_dir) or {}
     return {
         "installed": _installed(git_dir),
-        "queued": hookqueue.queued(git_dir),
+        "queued": queue.queued(git_dir),
         "last_error": error.get("error") if isinstance(error.get("error"), str) else None,
         "last_error_at": error.get("at") if isinstance(error.get("at"), str) else None,
-        "log": str(hookqueue.log_path(git_dir)),
+        "log": str(queue.log_path(git_dir)),
     }
 
 
 def _installed(git_dir: Path) -> bool:
     try:
         base = git_dir.parent if git_dir.name == ".git" else git_dir
-        directory = hookgit.hooks_dir(base)
+        directory = gitcli.hooks_dir(base)
     except (HfgitError, OSError):
         directory = git_dir / "hooks"
     return any(_slot(directory, name) is not None for name in HOOK_NAMES)

@@ -12,9 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hfgit import hookgit, hookqueue, hookworker
 from hfgit.config import Config, load_config
 from hfgit.constants import CONFIG_FILE
+from hfgit.hooks import gitcli, queue, worker
 from hfgit.versioning import conventional_bump, latest, next_version, parse_tag, version_tags
 
 
@@ -29,8 +29,8 @@ def detach() -> None:
 
 
 def context() -> tuple[Path, Path, Config]:
-    root = hookgit.work_tree()
-    return root, hookgit.git_dir(root), load_config(root / CONFIG_FILE)
+    root = gitcli.work_tree()
+    return root, gitcli.git_dir(root), load_config(root / CONFIG_FILE)
 
 
 def reference_transaction(tags: list[str]) -> int:
@@ -39,20 +39,20 @@ def reference_transaction(tags: list[str]) -> int:
     root, git_dir, config = context()
     not_versions = [t for t in tags if parse_tag(t, config.scheme) is None]
     if not_versions:
-        hookqueue.forget(git_dir, not_versions)
+        queue.forget(git_dir, not_versions)
     if not config.hooks.auto_push:
-        hookqueue.forget(git_dir, tags)
-        hookqueue.log(git_dir, f"hooks.auto_push is off: not publishing {' '.join(tags)}")
+        queue.forget(git_dir, tags)
+        queue.log(git_dir, f"hooks.auto_push is off: not publishing {' '.join(tags)}")
         return 0
-    hookqueue.log(git_dir, f"tag created: {' '.join(t for t in tags if t not in not_versions)}")
-    hookworker.run(root, git_dir)
+    queue.log(git_dir, f"tag created: {' '.join(t for t in tags if t not in not_versions)}")
+    worker.run(root, git_dir)
     return 0
 
 
-def worker() -> int:
+def worker_main() -> int:
     detach()
     root, git_dir, _ = context()
-    hookworker.run(root, git_dir)
+    worker.run(root, git_dir)
     return 0
 
 
@@ -61,7 +61,7 @@ def pre_push(remote: str, tags: list[str]) -> int:
     root, git_dir, config = context()
     versions = [t for t in tags if parse_tag(t, config.scheme) is not None]
     mode = config.hooks.pre_push
-    if mode == "off" and config.hooks.auto_push and not hookgit.has_reference_transaction():
+    if mode == "off" and config.hooks.auto_push and not gitcli.has_reference_transaction():
         mode = "advisory"  # git < 2.28: pushing is the only moment hooks see a new tag
     if mode == "off" or not versions:
         return 0
@@ -70,22 +70,22 @@ def pre_push(remote: str, tags: list[str]) -> int:
         say(
             f"checking that {names} {'is' if len(versions) == 1 else 'are'} on the Hub (hooks.pre_push: strict)"
         )
-        code, error = hookworker.push_once(root, versions)
+        code, error = worker.push_once(root, versions)
         if code != 0:
             for tag in versions:
-                hookqueue.enqueue(git_dir, tag)
-            hookqueue.record_error(git_dir, f"publishing {names} failed: {error}", versions)
+                queue.enqueue(git_dir, tag)
+            queue.record_error(git_dir, f"publishing {names} failed: {error}", versions)
             say(f"not pushing to {remote}: {names} could not be published to the Hub ({error})")
             say(
                 f"fix that and run `git hf push {names}`, or push anyway with HFGIT_SKIP=1 git push"
             )
             return 1
-        hookqueue.forget(git_dir, versions)
+        queue.forget(git_dir, versions)
         return 0
     _warn_failed(git_dir, versions)
     for tag in versions:
-        hookqueue.enqueue(git_dir, tag)
-    hookworker.spawn(root, git_dir)
+        queue.enqueue(git_dir, tag)
+    worker.spawn(root, git_dir)
     say(
         f"publishing {names} to the Hub in the background if missing; `git hf status` shows the queue"
     )
@@ -93,7 +93,7 @@ def pre_push(remote: str, tags: list[str]) -> int:
 
 
 def _warn_failed(git_dir: Path, versions: list[str]) -> None:
-    error = hookqueue.last_error(git_dir) or {}
+    error = queue.last_error(git_dir) or {}
     tags = error.get("tags")
     failed = [t for t in versions if isinstance(tags, list) and t in tags]
     if failed:
@@ -104,32 +104,32 @@ def post_commit() -> int:
     """Auto-bump: a conventional commit on the release branch gets the next version tag."""
     root, git_dir, config = context()
     hooks = config.hooks
-    if hooks.auto_bump != "conventional" or hookgit.in_progress(git_dir):
+    if hooks.auto_bump != "conventional" or gitcli.in_progress(git_dir):
         return 0
-    if hookgit.head_branch(root) != hooks.release_branch:
+    if gitcli.head_branch(root) != hooks.release_branch:
         return 0
-    kind = conventional_bump(hookgit.head_message(root))
-    if kind is None or any(parse_tag(t, config.scheme) for t in hookgit.points_at_head(root)):
+    kind = conventional_bump(gitcli.head_message(root))
+    if kind is None or any(parse_tag(t, config.scheme) for t in gitcli.points_at_head(root)):
         return 0
-    current = latest(version_tags(hookgit.local_tags(root), config.scheme))
-    if current is not None and not hookgit.is_ancestor(root, current.tag, "HEAD"):
+    current = latest(version_tags(gitcli.local_tags(root), config.scheme))
+    if current is not None and not gitcli.is_ancestor(root, current.tag, "HEAD"):
         say(
             f"not auto-bumping: {current.tag} is not in the history of HEAD (amended or rebased?); "
             "tag by hand with `git hf bump`"
         )
         return 0
     tag = next_version(current, kind, config.scheme)
-    subject = hookgit.head_message(root).splitlines()[0]
+    subject = gitcli.head_message(root).splitlines()[0]
     subprocess.run(
         ["git", "tag", "-a", tag, "-m", f"{tag}: {subject}"],
         cwd=root,
-        env=hookworker.child_env(),
+        env=worker.child_env(),
         check=True,
         capture_output=True,
     )
     say(f"{kind} commit on {hooks.release_branch}: tagged {tag}")
     if hooks.auto_push:
-        hookqueue.enqueue(git_dir, tag, hookgit.git("rev-parse", tag, cwd=root))
-        hookworker.spawn(root, git_dir)
+        queue.enqueue(git_dir, tag, gitcli.git("rev-parse", tag, cwd=root))
+        worker.spawn(root, git_dir)
         say(f"publishing {tag} to the Hub in the background; `git hf status` shows the queue")
     return 0

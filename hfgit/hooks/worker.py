@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from hfgit import hookqueue
 from hfgit.constants import ENV_IN_HOOK
-from hfgit.hookgit import local_tags
+from hfgit.hooks import queue
+from hfgit.hooks.gitcli import local_tags
 
 RETRY_DELAYS = (1.0, 4.0, 15.0)  # seconds between the tries of one batch
 ENV_RETRY_DELAYS = "HFGIT_HOOK_RETRY_DELAYS"  # e.g. "0.1,0.1" (tests)
@@ -35,7 +35,7 @@ def git_hf() -> list[str]:
 
 def spawn(repo_root: Path, git_dir: Path) -> None:
     """Start a detached worker (its own session; output to hook.log) and return at once."""
-    log = hookqueue.log_path(git_dir)
+    log = queue.log_path(git_dir)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("a", encoding="utf-8") as out:
         subprocess.Popen(
@@ -57,7 +57,7 @@ def child_env() -> dict[str, str]:
 @contextmanager
 def worker_lock(git_dir: Path) -> Iterator[bool]:
     """Yield True when this process is the repository's worker, False when another one is."""
-    path = hookqueue.state_dir(git_dir) / "worker.lock"
+    path = queue.state_dir(git_dir) / "worker.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as f:
         try:
@@ -77,26 +77,26 @@ def run(repo_root: Path, git_dir: Path) -> bool:
     while True:
         with worker_lock(git_dir) as mine:
             if not mine:
-                hookqueue.log(git_dir, "another worker is running; it will publish the queue")
+                queue.log(git_dir, "another worker is running; it will publish the queue")
                 return True
             _drain(repo_root, git_dir, attempted)
         # A hook may have queued a tag after the last look but before the lock was released.
-        if not set(hookqueue.queued(git_dir)) - attempted:
-            return not hookqueue.queued(git_dir)
+        if not set(queue.queued(git_dir)) - attempted:
+            return not queue.queued(git_dir)
 
 
 def _drain(repo_root: Path, git_dir: Path, attempted: set[str]) -> None:
-    while pending := [t for t in hookqueue.queued(git_dir) if t not in attempted]:
+    while pending := [t for t in queue.queued(git_dir) if t not in attempted]:
         existing = local_tags(repo_root)
         gone = [t for t in pending if t not in existing]
         if gone:
-            hookqueue.log(git_dir, f"dropped from the queue (tag deleted): {' '.join(gone)}")
-            hookqueue.forget(git_dir, gone)
+            queue.log(git_dir, f"dropped from the queue (tag deleted): {' '.join(gone)}")
+            queue.forget(git_dir, gone)
         batch = [t for t in pending if t in existing]
         attempted.update(pending)
         if batch and publish(repo_root, git_dir, batch):
-            hookqueue.forget(git_dir, batch)
-            hookqueue.clear_error(git_dir)
+            queue.forget(git_dir, batch)
+            queue.clear_error(git_dir)
 
 
 def publish(repo_root: Path, git_dir: Path, tags: list[str]) -> bool:
@@ -106,15 +106,13 @@ def publish(repo_root: Path, git_dir: Path, tags: list[str]) -> bool:
     for attempt in range(len(delays) + 1):
         if attempt:
             time.sleep(delays[attempt - 1])
-        hookqueue.log(
-            git_dir, f"publishing {' '.join(tags)} (try {attempt + 1} of {len(delays) + 1})"
-        )
+        queue.log(git_dir, f"publishing {' '.join(tags)} (try {attempt + 1} of {len(delays) + 1})")
         code, error = push_once(repo_root, tags)
         if code == 0:
-            hookqueue.log(git_dir, f"published {' '.join(tags)}")
+            queue.log(git_dir, f"published {' '.join(tags)}")
             return True
-        hookqueue.log(git_dir, f"git-hf push exited with {code}: {error}")
-    hookqueue.record_error(git_dir, f"publishing {' '.join(tags)} failed: {error}", tags)
+        queue.log(git_dir, f"git-hf push exited with {code}: {error}")
+    queue.record_error(git_dir, f"publishing {' '.join(tags)} failed: {error}", tags)
     return False
 
 
