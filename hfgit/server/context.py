@@ -14,6 +14,7 @@ from hfgit.server.storage import HubRepo, Storage
 
 GiB = 1024**3
 MiB = 1024**2
+KiB = 1024
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,8 @@ class Limits:
 
     page_size: int = 1000
     commits_page_size: int = 50
-    json_bytes: int = 16 * MiB
+    json_bytes: int = 2 * MiB
+    yaml_bytes: int = 512 * KiB  # README metadata validation
     commit_bytes: int = 2 * GiB
     commit_line_bytes: int = 256 * MiB
     lfs_bytes: int = 50 * GiB

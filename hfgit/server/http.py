@@ -1,46 +1,122 @@
-"""HTTP glue: stdlib threading server, raw-path parsing, streaming of answers.
+"""HTTP glue: the accept loop, one thread per connection (capped), requests in, answers out.
 
 Routing happens on the RAW path: it is split on `/` first and each segment percent-decoded
-afterwards, so a `%2F`-encoded revision such as `refs%2Fpr%2F1` stays one segment.
+afterwards, so a `%2F`-encoded revision such as `refs%2Fpr%2F1` stays one segment. Framing
+and timeouts are in `wire.py`; bodies in `body.py`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import re
+import selectors
 import socket
 import threading
+import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, unquote
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import formatdate
+from http import HTTPStatus
+from urllib.parse import parse_qs, unquote, urlsplit
 
-from hfgit.server.messages import Body, FileRegion, Handler, Request, Response, error_response
-from hfgit.server.problems import ApiError, bad_request
+from hfgit.server.messages import (
+    Body,
+    Handler,
+    Headers,
+    Request,
+    Response,
+    error_response,
+)
+from hfgit.server.problems import ApiError, FramingError, bad_request, unavailable
+from hfgit.server.wire import Head, Wire, parse_head
 
 log = logging.getLogger("hfgit.server")
 DRAIN_LIMIT = 16 * 1024 * 1024
+REJECTING_AT_ONCE = 16
+_FORWARDED_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
 
-class HubHTTPServer(ThreadingHTTPServer):
-    """One thread per connection; remembers open connections so `stop` can cut them."""
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """How many clients at once, and how long each may take (seconds)."""
 
-    daemon_threads = True
-    allow_reuse_address = True
+    max_connections: int = 64
+    header_timeout: float = 20.0  # the request line and headers, from their first byte
+    idle_timeout: float = 60.0  # between two requests on a kept-alive connection
+    body_timeout: float = 60.0  # longest silence inside a body, or while an answer is sent
+    accept_backoff: float = 0.5  # pause after accept() fails, e.g. out of file descriptors
+    linger: float = 1.0  # reading (and dropping) unread input before closing after an error
+    max_head_bytes: int = 64 * 1024
 
-    def __init__(self, address: tuple[str, int], app: Handler) -> None:
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+
+def check_public_url(url: str) -> str:
+    """`url` without its trailing slash; ValueError unless it is an http(s) base URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"{url!r} is not an http:// or https:// base URL")
+    return url.rstrip("/")
+
+
+class HubHTTPServer:
+    """Listens on `address`; answers each connection on its own thread, at most
+    `limits.max_connections` at once (the excess get a prompt 503)."""
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        app: Handler,
+        limits: ConnectionLimits | None = None,
+        *,
+        public_url: str | None = None,
+        trust_proxy: bool = False,
+        body_limit: int | None = None,
+    ) -> None:
         self.app = app
+        self.limits = limits or ConnectionLimits()
+        self.trust_proxy = trust_proxy
+        self.body_limit = body_limit
+        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.socket.bind(address)
+            self.socket.listen(128)
+            self.socket.setblocking(False)
+        except OSError:
+            self.socket.close()
+            raise
+        self.server_address = self.socket.getsockname()
+        self.public_url = public_url.rstrip("/") if public_url else f"http://{self.authority}"
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
-        super().__init__(address, _RequestHandler)
+        self._rejecting = 0
+        self._stopping = threading.Event()
+        self._stopped = threading.Event()
+        self.pause: Callable[[float], object] = self._stopping.wait
 
     @property
     def authority(self) -> str:
         """`host:port` this server listens on (IPv6 hosts in brackets)."""
         host, port = self.server_address[:2]
-        host = host.decode() if isinstance(host, bytes) else str(host)
         return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+    def serve_forever(self, poll_interval: float = 0.05) -> None:
+        self._stopped.clear()
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(self.socket, selectors.EVENT_READ)
+                while not self._stopping.is_set():
+                    if selector.select(poll_interval):
+                        self.accept()
+        finally:
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        """Stop the accept loop (from another thread) and wait for it to end."""
+        self._stopping.set()
+        self._stopped.wait(timeout=5)
 
     def close_connections(self) -> None:
         with self.connections_lock:
@@ -48,51 +124,143 @@ class HubHTTPServer(ThreadingHTTPServer):
                 with contextlib.suppress(OSError):
                     conn.shutdown(socket.SHUT_RDWR)
 
+    def server_close(self) -> None:
+        self._stopping.set()
+        self.socket.close()
 
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "hfgit-hub"
-    timeout = 300
-    server: HubHTTPServer
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body leave in separate writes; without this, Nagle's algorithm meets the
-        # client's delayed ACK and every keep-alive request waits ~40 ms.
-        with contextlib.suppress(OSError):
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with self.server.connections_lock:
-            self.server.connections.add(self.connection)
-
-    def finish(self) -> None:
-        with self.server.connections_lock:
-            self.server.connections.discard(self.connection)
-        with contextlib.suppress(OSError):
-            super().finish()
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s " + format, self.address_string(), *args)
-
-    def _handle(self) -> None:
-        request_id = uuid.uuid4().hex
-        request: Request | None = None
+    def accept(self) -> None:
+        """Take one waiting connection; when accept() fails for lack of resources, pause
+        before the next try instead of spinning on a listening socket that stays readable."""
         try:
-            request = self._parse()
-            response = self.server.app(request)
-        except ApiError as error:
-            response = error_response(error)
-        except Exception:
-            log.exception("internal error on %s %s", self.command, self.path)
-            response = error_response(ApiError(500, "Internal server error"))
-        self._send(response, request, request_id)
+            conn, peer = self.socket.accept()
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            return
+        except OSError as error:  # out of file descriptors or memory, mostly
+            log.warning("cannot accept a connection (%s); pausing", error.strerror or error)
+            self.pause(self.limits.accept_backoff)
+            return
+        with self.connections_lock:
+            admitted = len(self.connections) < self.limits.max_connections
+            if admitted:
+                self.connections.add(conn)
+        if admitted:
+            handler = _Connection(self, conn, str(peer[0]))
+            threading.Thread(target=handler.run, name="hfgit-hub-conn", daemon=True).start()
+        else:
+            self._reject(conn)
 
-    def _parse(self) -> Request:
-        raw_path, _, raw_query = self.path.partition("?")
+    def base_url(self, headers: Headers) -> str:
+        """The base of URLs handed out for a request: the public URL, or, behind a trusted
+        proxy, the scheme and host it forwarded. Never the request's own `Host`."""
+        if not self.trust_proxy:
+            return self.public_url
+        base = urlsplit(self.public_url)
+        proto = _first(headers.get("X-Forwarded-Proto")).lower()
+        host = _first(headers.get("X-Forwarded-Host"))
+        scheme = proto if proto in ("http", "https") else base.scheme
+        netloc = host if host and _FORWARDED_HOST.fullmatch(host) else base.netloc
+        return f"{scheme}://{netloc}{base.path}"
+
+    def forget(self, conn: socket.socket) -> None:
+        with self.connections_lock:
+            self.connections.discard(conn)
+
+    def _reject(self, conn: socket.socket) -> None:
+        with self.connections_lock:
+            spare = self._rejecting < REJECTING_AT_ONCE
+            if spare:
+                self._rejecting += 1
+        if not spare:
+            conn.close()
+            return
+        threading.Thread(target=self._answer_busy, args=(conn,), daemon=True).start()
+
+    def _answer_busy(self, conn: socket.socket) -> None:
+        busy = unavailable(
+            f"The hub is serving its maximum of {self.limits.max_connections} connections; "
+            "retry shortly"
+        )
+        response = error_response(busy)
+        assert isinstance(response.body, bytes)
+        try:
+            conn.settimeout(self.limits.linger)
+            conn.sendall(encode_head(response, uuid.uuid4().hex, close=True) + response.body)
+            linger_close(conn, self.limits.linger)
+        except OSError:
+            conn.close()
+        finally:
+            with self.connections_lock:
+                self._rejecting -= 1
+
+
+class _Connection:
+    """One client connection: requests answered in turn while it is kept alive."""
+
+    def __init__(self, server: HubHTTPServer, conn: socket.socket, peer: str) -> None:
+        self.server = server
+        self.conn = conn
+        self.peer = peer
+        self.wire = Wire(conn, server.limits.body_timeout)
+
+    def run(self) -> None:
+        try:
+            # Headers and body leave in separate writes; without this, Nagle's algorithm meets
+            # the client's delayed ACK and every keep-alive request waits ~40 ms.
+            self.conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            limits = self.server.limits
+            wait = limits.header_timeout
+            while self._serve_one(wait):
+                wait = limits.idle_timeout
+        except OSError:
+            pass  # the client left, or stopped reading
+        except Exception:
+            log.exception("connection from %s failed", self.peer)
+        finally:
+            self.server.forget(self.conn)
+            with contextlib.suppress(OSError):
+                self.conn.close()
+
+    def _serve_one(self, wait: float) -> bool:
+        """Answer one request; True if the connection may carry another."""
+        limits = self.server.limits
+        request_id = uuid.uuid4().hex
+        try:
+            raw = self.wire.head(limits.max_head_bytes, wait, limits.header_timeout)
+            if raw is None:
+                return False
+            head = parse_head(raw)
+        except FramingError as error:
+            self._send(error_response(error), request_id, "GET", close=True)
+            linger_close(self.conn, limits.linger)
+            return False
+        body = Body(
+            self.wire,
+            head.length,
+            head.chunked,
+            limit=self.server.body_limit,
+            on_start=self._continue if head.expect_continue else None,
+        )
+        response = self._answer(head, body)
+        keep = head.keep_alive and not body.broken and _drain(body)
+        self._send(response, request_id, head.method, close=not keep)
+        log.debug(
+            '%s "%s %s" %d', self.peer, head.method, head.target.partition("?")[0], response.status
+        )
+        if not keep and (body.broken or not body.finished):
+            linger_close(self.conn, limits.linger)
+        return keep
+
+    def _answer(self, head: Head, body: Body) -> Response:
+        try:
+            return self.server.app(self._request(head, body))
+        except ApiError as error:
+            return error_response(error)
+        except Exception:
+            log.exception("internal error on %s %s", head.method, head.target.partition("?")[0])
+            return error_response(ApiError(500, "Internal server error"))
+
+    def _request(self, head: Head, body: Body) -> Request:
+        raw_path, _, raw_query = head.target.partition("?")
         if not raw_path.startswith("/"):
             raise bad_request("Request target must be an absolute path")
         try:
@@ -101,63 +269,96 @@ class _RequestHandler(BaseHTTPRequestHandler):
             raise bad_request("Path is not valid UTF-8") from None
         if segments and segments[-1] == "" and len(segments) > 1:
             segments.pop()
-        chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
-        length_header = self.headers.get("Content-Length")
         try:
-            length = int(length_header) if length_header else None
+            query = parse_qs(raw_query, keep_blank_values=True, max_num_fields=1000)
         except ValueError:
-            raise bad_request("Invalid Content-Length") from None
-        if length is not None and length < 0:
-            raise bad_request("Invalid Content-Length")
-        host = self.headers.get("Host") or self.server.authority
+            raise bad_request("Too many query parameters") from None
         return Request(
-            method=self.command,
+            method=head.method,
             segments=segments,
-            query=parse_qs(raw_query, keep_blank_values=True),
-            headers=self.headers,
-            body=Body(self.rfile, length, chunked),
-            base_url=f"http://{host}",
+            query=query,
+            headers=head.headers,
+            body=body,
+            base_url=self.server.base_url(head.headers),
             path=raw_path,
         )
 
-    def _send(self, response: Response, request: Request | None, request_id: str) -> None:
-        if request is None or not _drain(request):
-            self.close_connection = True  # unread body: the connection can't be reused
-        try:
-            self.send_response(response.status)
-            headers = {"X-Request-Id": request_id, **response.headers}
-            headers["Content-Length"] = str(response.length)
-            if self.close_connection:
-                headers["Connection"] = "close"
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            if self.command != "HEAD":
-                self._write_body(response.body)
-        except OSError:  # client gone, or a file vanished mid-answer: drop the connection
-            self.close_connection = True
+    def _continue(self) -> None:
+        self.wire.send(b"HTTP/1.1 100 Continue\r\n\r\n")
 
-    def _write_body(self, body: bytes | FileRegion) -> None:
+    def _send(self, response: Response, request_id: str, method: str, close: bool) -> None:
+        self.wire.send(encode_head(response, request_id, close))
+        if method == "HEAD":
+            return
+        body = response.body
         if isinstance(body, bytes):
-            self.wfile.write(body)
+            self.wire.send(body)
             return
         with open(body.path, "rb") as handle:
             if body.length:
-                self.connection.sendfile(handle, body.offset, body.length)
+                self.conn.settimeout(self.server.limits.body_timeout)
+                self.conn.sendfile(handle, body.offset, body.length)
 
 
-def _drain(request: Request, limit: int = DRAIN_LIMIT) -> bool:
+def encode_head(response: Response, request_id: str, close: bool) -> bytes:
+    """Status line and header fields; values are stripped of anything that could end a line."""
+    try:
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = ""
+    headers = {
+        "Date": formatdate(usegmt=True),
+        "Server": "hfgit-hub",
+        "X-Request-Id": request_id,
+        **response.headers,
+        "Content-Length": str(response.length),
+    }
+    if close:
+        headers["Connection"] = "close"
+    lines = [f"HTTP/1.1 {response.status} {reason}"]
+    lines += [f"{name}: {_field_value(value)}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+
+
+def linger_close(conn: socket.socket, seconds: float) -> None:
+    """Close after an answer without discarding it: stop sending, then read and drop what
+    the client is still sending for a moment, so that the close is not a reset that loses
+    the answer on the way."""
+    deadline = time.monotonic() + seconds
+    with contextlib.suppress(OSError):
+        conn.shutdown(socket.SHUT_WR)
+        budget = DRAIN_LIMIT
+        while budget > 0 and (left := deadline - time.monotonic()) > 0:
+            conn.settimeout(left)
+            data = conn.recv(64 * 1024)
+            if not data:
+                break
+            budget -= len(data)
+    with contextlib.suppress(OSError):
+        conn.close()
+
+
+def _drain(body: Body, limit: int = DRAIN_LIMIT) -> bool:
     """Read what is left of a (small) unread body so the connection stays usable."""
-    body = request.body
+    body.cap = None
+    if not body.finished and (body.declared or 0) - body.received > limit:
+        return False
     try:
         while not body.finished and limit > 0:
-            body.cap = None
             limit -= len(body.read(min(limit, 1024 * 1024)))
     except (ApiError, OSError):
         return False
     return body.finished
 
 
-def bind(host: str, port: int, app: Handler) -> HubHTTPServer:
+def _first(value: str | None) -> str:
+    return (value or "").split(",")[0].strip()
+
+
+def _field_value(value: object) -> str:
+    return str(value).replace("\r", " ").replace("\n", " ")
+
+
+def bind(host: str, port: int, app: Handler, **options: object) -> HubHTTPServer:
     """Bind a server (port 0 = any free port); raises OSError if the address is taken."""
-    return HubHTTPServer((host, port), app)
+    return HubHTTPServer((host, port), app, **options)  # type: ignore[arg-type]

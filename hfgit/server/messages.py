@@ -1,135 +1,32 @@
 """Request and response objects the endpoints work with, independent of the HTTP server.
 
-Request bodies are read on demand from the socket with a size cap (Content-Length or chunked);
-responses carry bytes or a file region that the HTTP glue streams with `sendfile`.
+Request bodies are read on demand from the socket with a size cap (see `body.py`); JSON
+bodies are checked for nesting and size before they are parsed. Responses carry bytes or a
+file region that the HTTP glue streams with `sendfile`.
 """
 
 from __future__ import annotations
 
-import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import Message
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from hfgit.server.problems import ApiError, bad_request, too_large
+from hfgit.server.body import Body
+from hfgit.server.problems import ApiError, bad_request
+from hfgit.server.wire import Headers
 
-JSON_LIMIT = 16 * 1024 * 1024
+__all__ = ["Body", "FileRegion", "Handler", "Headers", "Request", "Response"]
 
-
-class Body:
-    """The request body as a stream: exactly what the client sent, never more than `cap`."""
-
-    def __init__(self, stream: io.BufferedIOBase, length: int | None, chunked: bool) -> None:
-        self._stream = stream
-        self.declared = length
-        self._left = length or 0
-        self._chunked = chunked
-        self._chunk_left = 0
-        self._done = not chunked and not length
-        self.received = 0
-        self.cap: int | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self._done
-
-    def read(self, size: int) -> bytes:
-        if self._done or size <= 0:
-            return b""
-        data = self._read_chunked(size) if self._chunked else self._read_plain(size)
-        self.received += len(data)
-        if self.cap is not None and self.received > self.cap:
-            raise too_large(self.cap)
-        return data
-
-    def readline(self, limit: int) -> bytes:
-        """One `\\n`-terminated line of at most `limit` bytes (413 if longer)."""
-        parts: list[bytes] = []
-        total = 0
-        while True:
-            piece = self._peek_line(limit + 1 - total)
-            if not piece:
-                break
-            parts.append(piece)
-            total += len(piece)
-            if piece.endswith(b"\n"):
-                break
-            if total > limit:
-                raise too_large(limit)
-        return b"".join(parts)
-
-    def read_all(self, cap: int) -> bytes:
-        if self.declared is not None and self.declared > cap:
-            raise too_large(cap)
-        chunks, total = [], 0
-        while chunk := self.read(1024 * 1024):
-            total += len(chunk)
-            if total > cap:
-                raise too_large(cap)
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def _peek_line(self, limit: int) -> bytes:
-        if self._done:
-            return b""
-        if self._chunked:
-            if self._chunk_left == 0:
-                self._next_chunk()
-                if self._done:
-                    return b""
-            limit = min(limit, self._chunk_left)
-        else:
-            limit = min(limit, self._left)
-        line = self._stream.readline(limit)
-        if not line:
-            raise bad_request("Request body ended early")
-        self._consume(len(line))
-        self.received += len(line)
-        if self.cap is not None and self.received > self.cap:
-            raise too_large(self.cap)
-        return line
-
-    def _read_plain(self, size: int) -> bytes:
-        data = self._stream.read(min(size, self._left))
-        if not data:
-            raise bad_request("Request body ended early")
-        self._consume(len(data))
-        return data
-
-    def _read_chunked(self, size: int) -> bytes:
-        if self._chunk_left == 0:
-            self._next_chunk()
-            if self._done:
-                return b""
-        data = self._stream.read(min(size, self._chunk_left))
-        if not data:
-            raise bad_request("Request body ended early")
-        self._consume(len(data))
-        return data
-
-    def _consume(self, count: int) -> None:
-        if self._chunked:
-            self._chunk_left -= count
-            if self._chunk_left == 0:
-                self._stream.readline(1024)  # CRLF after the chunk
-        else:
-            self._left -= count
-            self._done = self._left == 0
-
-    def _next_chunk(self) -> None:
-        line = self._stream.readline(1024).split(b";")[0].strip()
-        try:
-            self._chunk_left = int(line, 16)
-        except ValueError:
-            raise bad_request("Malformed chunked request body") from None
-        if self._chunk_left == 0:
-            while self._stream.readline(1024).strip():  # trailers
-                pass
-            self._done = True
+JSON_LIMIT = 2 * 1024 * 1024
+JSON_DEPTH = 64
+JSON_CONTAINERS = 20_000
+JSON_VALUES = 200_000
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
 @dataclass
@@ -137,7 +34,7 @@ class Request:
     method: str
     segments: list[str]
     query: dict[str, list[str]]
-    headers: Message
+    headers: Headers
     body: Body
     base_url: str
     path: str
@@ -150,11 +47,9 @@ class Request:
         return (self.param(name) or "").lower() in ("1", "true", "yes")
 
     def json(self, cap: int = JSON_LIMIT) -> Any:
+        """The JSON body (`{}` when empty); 413 over `cap` bytes, 400 if malformed or deep."""
         raw = self.body.read_all(cap)
-        try:
-            return json.loads(raw) if raw.strip() else {}
-        except (ValueError, UnicodeDecodeError):
-            raise bad_request("Request body is not valid JSON") from None
+        return parse_json(raw) if raw.strip() else {}
 
     def json_object(self, cap: int = JSON_LIMIT) -> dict[str, Any]:
         data = self.json(cap)
@@ -165,9 +60,35 @@ class Request:
     def form(self, cap: int = JSON_LIMIT) -> dict[str, list[str]]:
         raw = self.body.read_all(cap)
         try:
-            return parse_qs(raw.decode("utf-8"), keep_blank_values=True)
+            return parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=JSON_VALUES)
         except UnicodeDecodeError:
             raise bad_request("Form body is not valid UTF-8") from None
+        except ValueError:
+            raise bad_request("Form body holds too many fields") from None
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse a JSON body after checking, without parsing, that its nesting stays within
+    `JSON_DEPTH` and it holds at most `JSON_CONTAINERS` arrays/objects and `JSON_VALUES`
+    values: parsing cost and memory stay proportional to a small body."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise bad_request("Request body is not valid UTF-8 JSON") from None
+    shape = _JSON_STRING.sub("", text)  # brackets inside strings do not nest
+    brackets = _NOT_BRACKET.sub("", shape)
+    if len(brackets) > 2 * JSON_CONTAINERS or shape.count(",") > JSON_VALUES:
+        raise bad_request("Request body holds too many JSON values")
+    depth = deepest = 0
+    for char in brackets:
+        depth += 1 if char in "[{" else -1
+        deepest = max(deepest, depth)
+    if deepest > JSON_DEPTH:
+        raise bad_request(f"Request body is nested too deeply (limit: {JSON_DEPTH} levels)")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise bad_request("Request body is not valid JSON") from None
 
 
 @dataclass

@@ -30,6 +30,14 @@ class ApiError(Exception):
         self.body = dict(body or {})
 
 
+class FramingError(ApiError):
+    """The request's framing is in doubt: answered, then the connection is closed, so no byte
+    after it is ever read as a request of its own."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(status, message)
+
+
 def bad_request(message: str) -> ApiError:
     return ApiError(400, message)
 
@@ -65,3 +73,7 @@ def unprocessable(message: str) -> ApiError:
 
 def too_large(limit: int) -> ApiError:
     return ApiError(413, f"Request body too large (limit: {limit} bytes)")
+
+
+def unavailable(message: str) -> ApiError:
+    return ApiError(503, message, headers={"Retry-After": "1"})
