@@ -11,11 +11,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
+from hfgit.fsio import write_atomic
 from hfgit.secrets import redact
 
 STATE_DIR = "hfgit"
@@ -46,7 +46,7 @@ def enqueue(git_dir: Path, tag: str, sha: str = "") -> None:
     """Add `tag` to the queue (atomically: a crash never leaves a half-written entry)."""
     if not _valid_name(tag):
         return
-    _write_atomic(queue_dir(git_dir) / tag, f"sha={sha}\n")
+    write_atomic(queue_dir(git_dir) / tag, f"sha={sha}\n")
 
 
 def queued(git_dir: Path) -> list[str]:
@@ -71,7 +71,7 @@ def record_error(git_dir: Path, message: str, tags: Iterable[str] = ()) -> None:
     at = now()
     record = {"error": redact(message.strip())[-2000:], "at": at, "tags": sorted(tags)}
     try:
-        _write_atomic(error_path(git_dir), json.dumps(record, indent=2) + "\n")
+        write_atomic(error_path(git_dir), json.dumps(record, indent=2) + "\n")
         log(git_dir, f"error: {record['error']}")
     except OSError:
         pass
@@ -112,17 +112,3 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return 0.0
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -8,22 +8,22 @@ queued and the running worker picks it up (it re-reads the queue after releasing
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from hfgit.constants import ENV_IN_HOOK
+from hfgit.effects import Sleep
+from hfgit.fsio import locked
 from hfgit.hooks import queue
 from hfgit.hooks.gitcli import local_tags
 
 RETRY_DELAYS = (1.0, 4.0, 15.0)  # seconds between the tries of one batch
-ENV_RETRY_DELAYS = "HFGIT_HOOK_RETRY_DELAYS"  # e.g. "0.1,0.1" (tests)
+ENV_RETRY_DELAYS = "HFGIT_HOOK_RETRY_DELAYS"  # e.g. "0,0": two retries, no wait (tests)
 PUSH_TIMEOUT = 3600.0
 
 
@@ -54,38 +54,28 @@ def child_env() -> dict[str, str]:
     return {**os.environ, ENV_IN_HOOK: "1"}
 
 
-@contextmanager
-def worker_lock(git_dir: Path) -> Iterator[bool]:
-    """Yield True when this process is the repository's worker, False when another one is."""
-    path = queue.state_dir(git_dir) / "worker.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+def worker_lock(git_dir: Path) -> AbstractContextManager[bool]:
+    """Yields True when this process is the repository's worker, False when another one is."""
+    return locked(queue.state_dir(git_dir) / "worker.lock", blocking=False)
 
 
-def run(repo_root: Path, git_dir: Path) -> bool:
-    """Publish everything queued; True when the queue ended empty (or another worker owns it)."""
+def run(repo_root: Path, git_dir: Path, sleep: Sleep = time.sleep) -> bool:
+    """Publish everything queued; True when the queue ended empty (or another worker owns it).
+
+    `sleep` waits between the tries of a failed publish (tests pass one that does not wait)."""
     attempted: set[str] = set()
     while True:
         with worker_lock(git_dir) as mine:
             if not mine:
                 queue.log(git_dir, "another worker is running; it will publish the queue")
                 return True
-            _drain(repo_root, git_dir, attempted)
+            _drain(repo_root, git_dir, attempted, sleep)
         # A hook may have queued a tag after the last look but before the lock was released.
         if not set(queue.queued(git_dir)) - attempted:
             return not queue.queued(git_dir)
 
 
-def _drain(repo_root: Path, git_dir: Path, attempted: set[str]) -> None:
+def _drain(repo_root: Path, git_dir: Path, attempted: set[str], sleep: Sleep) -> None:
     while pending := [t for t in queue.queued(git_dir) if t not in attempted]:
         existing = local_tags(repo_root)
         gone = [t for t in pending if t not in existing]
@@ -94,18 +84,18 @@ def _drain(repo_root: Path, git_dir: Path, attempted: set[str]) -> None:
             queue.forget(git_dir, gone)
         batch = [t for t in pending if t in existing]
         attempted.update(pending)
-        if batch and publish(repo_root, git_dir, batch):
+        if batch and publish(repo_root, git_dir, batch, sleep):
             queue.forget(git_dir, batch)
             queue.clear_error(git_dir)
 
 
-def publish(repo_root: Path, git_dir: Path, tags: list[str]) -> bool:
+def publish(repo_root: Path, git_dir: Path, tags: list[str], sleep: Sleep = time.sleep) -> bool:
     """`git-hf push TAGS`, retried with backoff; on final failure the tags stay queued."""
     delays = retry_delays()
     error = ""
     for attempt in range(len(delays) + 1):
         if attempt:
-            time.sleep(delays[attempt - 1])
+            sleep(delays[attempt - 1])
         queue.log(git_dir, f"publishing {' '.join(tags)} (try {attempt + 1} of {len(delays) + 1})")
         code, error = push_once(repo_root, tags)
         if code == 0:
