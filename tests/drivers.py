@@ -1,8 +1,11 @@
-"""Driving a real git repository and hfgit's command lines from tests (shared by test folders)."""
+"""Driving a real git repository and hfgit's command lines from tests: the one helpers module
+that test modules import from (fixtures stay in the conftest files, which nothing imports)."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -65,3 +68,88 @@ class RepoDriver:
     @property
     def api(self) -> Any:
         return self.hub.api("alice")
+
+
+# --- a project with .hfgit.yaml (tests/publish) -------------------------------------------
+
+CONFIG = """\
+repo_id: alice/tool-caller
+model_dir: model
+endpoint: {endpoint}
+private: true
+configs: [configs/train.yaml]
+results: eval/results.json
+base_model: meta-llama/Llama-3.1-8B-Instruct
+card:
+  description: A model fine-tuned for tool calling.
+  license: apache-2.0
+  language: [en]
+  tags: [tool-calling]
+  datasets: [alice/tool-calls]
+"""
+
+
+class Workspace(RepoDriver):
+    """The repository under test and ways to drive it."""
+
+    def run(self, *args: str) -> Result:
+        """`git hf ARGS` in-process, through the same edge as the console script."""
+        return self.hf(*args)
+
+    def tag(self, name: str, message: str | None = None) -> str:
+        if message:
+            self.git("tag", "-a", name, "-m", message)
+        else:
+            self.git("tag", name)
+        return self.git("rev-parse", f"{name}^{{commit}}")
+
+    def record(self, metrics: dict[str, float] | None = None) -> None:
+        """What a training run does at its end: stamp the model folder with HEAD."""
+        from hfgit.api import record_experiment
+
+        record_experiment(
+            model_dir=self.root / "model",
+            params={"lr": 0.0002, "epochs": 3},
+            metrics=metrics or {"accuracy": 0.91},
+            name="lora-r16",
+            repo_path=self.root,
+        )
+
+
+# --- a training repository laid out like the tutorial's (tests/manager) ------------------
+
+FIXTURES = Path(__file__).parent / "manager" / "fixtures"
+MODEL = "mcp_finetuned_model"
+
+
+class TrainingRepo(RepoDriver):
+    """The repository under test, and ways to drive it like the tutorial's scripts do."""
+
+    def train(self, folder: str = MODEL, accuracy: float = 0.91, seed: bytes = b"") -> Path:
+        """What the tutorial's training script leaves behind."""
+        path = self.root / folder
+        if path.exists():
+            shutil.rmtree(path)
+        self.write(f"{folder}/config.json", json.dumps({"model_type": "qwen2", "hidden_size": 64}))
+        self.write(f"{folder}/tokenizer.json", json.dumps({"version": "1.0"}))
+        self.write(f"{folder}/model.safetensors", seed + os.urandom(64 * 1024))
+        self.write(f"{folder}/eval_results.json", json.dumps({"accuracy": accuracy, "loss": 0.3}))
+        self.write(f"{folder}/training_config.yaml", "learning_rate: 0.0002\nnum_epochs: 3\n")
+        return path
+
+    def manager(self, config: str = "config.yaml") -> Any:
+        from hfgit.manager import HuggingFaceManager
+
+        return HuggingFaceManager(self.root / config)
+
+    def run(self, *args: str) -> Result:
+        """`python -m hfgit.manager ARGS`, in-process through the same edge."""
+        from hfgit.manager.__main__ import main
+
+        return self.invoke(main, args)
+
+    def edit_detail(self, old: str, new: str) -> None:
+        path = self.root / "configs/huggingface_config.yaml"
+        text = path.read_text()
+        assert old in text, old
+        path.write_text(text.replace(old, new))

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from drivers import MODEL, TrainingRepo
 
 from hfgit.errors import GateError, ProvenanceError, TagConflictError
-from tests.manager.conftest import MODEL, TrainingRepo
 
 MODEL_REPO = "alice/mcp-finetuned-model"
 CONFIGS_REPO = "alice/mcp-finetuned-model-configs"

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 
-from tests.manager.conftest import FIXTURES, MODEL
+from drivers import FIXTURES, MODEL
 
 MODEL_REPO = "alice/mcp-finetuned-model"
 

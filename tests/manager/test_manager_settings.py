@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from drivers import FIXTURES
 
 from hfgit.errors import ConfigError
 from hfgit.manager.settings import load_settings
-from tests.manager.conftest import FIXTURES
 
 
 @pytest.fixture

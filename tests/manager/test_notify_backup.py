@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from drivers import MODEL
 
 from hfgit import backup, notify
 from hfgit.config import NotifyConfig
-from tests.manager.conftest import MODEL
 
 MODEL_REPO = "alice/mcp-finetuned-model"
 
