@@ -45,7 +45,10 @@ class Receiver:
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     r = Receiver()
-    thread = threading.Thread(target=r.server.serve_forever, daemon=True)
+    # a short poll interval: shutdown() returns as soon as the loop looks, not after 0.5 s
+    thread = threading.Thread(
+        target=r.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     yield r
     r.server.shutdown()
@@ -83,16 +86,41 @@ def test_a_skipped_version_sends_no_webhook(training_repo, receiver):
     assert receiver.hits == 1
 
 
-def test_a_failing_webhook_is_retried_and_never_fails_the_publish(training_repo, receiver, capsys):
+def test_a_failing_webhook_never_fails_the_publish(training_repo, receiver):
     receiver.status = 500
-    enable_webhook(training_repo, receiver.url, retries=1)
+    enable_webhook(training_repo, receiver.url, retries=0)
     training_repo.train()
     result = training_repo.run("upload-model", "--model-path", MODEL, "--version-tag", "v1.0.0")
     assert result.code == 0, result.err
-    assert receiver.hits == 2  # one try + one retry
+    assert receiver.hits == 1
     assert "webhook http://127.0.0.1:" in result.err and "HTTP 500" in result.err
     assert "secret-path-abc" not in result.err  # the path of a webhook URL may be a secret
     assert "v1.0.0" in {t.name for t in training_repo.api.list_repo_refs(MODEL_REPO).tags}
+
+
+def test_a_failing_webhook_is_retried_after_growing_pauses_then_reported(receiver):
+    receiver.status = 500
+    said: list[str] = []
+    pauses: list[float] = []
+    config = NotifyConfig(webhook_url=receiver.url, timeout=2, retries=2)
+    assert notify.send(config, {"version": "v1"}, said.append, pauses.append) is False
+    assert receiver.hits == 3  # one try + two retries
+    assert pauses == [notify.RETRY_PAUSE, 2 * notify.RETRY_PAUSE]
+    assert len(said) == 1 and "failed after 3 attempt(s) (HTTP 500)" in said[0]
+    assert "secret-path-abc" not in said[0]
+
+
+def test_a_webhook_that_recovers_on_retry_is_not_reported(receiver):
+    receiver.status = 500
+    said: list[str] = []
+
+    def pause(seconds: float) -> None:
+        receiver.status = 200  # the receiver is back by the next attempt
+
+    config = NotifyConfig(webhook_url=receiver.url, timeout=2, retries=2)
+    assert notify.send(config, {"version": "v1"}, said.append, pause) is True
+    assert receiver.hits == 2
+    assert said == []
 
 
 def test_an_unreachable_webhook_gives_up_quietly():

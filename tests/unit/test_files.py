@@ -178,7 +178,9 @@ def test_replaced_file_is_rehashed(tmp_path, count_hashing):
     other = write(tmp_path / "new.bin", b"b" * 10)
     os.utime(other, ns=(0, path.stat().st_mtime_ns))  # same size and mtime, new inode
     os.replace(other, path)
-    assert cache.hash_file(path)[2] == hashlib.sha256(b"b" * 10).hexdigest()
+    rehashed = cache.hash_file(path)[2]
+    assert len(count_hashing) == 2  # the new inode is read again, not taken from the cache
+    assert rehashed == hashlib.sha256(b"b" * 10).hexdigest()
 
 
 @pytest.mark.parametrize("content", ["not json", "", "[1, 2"])
