@@ -6,9 +6,9 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx2 as httpx
 import huggingface_hub.constants
 import pytest
+from hubhttp import Client
 
 from hfgit.server import HubServer, lfsapi
 
@@ -37,9 +37,9 @@ def paged_hub(hub, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def http(hub) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
+def http(hub) -> Iterator[Client]:  # type: ignore[no-untyped-def]
     """A raw HTTP client on the hub, for what the hub client never sends."""
-    with httpx.Client(base_url=hub.url, timeout=30) as client:
+    with Client(hub.url, timeout=30) as client:
         yield client
 
 

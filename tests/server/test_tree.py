@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx2 as httpx
+import hubhttp
 import pytest
 from huggingface_hub import CommitOperationAdd
 from huggingface_hub.errors import EntryNotFoundError
@@ -80,7 +80,7 @@ def test_tree_pagination_returns_every_entry_once(paged_hub):
     )
     paths = [e.path for e in api.list_repo_tree("alice/many", recursive=True, expand=True)]
     assert sorted(paths) == sorted([".gitattributes", *(f"f{i}.txt" for i in range(7))])
-    first = httpx.get(f"{paged_hub.url}/api/models/alice/many/tree/main?recursive=true")
+    first = hubhttp.get(f"{paged_hub.url}/api/models/alice/many/tree/main?recursive=true")
     assert len(first.json()) == 2
     assert first.links["next"]["url"].startswith(
         f"{paged_hub.url}/api/models/alice/many/tree/main?"
