@@ -1,10 +1,10 @@
 """Publish git version tags to the Hub: plan, diff, one commit per version, then the tag.
 
-Rules (DESIGN section 2): a Hub tag is created only after its commit succeeded; a version
-already on the Hub at the same git commit is skipped with zero uploads; the same tag at
-another git commit is a conflict unless forced; `main` holds the highest version, older
-lines commit on their own branch; commits carry `parent_commit` and are re-planned when
-the branch moved meanwhile."""
+The rules (see "What a version is on the Hub" in docs/architecture.md): a Hub tag is created
+only after its commit succeeded; a version already on the Hub at the same git commit is
+skipped with zero uploads; the same tag at another git commit is a conflict unless forced;
+`main` holds the highest version, older lines commit on their own branch; commits carry
+`parent_commit` and are re-planned when the branch moved meanwhile."""
 
 from __future__ import annotations
 

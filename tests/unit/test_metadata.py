@@ -29,7 +29,7 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 PROVENANCE = Provenance(SHA, "v1.2.0", "main", "https://github.com/alice/m")
 MOMENT = datetime(2024, 3, 1, 12, 30, 5, tzinfo=timezone.utc)
 
-# DESIGN.md section 2: what experiment_metadata.json holds at least.
+# What experiment_metadata.json holds at least (a contract with scripts reading it).
 REQUIRED_FIELDS = {
     "git_commit",
     "git_tag",
