@@ -11,6 +11,7 @@ from hfgit import metadata as md
 from hfgit import modelcard, trailers
 from hfgit.catalog import Catalog
 from hfgit.constants import CARD_FILE, CONFIGS_DIR, DEFAULT_ENDPOINT, METADATA_FILE
+from hfgit.effects import Say
 from hfgit.errors import ConfigError, GateError, ProvenanceError
 from hfgit.files import HashCache, hash_bytes, local_files
 from hfgit.gate import gate_failures
@@ -55,7 +56,7 @@ def build_content(
     hub: Hub,
     force: bool = False,
     check_gate: bool = True,
-    say: Callable[[str], None] | None = None,
+    say: Say | None = None,
 ) -> VersionContent:
     """Everything a version publishes, checked: provenance of the model folder, gates."""
     repo, config = project.repo, project.config
@@ -114,7 +115,7 @@ def build_content(
     return VersionContent(tag.name, payloads, meta, card, summary, description, metrics, warnings)
 
 
-def _announcer(say: Callable[[str], None] | None) -> Callable[[Path, int], None] | None:
+def _announcer(say: Say | None) -> Callable[[Path, int], None] | None:
     if say is None:
         return None
     return lambda path, size: say(
