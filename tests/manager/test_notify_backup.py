@@ -70,6 +70,7 @@ def test_each_publish_posts_a_json_webhook(training_repo, receiver):
     body = receiver.bodies[0]
     assert body["event"] == "hfgit.version.published"
     assert body["version"] == "v1.0.0" and body["repo_id"] == MODEL_REPO
+    assert (body["action"], body["branch"]) == ("publish", "main")
     assert body["url"] == urls["model_url"]
     assert body["git_commit"] == training_repo.git("rev-parse", "HEAD")
     assert body["metrics"] == {"accuracy": 0.91, "loss": 0.3}
