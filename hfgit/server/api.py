@@ -20,7 +20,7 @@ from hfgit.server.problems import (
     repo_not_found,
     unauthorized,
 )
-from hfgit.server.storage import DEFAULT_BRANCH
+from hfgit.server.storage import DEFAULT_BRANCH, HubRepo
 
 KINDS_BY_TYPE = {None: "model", "model": "model", "dataset": "dataset"}
 
@@ -97,7 +97,7 @@ def repo_info(
     repo, _ = ctx.repo(request, kind, ns, name)
     commit = resolve(repo, rev or DEFAULT_BRANCH)
     with_blobs = request.flag("blobs")
-    siblings = [_sibling(path, blob, with_blobs) for path, blob in trees.files(commit.tree)]
+    siblings = [_sibling(repo, path, blob, with_blobs) for path, blob in trees.files(commit.tree)]
     info: dict[str, Any] = {
         "_id": repo.repo_id,
         "id": repo.repo_id,
@@ -118,15 +118,15 @@ def repo_info(
     return json_response(info)
 
 
-def _sibling(path: str, blob: pygit2.Blob, with_blobs: bool) -> dict[str, Any]:
+def _sibling(repo: HubRepo, path: str, blob: pygit2.Blob, with_blobs: bool) -> dict[str, Any]:
     if not with_blobs:
         return {"rfilename": path}
     item: dict[str, Any] = {
         "rfilename": path,
-        "size": trees.file_size(blob),
+        "size": trees.file_size(blob, repo.objects),
         "blobId": str(blob.id),
     }
-    pointer = trees.pointer_of(blob)
+    pointer = trees.pointer_of(blob, repo.objects)
     if pointer:
         item["lfs"] = {"sha256": pointer[0], "size": pointer[1], "pointerSize": blob.size}
     return item

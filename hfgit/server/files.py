@@ -12,6 +12,7 @@ from hfgit.server.context import Context, resolve
 from hfgit.server.messages import FileRegion, Request, Response, json_response
 from hfgit.server.naming import check_tree_path
 from hfgit.server.problems import ApiError, bad_request, entry_not_found
+from hfgit.server.storage import HubRepo
 
 
 def list_tree(
@@ -29,7 +30,7 @@ def list_tree(
         raise bad_request("Invalid cursor")
     start, size = int(cursor), ctx.limits.page_size
     page = listing[start : start + size]
-    entries = _entries(repo.git, commit, page, request.flag("expand"))
+    entries = _entries(repo, commit, page, request.flag("expand"))
     more = start + size < len(listing)
     headers = (
         {"Link": f'<{next_url(request, cursor=str(start + size))}>; rel="next"'} if more else {}
@@ -40,7 +41,7 @@ def list_tree(
 def paths_info(ctx: Context, request: Request, kind: str, ns: str, name: str, rev: str) -> Response:
     repo, _ = ctx.repo(request, kind, ns, name)
     commit = resolve(repo, rev)
-    if request.headers.get("Content-Type", "").startswith("application/json"):
+    if (request.headers.get("Content-Type") or "").startswith("application/json"):
         body = request.json_object(ctx.limits.json_bytes)
         paths, expand = body.get("paths", []), bool(body.get("expand"))
     else:
@@ -53,7 +54,7 @@ def paths_info(ctx: Context, request: Request, kind: str, ns: str, name: str, re
         obj = _lookup(commit, path)
         if obj is not None and path.strip("/"):
             found.append((path.strip("/"), obj))
-    return json_response(_entries(repo.git, commit, found, expand))
+    return json_response(_entries(repo, commit, found, expand))
 
 
 def _lookup(commit: pygit2.Commit, path: str) -> pygit2.Object | None:
@@ -65,11 +66,11 @@ def _lookup(commit: pygit2.Commit, path: str) -> pygit2.Object | None:
 
 
 def _entries(
-    git: pygit2.Repository, commit: pygit2.Commit, page: trees.Listing, expand: bool
+    repo: HubRepo, commit: pygit2.Commit, page: trees.Listing, expand: bool
 ) -> list[dict[str, Any]]:
-    entries = [trees.entry(path, obj) for path, obj in page]
+    entries = [trees.entry(path, obj, repo.objects) for path, obj in page]
     if expand:
-        last = trees.last_commits(git, commit, [path for path, _ in page])
+        last = trees.last_commits(repo.git, commit, [path for path, _ in page])
         for item in entries:
             changed = last.get(str(item["path"]))
             if changed is not None:
@@ -91,7 +92,8 @@ def resolve_file(
         "Accept-Ranges": "bytes",
         "Content-Type": "application/octet-stream",
     }
-    pointer = trees.pointer_of(blob)
+    # A pointer whose object this repo may not use is plain text here (see `trees`).
+    pointer = trees.pointer_of(blob, repo.objects)
     body: bytes | FileRegion
     if pointer:
         oid, size = pointer

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import re
+import functools
+from dataclasses import dataclass
+
+from hfgit.server.wildmatch import GlobSet
 
 LFS_THRESHOLD = 10 * 1024 * 1024
+MAX_BYTES = 100 * 1024
+MAX_LINES = 2000
 _LFS = "filter=lfs diff=lfs merge=lfs -text"
 
 _COMMON = [
@@ -25,55 +30,50 @@ def default_gitattributes(kind: str) -> str:
     return "".join(f"{pattern} {_LFS}\n" for pattern in patterns)
 
 
-def lfs_rules(text: str) -> list[tuple[re.Pattern[str], bool]]:
-    """(path regex, is-lfs) for every line that sets or unsets the lfs filter, in order."""
-    rules = []
-    for line in text.splitlines():
+@dataclass
+class Rules:
+    """The lines of a `.gitattributes` that set (True) or unset (False) the lfs filter."""
+
+    globs: GlobSet
+    lfs: list[bool]
+
+    def is_lfs(self, path: str) -> bool:
+        """The last line whose pattern matches decides."""
+        last = self.globs.last_match(path)
+        return last is not None and self.lfs[last]
+
+
+NO_RULES = Rules(GlobSet([]), [])
+
+
+@functools.lru_cache(maxsize=32)
+def lfs_rules(text: str) -> Rules:
+    """The lfs rules of a `.gitattributes` (cached: preuploads of one revision share them).
+
+    Only the first `MAX_BYTES` / `MAX_LINES` count (a commit of a larger file is refused, so
+    only a file pushed around the API can be that large); patterns match in linear time.
+    """
+    patterns, flags = [], []
+    for line in text[:MAX_BYTES].splitlines()[:MAX_LINES]:
         parts = line.split()
         if not parts or parts[0].startswith("#"):
             continue
         attrs = parts[1:]
         if "filter=lfs" in attrs:
-            rules.append((_pattern_regex(parts[0]), True))
+            flags.append(True)
         elif any(a in ("-filter", "!filter") or a.startswith("filter=") for a in attrs):
-            rules.append((_pattern_regex(parts[0]), False))
-    return rules
-
-
-def is_lfs_path(rules: list[tuple[re.Pattern[str], bool]], path: str) -> bool:
-    result = False
-    for regex, lfs in rules:
-        if regex.fullmatch(path):
-            result = lfs
-    return result
-
-
-def _pattern_regex(pattern: str) -> re.Pattern[str]:
-    """gitattributes glob -> regex on the full path (no slash: match the basename anywhere)."""
-    out, i = ([] if "/" in pattern else [r"(?:.*/)?"]), 0
-    pattern = pattern.lstrip("/")
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append(r"(?:.*/)?")
-            i += 3
-        elif pattern.startswith("/**", i) and i + 3 == len(pattern):
-            out.append(r"/.*")
-            i += 3
-        elif pattern[i] == "*":
-            out.append(r"[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append(r"[^/]")
-            i += 1
+            flags.append(False)
         else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out))
+            continue
+        patterns.append(parts[0])
+    return Rules(GlobSet(patterns), flags)
 
 
-def upload_mode(
-    rules: list[tuple[re.Pattern[str], bool]], path: str, size: int, sample: bytes
-) -> str:
-    if size >= LFS_THRESHOLD or b"\x00" in sample or is_lfs_path(rules, path):
+def is_lfs_path(rules: Rules, path: str) -> bool:
+    return rules.is_lfs(path)
+
+
+def upload_mode(rules: Rules, path: str, size: int, sample: bytes) -> str:
+    if size >= LFS_THRESHOLD or b"\x00" in sample or rules.is_lfs(path):
         return "lfs"
     return "regular"

@@ -2,25 +2,31 @@
 
 Objects live at `root/lfs/ab/cd/<sha256>`; an upload is streamed to a temp file while its
 sha256 and size are checked, then renamed into place, so no object is ever half-written under
-its final name and a file uploaded to many repos is stored once.
+its final name and a file uploaded to many repos is stored once (but readable only through
+the repos it was uploaded or committed to, see `repoobjects`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 from hfgit.server.problems import ApiError
 
 POINTER_VERSION = "version https://git-lfs.github.com/spec/v1"
 MAX_POINTER_SIZE = 1024
 CHUNK = 1024 * 1024
+_OID = re.compile(r"[0-9a-f]{64}")
+_HEX2 = re.compile(r"[0-9a-f]{2}")
 
 
 def format_pointer(oid: str, size: int) -> bytes:
@@ -43,7 +49,11 @@ def parse_pointer(data: bytes) -> tuple[str, int] | None:
 
 
 class LfsStore:
-    """Content-addressed bytes, with signed self-authorizing upload URLs."""
+    """Content-addressed bytes, with signed self-authorizing transfer URLs.
+
+    The store itself knows nothing of repos: which repo may use which object is recorded
+    per repo (`repoobjects`), and every read goes through that record.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -64,8 +74,12 @@ class LfsStore:
         stored = self.size(oid)
         return stored is not None and (size is None or stored == size)
 
-    def put(self, oid: str, size: int, read: Callable[[int], bytes]) -> None:
-        """Stream exactly `size` bytes from `read` into the store, checking sha256 and size."""
+    def receive(self, oid: str, size: int, read: Callable[[int], bytes]) -> Path:
+        """Stream exactly `size` bytes from `read` into a temp file whose sha256 is `oid`.
+
+        Returns the temp file (the caller publishes it or deletes it); nothing is left
+        behind on failure.
+        """
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix=f"{oid[:12]}-")
         digest, received = hashlib.sha256(), 0
         try:
@@ -85,27 +99,67 @@ class LfsStore:
                 raise ApiError(400, f"Upload has {received} bytes, expected {size}")
             if digest.hexdigest() != oid:
                 raise ApiError(400, "Upload content does not match its sha256 oid")
-            final = self.path(oid)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp_name, final)
-        finally:
-            if os.path.exists(tmp_name):
-                os.unlink(tmp_name)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return Path(tmp_name)
 
-    def sign(self, oid: str, size: int, ttl: int = 24 * 3600) -> str:
-        """Query string that authorizes one upload of (oid, size) for `ttl` seconds."""
+    def publish(self, tmp: Path, oid: str) -> None:
+        """Move a received temp file into place (call under the collector guard)."""
+        final = self.path(oid)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, final)
+
+    def touch(self, oid: str) -> bool:
+        """Mark an object as just used (the collector spares recent objects); False if absent."""
+        try:
+            os.utime(self.path(oid))
+        except FileNotFoundError:
+            return False
+        return True
+
+    def oids(self) -> Iterator[str]:
+        """Every stored object (a snapshot of the fan-out folders, in no order)."""
+        for first in _subdirs(self.root):
+            for second in _subdirs(first):
+                with contextlib.suppress(OSError):
+                    for entry in os.scandir(second):
+                        if _OID.fullmatch(entry.name) and entry.name.startswith(
+                            first.name + second.name
+                        ):
+                            yield entry.name
+
+    def sign(self, action: str, repo: str, oid: str, size: int, ttl: int = 24 * 3600) -> str:
+        """Query string that authorizes `action` on (repo, oid, size) for `ttl` seconds."""
         expires = int(time.time()) + ttl
-        return f"size={size}&expires={expires}&sig={self._signature(oid, size, expires)}"
+        signature = self._signature(action, repo, oid, size, expires)
+        return urlencode({"repo": repo, "size": size, "expires": expires, "sig": signature})
 
-    def check_signature(self, oid: str, size: str, expires: str, sig: str) -> int:
-        """The authorized size, or raise 403."""
+    def check_signature(
+        self, action: str, oid: str, param: Callable[[str], str | None]
+    ) -> tuple[str, int]:
+        """(repo, size) a signed URL authorizes, or raise 403."""
+        repo, size, expires = param("repo") or "", param("size") or "", param("expires") or ""
+        invalid = ApiError(403, "This transfer URL is invalid or has expired; request a new one")
         if not (size.isdigit() and expires.isdigit()) or int(expires) < time.time():
-            raise ApiError(403, "Upload URL is invalid or has expired; request a new one")
-        expected = self._signature(oid, int(size), int(expires))
-        if not hmac.compare_digest(expected, sig):
-            raise ApiError(403, "Upload URL is invalid or has expired; request a new one")
-        return int(size)
+            raise invalid
+        expected = self._signature(action, repo, oid, int(size), int(expires))
+        if not hmac.compare_digest(expected, param("sig") or ""):
+            raise invalid
+        return repo, int(size)
 
-    def _signature(self, oid: str, size: int, expires: int) -> str:
-        message = f"upload:{oid}:{size}:{expires}".encode()
+    def _signature(self, action: str, repo: str, oid: str, size: int, expires: int) -> str:
+        message = f"{action}\n{repo}\n{oid}\n{size}\n{expires}".encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+
+
+def _subdirs(folder: Path) -> list[Path]:
+    """Two-hex-digit fan-out folders of `folder`."""
+    try:
+        return [
+            Path(e.path)
+            for e in os.scandir(folder)
+            if len(e.name) == 2 and _HEX2.fullmatch(e.name) and e.is_dir(follow_symlinks=False)
+        ]
+    except OSError:
+        return []

@@ -9,6 +9,7 @@ import re
 
 import pygit2
 
+from hfgit.server.gitpath import path_problem
 from hfgit.server.problems import bad_request, unprocessable
 
 REPO_KINDS = {"models": "model", "datasets": "dataset"}
@@ -18,6 +19,7 @@ RESERVED_NAMESPACES = {"api", "datasets", "models", "spaces", "kernels", "lfs", 
 _SEGMENT_RE = re.compile(r"[\w.-]{1,96}", re.ASCII)
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 _HEX_RE = re.compile(r"[0-9a-fA-F]{4,40}")
+MAX_LOOKUP_CHARS = 64 * 1024
 
 
 def is_valid_segment(segment: str) -> bool:
@@ -40,14 +42,16 @@ def check_repo_id(namespace: str, name: str) -> str:
 
 
 def check_file_path(path: object) -> str:
-    """Return a safe repo-relative file path or raise 422 (the Hub's answer to bad paths)."""
+    """Return a safe repo-relative file path or raise 422 (the Hub's answer to bad paths).
+
+    The rules are git's own (see `gitpath`): what passes can be checked out everywhere.
+    """
     if not isinstance(path, str) or not path:
         raise unprocessable("A file path must be a non-empty string")
-    if "\x00" in path or "\\" in path or path.startswith("/") or len(path) > 4096:
-        raise unprocessable(f"Invalid file path: {path!r}")
-    for segment in path.split("/"):
-        if segment in ("", ".", "..") or segment.lower() == ".git":
-            raise unprocessable(f"Invalid file path: {path!r}")
+    problem = path_problem(path)
+    if problem is not None:
+        shown = ascii(path) if len(path) <= 200 else ascii(path[:200]) + "..."
+        raise unprocessable(f"Invalid file path {shown}: {problem}")
     return path
 
 
@@ -59,9 +63,18 @@ def check_folder_path(path: object) -> str:
 
 
 def check_tree_path(path: str) -> str:
-    """A path to look up in a tree (empty = root); same rules as file paths."""
+    """A path to look up in a tree (empty = root).
+
+    Looser than `check_file_path`: a lookup only reads what the tree holds, so a file that
+    git accepted but the commit API would refuse today (say 100 levels deep, pushed with git)
+    can still be listed and downloaded.
+    """
     path = path.strip("/")
-    return path and check_file_path(path)
+    if len(path) > MAX_LOOKUP_CHARS or "\x00" in path:
+        raise unprocessable("Invalid path")
+    if path and any(part in ("", ".", "..") for part in path.split("/")):
+        raise unprocessable(f"Invalid path: {path!r}")
+    return path
 
 
 def check_ref_name(name: object, what: str = "branch") -> str:

@@ -15,41 +15,31 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pygit2
 
-try:
-    import fcntl
-except ImportError:  # not POSIX: the in-process lock below still serializes one server
-    fcntl = None  # type: ignore[assignment]
-
+from hfgit.fsio import locked, write_atomic
 from hfgit.server.gitattributes import default_gitattributes
 from hfgit.server.lfs import LfsStore
-from hfgit.server.naming import KIND_PREFIX, is_hex_prefix
+from hfgit.server.naming import KIND_PREFIX, REPO_KINDS, is_hex_prefix, is_valid_segment
+from hfgit.server.problems import repo_not_found
+from hfgit.server.repoobjects import COMMITTED, INDEX_DIR, UPLOADED, RepoObjects, build_index
 
 META_FILE = "hub-meta.json"
 DEFAULT_BRANCH = "main"
+TEMP_GRACE = 3600.0  # seconds: a temp file untouched this long belongs to a dead upload
 
 
 def signature(user: str) -> pygit2.Signature:
     return pygit2.Signature(user, f"{user}@users.noreply.hub.local", int(time.time()), 0)
 
 
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w") as out:
-            json.dump(data, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    write_atomic(path, json.dumps(data))
 
 
 @dataclass
@@ -61,6 +51,15 @@ class HubRepo:
     path: Path
     meta: dict[str, Any]
     git: pygit2.Repository
+    objects: RepoObjects = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.objects = RepoObjects(self.path)
+
+    @property
+    def key(self) -> str:
+        """`models/alice/demo`: names the repo in signed URLs and on disk."""
+        return f"{self.kind}s/{self.repo_id}"
 
     @property
     def private(self) -> bool:
@@ -104,10 +103,8 @@ class HubRepo:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Serialize ref updates of this repo across threads (and processes, on POSIX)."""
-        with _thread_lock(self.path), open(self.path / "hub.lock", "a") as handle:
-            if fcntl is not None:
-                fcntl.flock(handle, fcntl.LOCK_EX)
+        """Serialize ref and index updates of this repo across threads and processes."""
+        with _held(self.path / "hub.lock"):
             yield
 
 
@@ -115,9 +112,17 @@ _LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
-def _thread_lock(path: Path) -> threading.Lock:
+@contextlib.contextmanager
+def _held(lock_file: Path) -> Iterator[None]:
+    """A thread lock (one server) and the file lock (other processes on the same root).
+
+    Two file locks on one path do not exclude each other inside one process on every
+    platform, hence the thread lock first.
+    """
     with _LOCKS_GUARD:
-        return _LOCKS.setdefault(str(path), threading.Lock())
+        thread_lock = _LOCKS.setdefault(str(lock_file), threading.Lock())
+    with thread_lock, locked(lock_file):
+        yield
 
 
 def _peel_commit(obj: object) -> pygit2.Commit | None:
@@ -137,7 +142,7 @@ class Storage:
         self.lfs = LfsStore(self.root / "lfs")
         self._lock = threading.Lock()
         for leftovers in (self.tmp, self.lfs.tmp):
-            _sweep(leftovers, max_age=24 * 3600)
+            sweep(leftovers, time.time() - TEMP_GRACE)
 
     def repo_dir(self, kind: str, repo_id: str) -> Path:
         return self.root / "repos" / f"{kind}s" / f"{repo_id}.git"
@@ -148,7 +153,35 @@ class Storage:
             meta = json.loads((path / META_FILE).read_text())
         except (OSError, ValueError):
             return None
-        return HubRepo(kind, repo_id, path, meta, pygit2.Repository(str(path)))
+        repo = HubRepo(kind, repo_id, path, meta, pygit2.Repository(str(path)))
+        if not repo.objects.exists:  # made before per-repo LFS indexes: build it once
+            with repo.lock():
+                build_index(path, repo.git, self.lfs.oids())
+        return repo
+
+    def open_key(self, key: str) -> HubRepo | None:
+        """The repo a signed URL names (`models/alice/demo`), if it still exists."""
+        parts = key.split("/")
+        if len(parts) != 3 or parts[0] not in REPO_KINDS:
+            return None
+        if not (is_valid_segment(parts[1]) and is_valid_segment(parts[2])):
+            return None
+        return self.open(REPO_KINDS[parts[0]], f"{parts[1]}/{parts[2]}")
+
+    def repos(self) -> Iterator[HubRepo]:
+        """Every repo on this root (those deleted meanwhile are skipped)."""
+        for kind, repo_id, _ in self._repo_dirs():
+            repo = self.open(kind, repo_id)
+            if repo is not None:
+                yield repo
+
+    def _repo_dirs(self) -> Iterator[tuple[str, str, Path]]:
+        for kind_dir, kind in REPO_KINDS.items():
+            for namespace in _listdir(self.root / "repos" / kind_dir):
+                for name in _listdir(self.root / "repos" / kind_dir / namespace):
+                    if name.endswith(".git"):
+                        path = self.root / "repos" / kind_dir / namespace / name
+                        yield kind, f"{namespace}/{name.removesuffix('.git')}", path
 
     def create(self, kind: str, repo_id: str, owner: str, private: bool) -> HubRepo | None:
         """Create a repo with its initial commit; None if it already exists."""
@@ -159,8 +192,10 @@ class Storage:
             staging = Path(tempfile.mkdtemp(dir=self.tmp, prefix="repo-")) / "repo.git"
             git = pygit2.init_repository(str(staging), bare=True, initial_head="main")
             _initial_commit(git, kind, owner)
+            for state in (UPLOADED, COMMITTED):
+                (staging / INDEX_DIR / state).mkdir(parents=True)
             meta = {"owner": owner, "private": private, "createdAt": time.time()}
-            write_json_atomic(staging / META_FILE, meta)
+            write_json(staging / META_FILE, meta)
             final.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.rename(staging, final)
@@ -171,7 +206,10 @@ class Storage:
         return self.open(kind, repo_id)
 
     def delete(self, kind: str, repo_id: str) -> bool:
-        """Remove a repo at once (rename away, then delete); False if it did not exist."""
+        """Remove a repo at once (rename away, then delete); False if it did not exist.
+
+        Its LFS index goes with it: objects no other repo indexes become collectable.
+        """
         path = self.repo_dir(kind, repo_id)
         trash = self.tmp / f"deleted-{uuid.uuid4().hex}"
         with self._lock:
@@ -184,20 +222,68 @@ class Storage:
 
     def update_meta(self, repo: HubRepo, **changes: Any) -> None:
         repo.meta.update(changes)
-        write_json_atomic(repo.path / META_FILE, repo.meta)
+        write_json(repo.path / META_FILE, repo.meta)
+
+    @contextlib.contextmanager
+    def collector_guard(self) -> Iterator[None]:
+        """Held while an object is published or added to an index, and by the collector
+        while it removes objects: see `gc` for why this makes collection safe while serving."""
+        with _held(self.root / "gc.lock"):
+            yield
+
+    def receive_upload(
+        self, repo_key: str, oid: str, size: int, read: Callable[[int], bytes]
+    ) -> None:
+        """Store uploaded bytes (checked against `oid`) and let the repo use them."""
+        if self.open_key(repo_key) is None:
+            raise repo_not_found(repo_key.partition("/")[2])
+        tmp = self.lfs.receive(oid, size, read)
+        try:
+            repo = self.open_key(repo_key)
+            if repo is None:  # deleted during the upload: the bytes are garbage
+                raise repo_not_found(repo_key.partition("/")[2])
+            with repo.lock(), self.collector_guard():
+                self.lfs.publish(tmp, oid)
+                repo.objects.add([oid], UPLOADED)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def copyable(self, oids: set[str], can_read: Callable[[HubRepo], bool]) -> set[str]:
+        """Those of `oids` that a commit of some repo `can_read` admits references."""
+        found: set[str] = set()
+        for kind, repo_id, path in self._repo_dirs():
+            hits = {oid for oid in oids - found if (path / INDEX_DIR / COMMITTED / oid).exists()}
+            if hits:
+                repo = self.open(kind, repo_id)
+                if repo is not None and can_read(repo):
+                    found |= hits
+            if found == oids:
+                break
+        return found
 
 
-def _sweep(directory: Path, max_age: float) -> None:
-    """Remove what a killed server left in a temp directory (old entries only: another
-    process on the same root may be using the recent ones)."""
-    cutoff = time.time() - max_age
-    for entry in directory.iterdir():
+def _listdir(folder: Path) -> list[str]:
+    try:
+        return sorted(os.listdir(folder))
+    except OSError:
+        return []
+
+
+def sweep(directory: Path, cutoff: float) -> int:
+    """Remove what killed uploads and servers left in a temp directory: entries untouched
+    since `cutoff` only (a live upload writes its temp file all along, and another process on
+    the same root may be using the recent ones). Returns how many entries went."""
+    removed = 0
+    for entry in _listdir(directory):
+        path = directory / entry
         with contextlib.suppress(OSError):
-            if entry.lstat().st_mtime < cutoff:
-                if entry.is_dir() and not entry.is_symlink():
-                    shutil.rmtree(entry, ignore_errors=True)
+            if path.lstat().st_mtime < cutoff:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
                 else:
-                    entry.unlink()
+                    path.unlink()
+                removed += 1
+    return removed
 
 
 def _initial_commit(git: pygit2.Repository, kind: str, owner: str) -> None:

@@ -1,9 +1,14 @@
-"""Read-side views of a commit: tree entries as the Hub describes them, last commits per path."""
+"""Read-side views of a commit: tree entries as the Hub describes them, last commits per path.
+
+A blob is an LFS file only if it is a pointer *and* its object is one the repo may use
+(`repoobjects`); any other blob, pointer text included, is a regular file served as it is.
+Walks are iterative: no tree, however deep, can exhaust the stack.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 
 import pygit2
 
@@ -30,21 +35,25 @@ def lookup(tree: pygit2.Tree | None, path: str) -> pygit2.Object | None:
         return None
 
 
-def pointer_of(blob: pygit2.Blob) -> tuple[str, int] | None:
-    return parse_pointer(blob.data) if blob.size <= MAX_POINTER_SIZE else None
+def pointer_of(blob: pygit2.Blob, objects: Container[str]) -> tuple[str, int] | None:
+    """(sha256, size) if `blob` stands for LFS content this repo may serve, else None."""
+    if blob.size > MAX_POINTER_SIZE:
+        return None
+    pointer = parse_pointer(blob.data)
+    return pointer if pointer and pointer[0] in objects else None
 
 
-def file_size(blob: pygit2.Blob) -> int:
-    pointer = pointer_of(blob)
+def file_size(blob: pygit2.Blob, objects: Container[str]) -> int:
+    pointer = pointer_of(blob, objects)
     return pointer[1] if pointer else blob.size
 
 
-def entry(path: str, obj: pygit2.Object) -> dict[str, object]:
+def entry(path: str, obj: pygit2.Object, objects: Container[str]) -> dict[str, object]:
     """A tree entry: `file` with size (+ `lfs` for pointers), or `directory`."""
     if not isinstance(obj, pygit2.Blob):
         return {"type": "directory", "oid": str(obj.id), "path": path}
     item: dict[str, object] = {"type": "file", "oid": str(obj.id), "size": obj.size, "path": path}
-    pointer = pointer_of(obj)
+    pointer = pointer_of(obj, objects)
     if pointer:
         item["size"] = pointer[1]
         item["lfs"] = {"oid": pointer[0], "size": pointer[1], "pointerSize": obj.size}
@@ -54,14 +63,20 @@ def entry(path: str, obj: pygit2.Object) -> dict[str, object]:
 def children(
     tree: pygit2.Tree, prefix: str, recursive: bool
 ) -> Iterator[tuple[str, pygit2.Object]]:
-    """Entries under `tree` (path, object), directories before their contents."""
-    for obj in tree:
+    """Entries under `tree` (path, object), each directory right before its contents."""
+    stack: list[tuple[Iterator[pygit2.Object], str]] = [(iter(tree), prefix)]
+    while stack:
+        entries, base = stack[-1]
+        obj = next(entries, None)
+        if obj is None:
+            stack.pop()
+            continue
         if not isinstance(obj, pygit2.Blob | pygit2.Tree):
             continue  # submodules
-        path = f"{prefix}{obj.name}"
+        path = f"{base}{obj.name}"
         yield path, obj
         if recursive and isinstance(obj, pygit2.Tree):
-            yield from children(obj, f"{path}/", recursive)
+            stack.append((iter(obj), f"{path}/"))
 
 
 def files(tree: pygit2.Tree) -> Iterator[tuple[str, pygit2.Blob]]:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from hfgit.server.files import parse_range
-from hfgit.server.gitattributes import default_gitattributes, is_lfs_path, lfs_rules, upload_mode
+from hfgit.server.gitattributes import (
+    NO_RULES,
+    default_gitattributes,
+    is_lfs_path,
+    lfs_rules,
+    upload_mode,
+)
 from hfgit.server.lfs import format_pointer, parse_pointer
 from hfgit.server.naming import is_valid_segment
 from hfgit.server.problems import ApiError
@@ -61,9 +67,9 @@ def test_later_gitattributes_lines_can_unset_lfs():
 
 
 def test_upload_mode_uses_size_threshold_and_binary_sample():
-    assert upload_mode([], "a.txt", 10 * 1024 * 1024, b"text") == "lfs"
-    assert upload_mode([], "a.txt", 100, b"a\x00b") == "lfs"
-    assert upload_mode([], "a.txt", 100, b"text") == "regular"
+    assert upload_mode(NO_RULES, "a.txt", 10 * 1024 * 1024, b"text") == "lfs"
+    assert upload_mode(NO_RULES, "a.txt", 100, b"a\x00b") == "lfs"
+    assert upload_mode(NO_RULES, "a.txt", 100, b"text") == "regular"
 
 
 def test_lfs_pointer_round_trip():
