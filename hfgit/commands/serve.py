@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
 
 import click
 
-from hfgit.server import HubServer
+from hfgit.errors import ServerError
+from hfgit.server import ConnectionLimits, HubServer
+from hfgit.server.auth import UserTable, read_users_file
+
+USER_ENV, TOKEN_ENV = "HFGIT_SERVE_USER", "HFGIT_SERVE_TOKEN"
 
 
 @click.command("serve")
 @click.option(
     "--root",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Directory holding the repos and LFS objects (created if missing).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
@@ -26,6 +32,29 @@ from hfgit.server import HubServer
     show_default=True,
     type=click.IntRange(0, 65535),
     help="0 = any free port.",
+)
+@click.option(
+    "--public-url",
+    metavar="URL",
+    help="Base URL clients use (e.g. behind a TLS proxy); URLs the hub hands out start with "
+    "it. Default: the address it listens on.",
+)
+@click.option(
+    "--trust-proxy",
+    is_flag=True,
+    help="Take scheme and host from X-Forwarded-Proto/-Host (only behind your own proxy).",
+)
+@click.option(
+    "--max-connections",
+    default=64,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Clients served at once; the excess get 503.",
+)
+@click.option(
+    "--users-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Lines 'user token' or 'user sha256:<hex of token>' (add 'read' for read-only).",
 )
 @click.option(
     "--user",
@@ -39,35 +68,109 @@ from hfgit.server import HubServer
     "tokens",
     multiple=True,
     metavar="TOKEN",
-    help="The write token of the matching --user.",
+    help=f"The write token of the matching --user (visible in ps: prefer --users-file or "
+    f"{USER_ENV}/{TOKEN_ENV}).",
 )
 @click.option("--verbose", "-v", is_flag=True, help="Log one line per request to stderr.")
 def serve(
-    root: Path, host: str, port: int, users: tuple[str, ...], tokens: tuple[str, ...], verbose: bool
+    root: Path,
+    host: str,
+    port: int,
+    public_url: str | None,
+    trust_proxy: bool,
+    max_connections: int,
+    users_file: Path | None,
+    users: tuple[str, ...],
+    tokens: tuple[str, ...],
+    verbose: bool,
 ) -> None:
     """Serve a Hugging Face Hub-compatible API over local bare git repos.
 
     \b
     Example:
-      git hf serve --root ~/hub --user alice --token hf_alice
+      HFGIT_SERVE_USER=alice HFGIT_SERVE_TOKEN=hf_alice git hf serve --root ~/hub
       HF_ENDPOINT=http://127.0.0.1:8765 HF_TOKEN=hf_alice HF_HUB_DISABLE_XET=1 python train.py
+
+    The hub speaks plain LFS, not Xet: clients need HF_HUB_DISABLE_XET=1.
     """
+    table = _user_table(users_file, users, tokens)
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG, format="%(message)s", stream=sys.stderr)
+    server = HubServer(
+        root.expanduser(),
+        table.writers,
+        host,
+        port,
+        read_tokens=table.readers,
+        connections=ConnectionLimits(max_connections=max_connections),
+        public_url=public_url,
+        trust_proxy=trust_proxy,
+    )
+    server.bind()
+    for line in _warnings(host, server, users_file, tokens):
+        click.echo(f"warning: {line}", err=True)
+    if not (table.writers or table.readers):
+        click.echo("note: no users (--users-file, --user/--token): the hub is read-only", err=True)
+    click.echo(server.base_url)
+    click.echo(
+        f"serving {root} on {server.url}; clients need HF_ENDPOINT={server.base_url} "
+        "HF_HUB_DISABLE_XET=1 (this hub speaks LFS, not Xet)",
+        err=True,
+    )
+    sys.stdout.flush()
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    server.serve_forever()
+
+
+def _user_table(
+    users_file: Path | None, users: tuple[str, ...], tokens: tuple[str, ...]
+) -> UserTable:
     if len(users) != len(tokens):
         raise click.UsageError(
             "--user and --token must be given the same number of times, in pairs"
         )
-    if verbose:
-        logging.basicConfig(level=logging.DEBUG, format="%(message)s", stream=sys.stderr)
-    server = HubServer(root.expanduser(), dict(zip(users, tokens, strict=True)), host, port)
-    server.bind()
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo(f"warning: listening on {host}: reachable from other machines", err=True)
-    if not users:
-        click.echo("note: no --user/--token given: the hub is read-only", err=True)
-    click.echo(server.url)
-    sys.stdout.flush()
-    signal.signal(signal.SIGTERM, _exit_quietly)
-    server.serve_forever()
+    table = UserTable()
+    if users_file is not None:
+        read_users_file(users_file, table)
+    env_user, env_token = os.environ.get(USER_ENV), os.environ.get(TOKEN_ENV)
+    if bool(env_user) != bool(env_token):
+        raise ServerError(f"set both {USER_ENV} and {TOKEN_ENV}, or neither")
+    if env_user and env_token:
+        table.add(env_user, env_token, where=USER_ENV)
+    for name, token in zip(users, tokens, strict=True):
+        table.add(name, token, where="--user")
+    return table
+
+
+def _warnings(
+    host: str, server: HubServer, users_file: Path | None, tokens: tuple[str, ...]
+) -> list[str]:
+    found = []
+    if tokens:
+        found.append(
+            f"--token is visible to every local user (ps); use --users-file or {USER_ENV}/{TOKEN_ENV}"
+        )
+    if users_file is not None and users_file.stat().st_mode & 0o077:
+        found.append(f"{users_file} is readable by other users; chmod 600 it")
+    address = _address(host)
+    if host != "localhost" and not (address and address.is_loopback):
+        if not server.base_url.startswith("https://"):
+            found.append(
+                f"listening on {host} over plain HTTP: tokens cross the network unencrypted; "
+                "put a TLS proxy in front and pass --public-url https://..."
+            )
+        if address and address.is_unspecified and server.public_url is None:
+            found.append(
+                f"URLs handed out name {server.url}; pass --public-url with the URL clients use"
+            )
+    return found
+
+
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
 
 
 def _exit_quietly(signum: int, frame: object) -> None:

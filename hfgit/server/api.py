@@ -44,7 +44,7 @@ def whoami(ctx: Context, request: Request) -> Response:
 
 def _repo_target(ctx: Context, request: Request) -> tuple[str, str, str, dict[str, Any]]:
     body = request.json_object(ctx.limits.json_bytes)
-    kind = KINDS_BY_TYPE.get(body.get("type"))
+    kind = KINDS_BY_TYPE.get(body.get("type")) if isinstance(body.get("type"), str | None) else None
     if kind is None:
         raise bad_request(f"Unsupported repo type: {body.get('type')!r} (models and datasets only)")
     name, namespace = body.get("name"), body.get("organization")
@@ -191,7 +191,7 @@ def _commit_item(commit: pygit2.Commit, formatted: bool) -> dict[str, Any]:
 
 def _page_number(request: Request) -> int:
     raw = request.param("p", "0") or "0"
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise bad_request("Query parameter 'p' must be a page number")
     return int(raw)
 

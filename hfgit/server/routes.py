@@ -58,6 +58,8 @@ class App:
         if not action and method == "GET":
             return api.repo_info(ctx, request, kind, ns, name, None)
         route = (method, action[0] if action else "", bool(rest))
+        if route in (("GET", "xet-write-token", True), ("GET", "xet-read-token", True)):
+            return misc.xet_token(ctx, request, kind, ns, name)
         if route == ("GET", "revision", True):
             return api.repo_info(ctx, request, kind, ns, name, joined)
         if route == ("GET", "refs", False):
