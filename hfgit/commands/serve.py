@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -14,6 +15,8 @@ import click
 from hfgit.errors import ServerError
 from hfgit.server import ConnectionLimits, HubServer
 from hfgit.server.auth import UserTable, read_users_file
+from hfgit.server.collector import collect, collect_in_background
+from hfgit.server.storage import Storage
 
 USER_ENV, TOKEN_ENV = "HFGIT_SERVE_USER", "HFGIT_SERVE_TOKEN"
 
@@ -71,6 +74,13 @@ USER_ENV, TOKEN_ENV = "HFGIT_SERVE_USER", "HFGIT_SERVE_TOKEN"
     help=f"The write token of the matching --user (visible in ps: prefer --users-file or "
     f"{USER_ENV}/{TOKEN_ENV}).",
 )
+@click.option(
+    "--gc",
+    "collect_only",
+    is_flag=True,
+    help="Remove LFS objects no repo uses (e.g. of deleted repos) and temp files of killed "
+    "uploads, say how many, and exit. Safe while a hub serves the same --root.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Log one line per request to stderr.")
 def serve(
     root: Path,
@@ -82,6 +92,7 @@ def serve(
     users_file: Path | None,
     users: tuple[str, ...],
     tokens: tuple[str, ...],
+    collect_only: bool,
     verbose: bool,
 ) -> None:
     """Serve a Hugging Face Hub-compatible API over local bare git repos.
@@ -93,6 +104,9 @@ def serve(
 
     The hub speaks plain LFS, not Xet: clients need HF_HUB_DISABLE_XET=1.
     """
+    if collect_only:
+        click.echo(_collect(root.expanduser()))
+        return
     table = _user_table(users_file, users, tokens)
     if verbose:
         logging.basicConfig(level=logging.DEBUG, format="%(message)s", stream=sys.stderr)
@@ -107,6 +121,9 @@ def serve(
         trust_proxy=trust_proxy,
     )
     server.bind()
+    threading.Thread(  # the sweep at start: unreferenced objects, temp files of dead uploads
+        target=collect_in_background, args=(server.context.storage,), daemon=True
+    ).start()
     for line in _warnings(host, server, users_file, tokens):
         click.echo(f"warning: {line}", err=True)
     if not (table.writers or table.readers):
@@ -120,6 +137,15 @@ def serve(
     sys.stdout.flush()
     signal.signal(signal.SIGTERM, _exit_quietly)
     server.serve_forever()
+
+
+def _collect(root: Path) -> str:
+    if not (root / "repos").is_dir():
+        raise ServerError(f"no hub at {root} (it has no repos folder): nothing to collect")
+    try:
+        return collect(Storage(root)).summary()
+    except OSError as e:
+        raise ServerError(f"cannot collect in {root}: {e.strerror or e}") from None
 
 
 def _user_table(

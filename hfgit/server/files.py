@@ -10,7 +10,7 @@ from hfgit.server import trees
 from hfgit.server.api import next_url
 from hfgit.server.context import Context, resolve
 from hfgit.server.messages import FileRegion, Request, Response, json_response
-from hfgit.server.naming import check_tree_path
+from hfgit.server.naming import check_tree_path, is_number
 from hfgit.server.problems import ApiError, bad_request, entry_not_found
 from hfgit.server.storage import HubRepo
 
@@ -26,7 +26,7 @@ def list_tree(
     prefix = f"{path.strip('/')}/" if path.strip("/") else ""
     listing = list(trees.children(folder, prefix, request.flag("recursive")))
     cursor = request.param("cursor", "0") or "0"
-    if not cursor.isdigit():
+    if not is_number(cursor):
         raise bad_request("Invalid cursor")
     start, size = int(cursor), ctx.limits.page_size
     page = listing[start : start + size]
@@ -129,9 +129,9 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     first, dash, last = header.strip()[6:].strip().partition("-")
     if (
         not dash
-        or not (first.isdigit() or last.isdigit())
-        or (first and not first.isdigit())
-        or (last and not last.isdigit())
+        or not (is_number(first) or is_number(last))
+        or (first and not is_number(first))
+        or (last and not is_number(last))
     ):
         return None
     if not first:

@@ -27,6 +27,7 @@ MAX_POINTER_SIZE = 1024
 CHUNK = 1024 * 1024
 _OID = re.compile(r"[0-9a-f]{64}")
 _HEX2 = re.compile(r"[0-9a-f]{2}")
+_NUMBER = re.compile(r"[0-9]{1,19}")
 
 
 def format_pointer(oid: str, size: int) -> bytes:
@@ -43,7 +44,7 @@ def parse_pointer(data: bytes) -> tuple[str, int] | None:
         fields[key] = value
     oid = fields.get("oid", "").removeprefix("sha256:")
     size = fields.get("size", "")
-    if len(oid) != 64 or not size.isdigit():
+    if not _OID.fullmatch(oid) or not _NUMBER.fullmatch(size):
         return None
     return oid, int(size)
 
@@ -141,7 +142,9 @@ class LfsStore:
         """(repo, size) a signed URL authorizes, or raise 403."""
         repo, size, expires = param("repo") or "", param("size") or "", param("expires") or ""
         invalid = ApiError(403, "This transfer URL is invalid or has expired; request a new one")
-        if not (size.isdigit() and expires.isdigit()) or int(expires) < time.time():
+        if not (_NUMBER.fullmatch(size) and _NUMBER.fullmatch(expires)):
+            raise invalid
+        if int(expires) < time.time():
             raise invalid
         expected = self._signature(action, repo, oid, int(size), int(expires))
         if not hmac.compare_digest(expected, param("sig") or ""):

@@ -96,5 +96,10 @@ def is_sha256(oid: object) -> bool:
     return isinstance(oid, str) and bool(_SHA256_RE.fullmatch(oid))
 
 
+def is_number(text: str, max_digits: int = 19) -> bool:
+    """ASCII digits only (`str.isdigit` also takes `²`, which `int` refuses), not too many."""
+    return 0 < len(text) <= max_digits and text.isascii() and text.isdigit()
+
+
 def is_hex_prefix(value: str) -> bool:
     return bool(_HEX_RE.fullmatch(value))

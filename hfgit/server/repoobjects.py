@@ -80,7 +80,7 @@ def add_markers(folder: Path, oids: Iterable[str]) -> None:
     An empty file needs no content write, so creating it is atomic on its own (it exists or
     it does not); one fsync of the folder then makes all the new names durable together.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(exist_ok=True)  # never parents: that would recreate a deleted repo's folder
     added = False
     for oid in oids:
         if not _OID.fullmatch(oid):

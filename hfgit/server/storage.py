@@ -26,7 +26,7 @@ from hfgit.fsio import locked, write_atomic
 from hfgit.server.gitattributes import default_gitattributes
 from hfgit.server.lfs import LfsStore
 from hfgit.server.naming import KIND_PREFIX, REPO_KINDS, is_hex_prefix, is_valid_segment
-from hfgit.server.problems import repo_not_found
+from hfgit.server.problems import ApiError, repo_not_found
 from hfgit.server.repoobjects import COMMITTED, INDEX_DIR, UPLOADED, RepoObjects, build_index
 
 META_FILE = "hub-meta.json"
@@ -51,6 +51,7 @@ class HubRepo:
     path: Path
     meta: dict[str, Any]
     git: pygit2.Repository
+    lock_file: Path
     objects: RepoObjects = field(init=False)
 
     def __post_init__(self) -> None:
@@ -103,8 +104,14 @@ class HubRepo:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Serialize ref and index updates of this repo across threads and processes."""
-        with _held(self.path / "hub.lock"):
+        """Serialize ref and index updates of this repo across threads and processes.
+
+        The lock file lives outside the repo (so that locking never recreates a deleted repo's
+        folder); a repo deleted while this request waited is a 404.
+        """
+        with _held(self.lock_file):
+            if not (self.path / META_FILE).exists():
+                raise repo_not_found(self.repo_id)
             yield
 
 
@@ -147,13 +154,17 @@ class Storage:
     def repo_dir(self, kind: str, repo_id: str) -> Path:
         return self.root / "repos" / f"{kind}s" / f"{repo_id}.git"
 
+    def _lock_file(self, kind: str, repo_id: str) -> Path:
+        return self.root / "locks" / f"{kind}s" / f"{repo_id}.lock"
+
     def open(self, kind: str, repo_id: str) -> HubRepo | None:
         path = self.repo_dir(kind, repo_id)
         try:
             meta = json.loads((path / META_FILE).read_text())
         except (OSError, ValueError):
             return None
-        repo = HubRepo(kind, repo_id, path, meta, pygit2.Repository(str(path)))
+        git = pygit2.Repository(str(path))
+        repo = HubRepo(kind, repo_id, path, meta, git, self._lock_file(kind, repo_id))
         if not repo.objects.exists:  # made before per-repo LFS indexes: build it once
             with repo.lock():
                 build_index(path, repo.git, self.lfs.oids())
@@ -212,7 +223,7 @@ class Storage:
         """
         path = self.repo_dir(kind, repo_id)
         trash = self.tmp / f"deleted-{uuid.uuid4().hex}"
-        with self._lock:
+        with _held(self._lock_file(kind, repo_id)), self._lock:  # after commits in flight
             try:
                 os.rename(path, trash)
             except FileNotFoundError:
@@ -245,6 +256,8 @@ class Storage:
             with repo.lock(), self.collector_guard():
                 self.lfs.publish(tmp, oid)
                 repo.objects.add([oid], UPLOADED)
+        except FileNotFoundError:  # the temp file of an upload idle past the grace: swept
+            raise ApiError(400, "The upload was idle for too long; send it again") from None
         finally:
             tmp.unlink(missing_ok=True)
 

@@ -1,0 +1,88 @@
+"""Removing LFS objects that no repo uses any more, and temp files of dead uploads.
+
+Safe while a hub serves the same root (in this process or another):
+
+1. Mark: the union of every repo's LFS index (`repoobjects`). Indexes only grow while their
+   repo exists and vanish with it, so an object outside all of them is used by no repo now.
+2. Sweep: an unmarked object is removed only if its mtime is older than `start - grace`, and
+   the check and the unlink happen under the collector guard.
+
+Everything that makes a repo use an object holds that same guard while it gives the object
+a fresh mtime (publishing an upload, or touching an object a commit claims) and adds the
+repo's index marker. So for any object a repo is about to use, either the marker existed
+when the mark read that index (marked, kept), or the touch came less than one guard section
+before the mark (mtime newer than the cutoff, kept, as long as `grace` exceeds the few
+milliseconds a section lasts), or the sweep removed it first, in which case the commit finds
+it gone and refuses it as never uploaded, and an upload simply publishes its bytes again.
+
+Temp files: an upload writes its temp file all along, so one untouched for `grace` belongs to
+an upload whose process was killed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+
+from hfgit.server.storage import Storage, sweep
+
+GRACE = 3600.0
+BATCH = 256
+log = logging.getLogger("hfgit.server")
+
+
+@dataclass(frozen=True)
+class Collected:
+    repos: int
+    objects: int
+    bytes: int
+    temp_files: int
+
+    def summary(self) -> str:
+        return (
+            f"removed {self.objects} unreferenced LFS object(s) ({self.bytes} bytes) and "
+            f"{self.temp_files} stale temp file(s); {self.repos} repo(s) checked"
+        )
+
+
+def collect(storage: Storage, grace: float = GRACE, now: float | None = None) -> Collected:
+    """Remove unreferenced LFS objects and stale temp files older than `grace` seconds."""
+    cutoff = (time.time() if now is None else now) - grace
+    repos, live = 0, set()
+    for repo in storage.repos():
+        repos += 1
+        live |= repo.objects.all()
+    candidates = [oid for oid in storage.lfs.oids() if oid not in live]
+    objects = freed = 0
+    for start in range(0, len(candidates), BATCH):  # let commits and uploads in between
+        with storage.collector_guard():
+            for oid in candidates[start : start + BATCH]:
+                size = _remove_if_older(storage, oid, cutoff)
+                if size is not None:
+                    objects += 1
+                    freed += size
+    temps = sweep(storage.lfs.tmp, cutoff) + sweep(storage.tmp, cutoff)
+    return Collected(repos, objects, freed, temps)
+
+
+def _remove_if_older(storage: Storage, oid: str, cutoff: float) -> int | None:
+    """Unlink the object if untouched since `cutoff` (under the guard); its size if removed."""
+    path = storage.lfs.path(oid)
+    try:
+        stat = path.stat()
+        if stat.st_mtime >= cutoff:
+            return None
+        os.unlink(path)
+    except FileNotFoundError:
+        return None
+    return stat.st_size
+
+
+def collect_in_background(storage: Storage, grace: float = GRACE) -> None:
+    """The sweep at start of a server: logged, never fatal."""
+    try:
+        log.info("gc: %s", collect(storage, grace).summary())
+    except OSError as e:
+        log.warning("gc: collection stopped: %s", e)
