@@ -1,16 +1,17 @@
-"""Load and validate `.hfgit.yaml` into frozen dataclasses. Errors name the file, line and key."""
+"""`.hfgit.yaml`: loaded and checked against the table in schema.py into frozen dataclasses
+(every error names the file, line and key), and the commented file `git hf init` writes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from hfgit.errors import ConfigError
-from hfgit.schema import REPO_ID_RE, SECTIONS, Spec
+from hfgit.schema import HFGIT_KEYS
 from hfgit.versioning import TagScheme
+from hfgit.yamldoc import YamlDoc, problem, read_text
 
 
 @dataclass(frozen=True)
@@ -81,135 +82,122 @@ class Config:
         return TagScheme.of(self.tag_pattern, self.tag_prefix)
 
 
+SCHEMA_FILE = "hfgit.schema.json"  # packaged, generated from schema.py (a test keeps it current)
+
+
 def load_config(path: Path) -> Config:
-    """Read and validate a config file; a missing or invalid file raises ConfigError."""
-    return parse_config(
-        read_config_text(path, f"no {path.name} in {path.parent}: run `git hf init` first"), path
-    )
+    """Read and check a config file; a missing or invalid file raises ConfigError."""
+    return parse_config(read_config(path), path)
 
 
-def read_config_text(path: Path, missing: str) -> str:
-    """A config file's text; `missing` is the message when it does not exist."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(missing) from None
-    except OSError as e:
-        raise ConfigError(f"cannot read {path}: {e.strerror}") from e
+def read_config(path: Path) -> str:
+    return read_text(path, f"no {path.name} in {path.parent}: run `git hf init` first")
+
+
+def schema_text() -> str:
+    """The JSON Schema of `.hfgit.yaml`, as shipped in the package."""
+    return resources.files("hfgit").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
 
 
 def parse_config(text: str, path: Path) -> Config:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise ConfigError(f"{where}: not valid YAML ({getattr(e, 'problem', e)})") from None
-    if node is None:
-        raise ConfigError(f"{path}: the file is empty; run `git hf init --force` to rewrite it")
-    values = _section(node, path, "")
-    sections = {name: _section(values.pop(name, None), path, name) for name in SECTIONS if name}
-    config = Config(
-        **_tuples(values),
-        card=CardConfig(**_tuples(sections["card"])),
-        gate=GateConfig(**_tuples(sections["gate"])),
-        hooks=HooksConfig(**_tuples(sections["hooks"])),
-        notify=NotifyConfig(**sections["notify"]),
-        backup=BackupConfig(**sections["backup"]),
-        path=path,
-    )
-    if not REPO_ID_RE.fullmatch(config.repo_id) or ".." in config.repo_id or "--" in config.repo_id:
-        raise ConfigError(
-            f"{path}:{_line(node, 'repo_id')}: repo_id {config.repo_id!r} is not a Hub repo id (namespace/name)"
-        )
+    """The config in `text`; ConfigError names the first problem (and how many more there are)."""
+    config, problems = check_config(text, path)
+    if config is None:
+        hint = " (and more: `git hf validate` lists them all)" if len(problems) > 1 else ""
+        raise ConfigError(problems[0] + hint)
     return config
 
 
-def _section(node: yaml.Node | None, path: Path, name: str) -> dict[str, Any]:
-    specs = SECTIONS[name]
-    label = f"{name}." if name else ""
-    if node is None:
-        node = yaml.MappingNode("tag:yaml.org,2002:map", [])
-    if not isinstance(node, yaml.MappingNode):
-        raise ConfigError(
-            f"{path}:{node.start_mark.line + 1}: {name or 'the file'} must be a mapping of keys"
-        )
-    values: dict[str, Any] = {}
-    for key_node, value_node in node.value:
-        key = key_node.value
-        where = f"{path}:{key_node.start_mark.line + 1}"
-        if name == "" and key in SECTIONS:
-            values[key] = value_node
+def check_config(
+    text: str, path: Path, root: Path | None = None
+) -> tuple[Config | None, list[str]]:
+    """(the config, []) or (None, every problem as `file:line: ...`).
+
+    With `root` (the repository), the files the config names must also exist there: the card
+    template and the tracked configs (`git hf validate` checks them; push reads them at the tag)."""
+    doc = YamlDoc(path, text, HFGIT_KEYS, closed=True)
+    if doc.node is None:
+        raise ConfigError(f"{path}: the file is empty; run `git hf init --force` to rewrite it")
+    if root is not None and isinstance(doc.data, dict):
+        _missing_files(doc, root)
+    problems = doc.problems()
+    if problems:
+        return None, problems
+    values = {key: _tuple(doc.get(key)) for key in HFGIT_KEYS}
+    if values["hooks.auto_bump"] is False:  # YAML 1.1 reads a bare `off` as false
+        values["hooks.auto_bump"] = "off"
+    return Config(
+        **_section(values, ""),
+        card=CardConfig(**_section(values, "card")),
+        gate=GateConfig(**_section(values, "gate")),
+        hooks=HooksConfig(**_section(values, "hooks")),
+        notify=NotifyConfig(**_section(values, "notify")),
+        backup=BackupConfig(**_section(values, "backup")),
+        path=path,
+    ), []
+
+
+def _missing_files(doc: YamlDoc, root: Path) -> None:
+    for key in ("card.template", "configs"):
+        value = doc.get(key)
+        if not doc.has(key) or problem(key, HFGIT_KEYS[key], value):
             continue
-        if key not in specs:
-            known = sorted(set(specs) | ({s for s in SECTIONS if s} if not name else set()))
-            raise ConfigError(f"{where}: unknown key {label}{key} (known: {', '.join(known)})")
-        values[key] = _check(
-            yaml.safe_load(yaml.serialize(value_node)), specs[key], where, label + key
-        )
-    for key, spec in specs.items():
-        if key not in values:
-            if spec.required:
-                raise ConfigError(
-                    f"{path}:{node.start_mark.line + 1}: missing required key {label}{key} ({spec.help})"
-                )
-            values[key] = spec.default
-    return values
+        for name in value if isinstance(value, list) else [value]:
+            if not (root / name).exists():
+                doc.add(key, f"{key} names {name}, which does not exist in {root}")
 
 
-def _check(value: Any, spec: Spec, where: str, key: str) -> Any:
-    if isinstance(value, bool) and bool not in spec.types:  # YAML true is an int to Python
-        wanted = "a number" if float in spec.types else "an integer"
-        raise ConfigError(f"{where}: {key} must be {wanted}, not bool")
-    if not isinstance(value, spec.types):
-        wanted = " or ".join("null" if t is type(None) else t.__name__ for t in spec.types)
-        raise ConfigError(f"{where}: {key} must be {wanted}, not {type(value).__name__}")
-    if spec.choices is not None and value not in spec.choices:
-        raise ConfigError(
-            f"{where}: {key} must be one of {', '.join(map(str, spec.choices))}, not {value!r}"
-        )
-    if spec.item_type is not None:
-        items: Any = value.values() if isinstance(value, dict) else value
-        for item in items:
-            ok = (
-                isinstance(item, (int, float)) and not isinstance(item, bool)
-                if spec.item_type is float
-                else isinstance(item, spec.item_type)
-            )
-            if not ok:
-                raise ConfigError(
-                    f"{where}: every entry of {key} must be a {'number' if spec.item_type is float else 'string'}"
-                )
-        if isinstance(value, dict) and not all(isinstance(k, str) for k in value):
-            raise ConfigError(f"{where}: the keys of {key} must be strings")
-    if key == "hooks.auto_bump" and value is False:
-        value = "off"
-    if key in ("configs", "results", "model_dir", "params", "card.template"):
-        for item in value if isinstance(value, list) else [value]:
-            if item is not None and not _is_relative_path(item):
-                raise ConfigError(
-                    f"{where}: {key} must name paths inside the repository, not {item!r}"
-                )
-    return value
+def _section(values: dict[str, Any], name: str) -> dict[str, Any]:
+    if not name:
+        return {k: v for k, v in values.items() if "." not in k}
+    return {k.partition(".")[2]: v for k, v in values.items() if k.partition(".")[0] == name}
 
 
-def _tuples(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+def _tuple(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
-def _line(node: yaml.Node, key: str) -> int:
-    for key_node, _ in getattr(node, "value", []):
-        if getattr(key_node, "value", None) == key:
-            return int(key_node.start_mark.line) + 1
-    return 1
+def render_config(repo_id: str, model_dir: str, endpoint: str | None, private: bool) -> str:
+    """The commented `.hfgit.yaml` that `git hf init` writes."""
+    endpoint_line = f"endpoint: {endpoint}" if endpoint else "# endpoint: local"
+    # No `$schema` pointer: an installed hfgit has no path or URL that every checkout can reach.
+    return f"""\
+# hfgit: a git tag is a model version; `git hf push` publishes it to the Hub.
+# `git hf validate` checks this file; `git hf validate --schema` prints its JSON Schema for editors.
 
+repo_id: {repo_id}          # Hub repository (namespace/name)
+model_dir: {model_dir}             # folder published at the repo root (weights, config.json, tokenizer...)
+private: {str(private).lower()}               # new Hub repos are private unless false
+# 'local' = the embedded hub (offline, no account); a URL = any Hub; empty = $HF_ENDPOINT or huggingface.co
+{endpoint_line}
 
-def _is_relative_path(value: str) -> bool:
-    p = Path(value)
-    return (
-        bool(value)
-        and not p.is_absolute()
-        and ".." not in p.parts
-        and "\\" not in value
-        and "\0" not in value
-    )
+# Files tracked in git that travel with each version under configs/ (as they are in the tagged commit).
+configs: []
+# Eval results (a JSON object of metric -> number) shown in the card and `git hf log`.
+# results: eval/results.json
+# Training parameters (JSON or YAML) recorded in experiment_metadata.json.
+# params: configs/train.yaml
+# base_model: meta-llama/Llama-3.1-8B-Instruct
+
+tag_pattern: semver             # semver (v1.2.0) | timestamp (v20240101-120000) | experiment (exp-baseline-001)
+
+card:
+  description: ""
+  license: apache-2.0
+  language: [en]
+  tags: []
+  datasets: []
+
+# gate:                          # refuse to publish when eval metrics miss these
+#   min: {{accuracy: 0.8}}
+#   no_regression: [accuracy]
+
+hooks:
+  auto_push: true               # publish version tags in the background when `git tag` creates them
+  auto_bump: off                # conventional: feat/fix commits on release_branch create the next tag
+  pre_push: advisory            # strict: block `git push` of a version tag whose Hub publish failed
+  release_branch: main
+
+# notify:
+#   webhook_url: https://example.com/hooks/models
+"""

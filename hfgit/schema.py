@@ -1,89 +1,98 @@
-"""The keys of `.hfgit.yaml`: one table that the loader checks, the JSON Schema is generated
-from, and `git hf init` writes a commented file for."""
+"""The keys of hfgit's config files: one table per file, which the loader checks (hfgit/yamldoc.py),
+the JSON Schema is generated from, and `git hf init` writes a commented file for.
+
+`.hfgit.yaml` is closed: a key the table does not know is an error. The tutorial's config.yaml
+and huggingface_config.yaml are open: they also hold the training project's own keys."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from typing import Any
 
-from hfgit.versioning import TAG_FORMATS
+from hfgit import repoid
+from hfgit.constants import METADATA_FILE
+from hfgit.spec import Rule, Spec
+from hfgit.versioning import BUMP_KINDS, TAG_FORMATS
 
-REPO_ID_RE = re.compile(r"[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}")
 REPO_TYPES = ("model", "dataset")
+UPLOAD_ITEMS = ("model", "config", "results")
+_URL = r"https?://[^\s/?#]+(/\S*)?"
 
 
-@dataclass(frozen=True)
-class Spec:
-    """One key of the schema: its type(s), default, allowed values and help text."""
+REPO_ID = Rule(repoid.PATTERN, "must be a Hub repo id (namespace/name)", repoid.describe)
+MODEL_ID = Rule(
+    repoid.MODEL_ID_PATTERN,
+    "must be a Hub model id",
+    lambda value: repoid.describe(value, namespace=False),
+)
+ENDPOINT = Rule(rf"^(local|{_URL})$", "must be 'local' or an http:// or https:// URL")
+URL = Rule(rf"^{_URL}$", "must be an http:// or https:// URL")
+# relative, not climbing out with '..', no backslashes or NUL (portable repo paths)
+PATH = Rule(r"^(?!/)(?!(.*/)?\.\.(/|$))[^\\\x00]+$", "must name paths inside the repository")
+TAG_PREFIX = Rule(
+    r"^(?!.*\.\.)([A-Za-z0-9_][A-Za-z0-9._-]*)?$",
+    "must be letters, digits, '.', '_' or '-' (it starts every version tag)",
+)
+BRANCH = Rule(
+    r"^(?![-/])(?!.*(\.\.|@\{|//|/\.))(?!.*(\.lock|/|\.)$)[^\s~^:?*\[\\]+$",
+    "must be a git branch name",
+)
 
-    types: tuple[type, ...]
-    default: Any = None
-    choices: tuple[Any, ...] | None = None
-    required: bool = False
-    item_type: type | None = None  # for lists and string-keyed maps
-    help: str = ""
+
+def _opt(rule: Rule | None = None, help: str = "") -> Spec:
+    """An optional string."""
+    return Spec((str, type(None)), None, rule=rule, help=help)
+
+
+def _strings(help: str = "", rule: Rule | None = None) -> Spec:
+    return Spec((list,), [], item_type=str, help=help, rule=rule)
 
 
 SECTIONS: dict[str, dict[str, Spec]] = {
     "": {
-        "repo_id": Spec((str,), required=True, help="Hub repository, namespace/name"),
-        "model_dir": Spec((str,), required=True, help="folder holding the model files"),
+        "repo_id": Spec((str,), required=True, rule=REPO_ID, help="Hub repository, namespace/name"),
+        "model_dir": Spec((str,), required=True, rule=PATH, help="folder holding the model files"),
         "repo_type": Spec((str,), "model", REPO_TYPES, help="model or dataset"),
-        "endpoint": Spec(
-            (str, type(None)),
-            None,
-            help="'local', a Hub URL, or empty for $HF_ENDPOINT / huggingface.co",
+        "endpoint": _opt(
+            ENDPOINT, "'local', a Hub URL, or empty for $HF_ENDPOINT / huggingface.co"
         ),
         "private": Spec((bool,), True, help="create the Hub repo private"),
-        "configs": Spec(
-            (list,), [], item_type=str, help="tracked config files uploaded under configs/"
-        ),
-        "results": Spec((str, type(None)), None, help="eval results JSON (metrics)"),
-        "params": Spec((str, type(None)), None, help="training parameters file (JSON or YAML)"),
-        "base_model": Spec((str, type(None)), None, help="the model this one was fine-tuned from"),
+        "configs": _strings("tracked config files uploaded under configs/", rule=PATH),
+        "results": _opt(PATH, "eval results JSON (metrics)"),
+        "params": _opt(PATH, "training parameters file (JSON or YAML)"),
+        "base_model": _opt(MODEL_ID, "the Hub model this one was fine-tuned from"),
         "tag_pattern": Spec((str,), "semver", TAG_FORMATS, help="semver, timestamp or experiment"),
-        "tag_prefix": Spec(
-            (str, type(None)), None, help="default 'v' (semver, timestamp) or 'exp-'"
-        ),
+        "tag_prefix": _opt(TAG_PREFIX, "default 'v' (semver, timestamp) or 'exp-'"),
     },
     "card": {
-        "template": Spec(
-            (str, type(None)), None, help="jinja2 template in the repo (rendered sandboxed)"
-        ),
+        "template": _opt(PATH, "jinja2 template in the repo (rendered sandboxed)"),
         "description": Spec((str,), "", help="one paragraph about the model"),
-        "license": Spec((str, type(None)), None),
-        "language": Spec((list,), [], item_type=str),
-        "tags": Spec((list,), [], item_type=str),
-        "datasets": Spec((list,), [], item_type=str),
-        "authors": Spec((list,), [], item_type=str),
-        "pipeline_tag": Spec(
-            (str, type(None)), None, help="the Hub task, e.g. text-generation (the default)"
-        ),
+        "license": _opt(),
+        "language": _strings(),
+        "tags": _strings(),
+        "datasets": _strings(),
+        "authors": _strings(),
+        "pipeline_tag": _opt(help="the Hub task, e.g. text-generation (the default)"),
         "sections": Spec((dict,), {}, item_type=str, help="extra sections: title -> markdown"),
     },
     "gate": {
         "min": Spec((dict,), {}, item_type=float, help="metric -> lowest allowed value"),
         "max": Spec((dict,), {}, item_type=float, help="metric -> highest allowed value"),
-        "no_regression": Spec(
-            (list,),
-            [],
-            item_type=str,
-            help="metrics that may not get worse than the previous version",
-        ),
-        "lower_is_better": Spec(
-            (list,), [], item_type=str, help="metrics where smaller is better (loss, perplexity)"
-        ),
+        "no_regression": _strings("metrics that may not get worse than the previous version"),
+        "lower_is_better": _strings("metrics where smaller is better (loss, perplexity)"),
     },
     "hooks": {
         "auto_push": Spec(
             (bool,), True, help="publish version tags in the background when they are created"
         ),
         "auto_bump": Spec(
-            (str, bool), "off", ("off", "conventional", False), help="off or conventional"
+            (str, bool),
+            "off",
+            ("off", "conventional", False),
+            help="off or conventional",
+            what="off or conventional",
         ),
         "pre_push": Spec((str,), "advisory", ("advisory", "strict", "off")),
-        "release_branch": Spec((str,), "main"),
+        "release_branch": Spec((str,), "main", rule=BRANCH),
     },
     "backup": {
         "enabled": Spec(
@@ -92,39 +101,119 @@ SECTIONS: dict[str, dict[str, Spec]] = {
         "local_backup_dir": Spec(
             (str,), "~/.cache/hfgit/backups", help="where backups go (~ is expanded)"
         ),
-        "keep_backups": Spec((int,), 5, help="backups kept per repository, oldest removed first"),
+        "keep_backups": Spec(
+            (int,), 5, minimum=1, help="backups kept per repository, oldest removed first"
+        ),
     },
     "notify": {
-        "webhook_url": Spec((str, type(None)), None),
-        "timeout": Spec((int, float), 10),
-        "retries": Spec((int,), 3),
+        "webhook_url": _opt(URL),
+        "timeout": Spec((int, float), 10, above=0, help="seconds to wait for the webhook"),
+        "retries": Spec((int,), 3, minimum=0, help="attempts after the first one fails"),
     },
+}
+HFGIT_KEYS: dict[str, Spec] = {
+    f"{section}.{key}" if section else key: spec
+    for section, specs in SECTIONS.items()
+    for key, spec in specs.items()
+}
+
+# The tutorial's files (open: only these keys are checked; null means "not set").
+_BOOL, _STR, _INT = Spec((bool,)), Spec((str,)), Spec((int,), minimum=0)
+_NUMBER_MAP = Spec((dict,), item_type=float)
+_GATE = {
+    "gate": Spec((dict,)),
+    "gate.min": _NUMBER_MAP,
+    "gate.max": _NUMBER_MAP,
+    "gate.no_regression": _strings(),
+    "gate.lower_is_better": _strings(),
+}
+TUTORIAL_MAIN: dict[str, Spec] = {
+    "huggingface": Spec((dict,)),
+    "huggingface.enabled": Spec((bool,), True),
+    "huggingface.config_file": Spec((str,), rule=PATH),
+    "huggingface.endpoint": Spec((str,), rule=ENDPOINT),
+    "huggingface.repository.model_name": _STR,
+    "huggingface.repository.private": _BOOL,
+    "huggingface.repository.auto_create": _BOOL,
+    "huggingface.upload_items": Spec((list,), list(UPLOAD_ITEMS), UPLOAD_ITEMS, item_type=str),
+    "huggingface.versioning.auto_tag": Spec((bool,), True),
+    "huggingface.versioning.tag_format": _STR,
+    "huggingface.experiment_tracking.enabled": Spec((bool,), True),
+    "huggingface.experiment_tracking.include_metrics": Spec((bool,), True),
+    "output.log_dir": Spec((str,), "./logs"),
+    **{f"huggingface.{key}": spec for key, spec in _GATE.items()},
+}
+TUTORIAL_DETAIL: dict[str, Spec] = {
+    "endpoint": Spec((str,), rule=ENDPOINT),
+    "user.username": _STR,
+    "repository.model_repo_template": Spec((str,), "{username}/{model_name}"),
+    "repository.config_repo_template": Spec((str,), "{username}/{model_name}-configs"),
+    "settings.auto_create_repos": Spec((bool,), True),
+    "settings.default_private": Spec((bool,), True),
+    "settings.commit_message_template": Spec((str,), "Upload {item_type} for {experiment_name}"),
+    "settings.upload.max_retries": Spec((int,), 3, minimum=0),
+    "settings.upload.retry_delay": Spec((int, float), 5, minimum=0),
+    "settings.download.cache_dir": _STR,
+    "sync.backup_before_upload": Spec((bool,), False),
+    "model_card.base_model": Spec((str,), rule=MODEL_ID),
+    "model_card.description": Spec((str,), ""),
+    "model_card.license": _STR,
+    "model_card.language": Spec(
+        (str, list), [], item_type=str, what="a language code or a list of them"
+    ),
+    "model_card.tags": _strings(),
+    "model_card.datasets": Spec((list,), []),
+    "model_card.authors": Spec((list,), []),
+    "model_card.sections": Spec((dict,), {}),
+    "versioning.semantic_versioning": _BOOL,
+    "versioning.auto_increment": Spec((str,), "patch", BUMP_KINDS),
+    "versioning.tag_prefix": Spec((str,), rule=TAG_PREFIX),
+    "versioning.formats.timestamp": _STR,
+    "versioning.formats.semantic": _STR,
+    "experiment_tracking.metadata_file": Spec((str,), METADATA_FILE),
+    "backup.enabled": Spec((bool,), False),
+    "backup.local_backup_dir": Spec((str,), "./backups"),
+    "backup.keep_backups": Spec((int,), 5, minimum=1),
+    "notifications.enabled": Spec((bool,), False),
+    "notifications.webhook_url": _STR,  # "" (the tutorial's) is "no webhook"
+    "notifications.timeout": Spec((int, float), 10, above=0),
+    "notifications.retries": Spec((int,), 3, minimum=0),
+    **_GATE,
 }
 
 
 def json_schema() -> dict[str, Any]:
     """A JSON Schema for `.hfgit.yaml`, generated from the same table the loader checks."""
-    names = {
-        str: "string",
-        bool: "boolean",
-        int: "integer",
-        float: "number",
-        list: "array",
-        dict: "object",
-        type(None): "null",
-    }
+    names = {str: "string", bool: "boolean", int: "integer", float: "number"}
+    names |= {list: "array", dict: "object", type(None): "null"}
+
+    def checks(spec: Spec, item: bool) -> dict[str, Any]:
+        """The keywords that constrain a value (or, for a list, each of its entries)."""
+        out: dict[str, Any] = {}
+        if spec.choices is not None:
+            out["enum"] = list(spec.choices)
+        if spec.rule is not None:
+            out["pattern"] = spec.rule.pattern
+        if spec.minimum is not None:
+            out["minimum"] = spec.minimum
+        if spec.above is not None:
+            out["exclusiveMinimum"] = spec.above
+        if item and spec.item_type is not None:
+            out["type"] = names[spec.item_type]
+        return out
 
     def prop(spec: Spec) -> dict[str, Any]:
         kinds = sorted({names[t] for t in spec.types})
         out: dict[str, Any] = {"type": kinds[0] if len(kinds) == 1 else kinds}
         if spec.help:
             out["description"] = spec.help
-        if spec.choices is not None:
-            out["enum"] = list(spec.choices)
-        if spec.item_type is not None:
-            item = {"type": names[spec.item_type]}
-            out["items" if list in spec.types else "additionalProperties"] = item
-        return out
+        if list in spec.types:
+            out["items"] = checks(spec, item=True)
+        elif dict in spec.types:
+            out["additionalProperties"] = checks(spec, item=True)
+        else:
+            out |= checks(spec, item=False)
+        return {k: v for k, v in out.items() if v != {}}
 
     def obj(name: str) -> dict[str, Any]:
         specs = SECTIONS[name]
@@ -145,48 +234,3 @@ def json_schema() -> dict[str, Any]:
         if name:
             root["properties"][name] = obj(name)
     return root
-
-
-def render_config(repo_id: str, model_dir: str, endpoint: str | None, private: bool) -> str:
-    """The commented `.hfgit.yaml` that `git hf init` writes."""
-    endpoint_line = f"endpoint: {endpoint}" if endpoint else "# endpoint: local"
-    return f"""\
-# hfgit: a git tag is a model version; `git hf push` publishes it to the Hub.
-# Reference: `git hf validate` checks this file; configs/hfgit.schema.json describes every key.
-
-repo_id: {repo_id}          # Hub repository (namespace/name)
-model_dir: {model_dir}             # folder published at the repo root (weights, config.json, tokenizer...)
-private: {str(private).lower()}               # new Hub repos are private unless false
-# 'local' = the embedded hub (offline, no account); a URL = any Hub; empty = $HF_ENDPOINT or huggingface.co
-{endpoint_line}
-
-# Files tracked in git that travel with each version under configs/ (as they are in the tagged commit).
-configs: []
-# Eval results (a JSON object of metric -> number) shown in the card and `git hf log`.
-# results: eval/results.json
-# Training parameters (JSON or YAML) recorded in experiment_metadata.json.
-# params: configs/train.yaml
-# base_model: meta-llama/Llama-3.1-8B-Instruct
-
-tag_pattern: semver             # semver (v1.2.0) | timestamp (v20240101-120000) | experiment (exp-baseline-001)
-
-card:
-  description: ""
-  license: apache-2.0
-  language: [en]
-  tags: []
-  datasets: []
-
-# gate:                          # refuse to publish when eval metrics miss these
-#   min: {{accuracy: 0.8}}
-#   no_regression: [accuracy]
-
-hooks:
-  auto_push: true               # publish version tags in the background when `git tag` creates them
-  auto_bump: off                # conventional: feat/fix commits on release_branch create the next tag
-  pre_push: advisory            # strict: block `git push` of a version tag whose Hub publish failed
-  release_branch: main
-
-# notify:
-#   webhook_url: https://example.com/hooks/models
-"""

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
+from hfgit import repoid
 from hfgit.commands.output import emit_json, say
-from hfgit.config import load_config, parse_config
+from hfgit.config import check_config, parse_config, read_config, render_config, schema_text
 from hfgit.constants import CONFIG_FILE
-from hfgit.errors import HfgitError, UsageError
+from hfgit.errors import ConfigError, HfgitError, UsageError
 from hfgit.gitrepo import GitRepo
-from hfgit.schema import REPO_ID_RE, render_config
 
 
 @click.command()
@@ -57,10 +57,9 @@ def init(
     if path.exists() and not force:
         raise HfgitError(f"{path} already exists: edit it, or use --force to overwrite it")
     repo_id = repo_id or _default_repo_id(repo.root)
-    if not REPO_ID_RE.fullmatch(repo_id) or ".." in repo_id or "--" in repo_id:
-        raise UsageError(
-            f"--repo-id {repo_id!r} is not a Hub repo id: use namespace/name, e.g. alice/my-model"
-        )
+    invalid = repoid.describe(repo_id)
+    if invalid:
+        raise UsageError(f"--repo-id {invalid}")
     if Path(model_dir).is_absolute() or ".." in Path(model_dir).parts:
         raise UsageError(f"--model-dir must be a folder inside the repository, not {model_dir!r}")
     text = render_config(repo_id, model_dir, endpoint, private)
@@ -90,15 +89,31 @@ def _default_repo_id(root: Path) -> str:
     help=f"The file to check (default: {CONFIG_FILE} at the top of the repository).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the resolved configuration as JSON.")
-def validate(config_path: Path | None, as_json: bool) -> None:
-    """Check .hfgit.yaml: unknown keys, wrong types, bad values (errors name file, line, key).
+@click.option(
+    "--schema", "print_schema", is_flag=True, help="Print the JSON Schema of .hfgit.yaml and exit."
+)
+def validate(config_path: Path | None, as_json: bool, print_schema: bool) -> None:
+    """Check .hfgit.yaml as push would: every problem, one line each (file:line: key ...).
+
+    Unknown keys, wrong types, keys given twice, ranges, endpoint URLs, Hub repo ids, and the
+    card template and config files it names (they must exist in the repository).
 
     \b
-    Example:
+    Examples:
       git hf validate && echo ok
+      git hf validate --schema > .hfgit.schema.json   # for editors' YAML support
     """
+    if print_schema:
+        click.echo(schema_text(), nl=False)
+        return
     path = config_path or GitRepo.discover().root / CONFIG_FILE
-    config = load_config(path)
+    config, problems = check_config(read_config(path), path, root=path.parent)
+    if config is None:
+        if len(problems) == 1:
+            raise ConfigError(problems[0])
+        for problem in problems:
+            say(problem)
+        raise ConfigError(f"{path}: {len(problems)} problems, listed above")
     if as_json:
         from dataclasses import asdict
 

@@ -6,11 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from hfgit.config import CardConfig
-from hfgit.manager.yamldoc import BOOL, LIST, MAPPING, NUMBER_MAP, STR, STR_LIST, Kind, YamlDoc
-from hfgit.versioning import BUMP_KINDS, TagScheme
+from hfgit.versioning import TagScheme
+from hfgit.yamldoc import YamlDoc
 
 SAMPLE_TIME = datetime(2024, 1, 2, 3, 4, 5)
-LANGUAGE = Kind("a language code or a list of them", lambda v: isinstance(v, (str, list)))
 
 
 def tag_scheme(main: YamlDoc, d: YamlDoc) -> tuple[str, str | None, str]:
@@ -19,13 +18,11 @@ def tag_scheme(main: YamlDoc, d: YamlDoc) -> tuple[str, str | None, str]:
     `versioning.semantic_versioning: true` in the detailed file means semver tags; otherwise
     `huggingface.versioning.tag_format` decides: `v{timestamp}` -> timestamp tags like
     v20240101-120000, `v{major}.{minor}.{patch}` -> semver, `exp-{name}-{number}` -> experiment."""
-    increment = d.get("versioning.auto_increment", STR, "patch")
-    if increment not in BUMP_KINDS:
-        raise d.fail("versioning.auto_increment", f"must be one of {', '.join(BUMP_KINDS)}")
-    semantic = d.get("versioning.semantic_versioning", BOOL)
+    increment = d.get("versioning.auto_increment")
+    semantic = d.get("versioning.semantic_versioning")
     fmt_key = "huggingface.versioning.tag_format"
-    tag_format = main.get(fmt_key, STR)
-    configured_prefix = d.get("versioning.tag_prefix", STR)
+    tag_format = main.get(fmt_key)
+    configured_prefix = d.get("versioning.tag_prefix")
     prefix = configured_prefix
     if semantic or (semantic is None and not tag_format):
         pattern = "semver"
@@ -57,7 +54,7 @@ def _pattern_of(tag_format: str) -> str | None:
 
 def _check_format(d: YamlDoc, key: str, scheme: TagScheme) -> None:
     """A tutorial format string must spell tags the way hfgit parses them."""
-    template = d.get(key, STR)
+    template = d.get(key)
     if not template:
         return
     t = SAMPLE_TIME
@@ -77,15 +74,13 @@ def _check_format(d: YamlDoc, key: str, scheme: TagScheme) -> None:
 
 def card(d: YamlDoc) -> CardConfig:
     """model_card: language, license, tags, authors, datasets (names or {name: ...} entries)."""
-    language = d.get("model_card.language", LANGUAGE, [])
-    if isinstance(language, list) and not all(isinstance(x, str) for x in language):
-        raise d.fail("model_card.language", "must list language codes as strings")
-    sections = d.get("model_card.sections", MAPPING, {})
+    language = d.get("model_card.language")
+    sections = d.get("model_card.sections")
     return CardConfig(
-        description=d.get("model_card.description", STR, ""),
-        license=d.get("model_card.license", STR),
+        description=d.get("model_card.description"),
+        license=d.get("model_card.license"),
         language=(language,) if isinstance(language, str) else tuple(language),
-        tags=tuple(d.get("model_card.tags", STR_LIST, [])),
+        tags=tuple(d.get("model_card.tags")),
         datasets=_names(d, "model_card.datasets"),
         authors=_names(d, "model_card.authors"),
         sections={section_title(str(k)): str(v) for k, v in sections.items()},
@@ -94,7 +89,7 @@ def card(d: YamlDoc) -> CardConfig:
 
 def _names(d: YamlDoc, key: str) -> tuple[str, ...]:
     names = []
-    for item in d.get(key, LIST, []):
+    for item in d.get(key):
         name = item.get("name") if isinstance(item, dict) else item
         if not isinstance(name, str) or not name:
             raise d.fail(key, "entries must be names, or mappings with a name")
@@ -112,15 +107,14 @@ def section_title(key: str) -> str:
 
 def gate_values(doc: YamlDoc, prefix: str) -> dict[str, Any]:
     """The GateConfig fields set under `prefix` (min/max/no_regression/lower_is_better)."""
-    if doc.get(prefix, MAPPING) is None:
+    if not doc.has(prefix):
         return {}
     values: dict[str, Any] = {}
-    for name in ("min", "max"):
-        found = doc.get(f"{prefix}.{name}", NUMBER_MAP)
-        if found is not None:
-            values[name] = {k: float(v) for k, v in found.items()}
-    for name in ("no_regression", "lower_is_better"):
-        found = doc.get(f"{prefix}.{name}", STR_LIST)
-        if found is not None:
-            values[name] = tuple(found)
+    for name in ("min", "max", "no_regression", "lower_is_better"):
+        key = f"{prefix}.{name}"
+        if doc.has(key):
+            found = doc.get(key)
+            values[name] = (
+                {k: float(v) for k, v in found.items()} if isinstance(found, dict) else tuple(found)
+            )
     return values

@@ -157,3 +157,84 @@ def test_notifications_backup_and_gate_are_mapped(files):
     assert c.notify.webhook_url == "http://127.0.0.1:1/h"
     assert c.backup.enabled is True
     assert c.gate.min == {"accuracy": 0.8} and c.gate.no_regression == ("accuracy",)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "keep_backups: 5",
+            "keep_backups: 5\n  keep_backups: 6",
+            "backup.keep_backups is given twice (first on line",
+        ),
+        (
+            'enabled: false\n  webhook_url: ""',
+            'enabled: false\n  webhook_url: ""\n  timeout: -5',
+            "notifications.timeout must be more than 0, not -5",
+        ),
+        (
+            'enabled: false\n  webhook_url: ""',
+            'enabled: true\n  webhook_url: "ftp://example.com/h"',
+            "notifications.webhook_url must be an http:// or https:// URL",
+        ),
+        ("max_retries: 3", "max_retries: -1", "settings.upload.max_retries must be at least 0"),
+        ('  license: "mit"', '  license: "mit"\n  base_model: "./ckpt"', "model_card.base_model"),
+        (
+            'config_repo_template: "{username}/{model_name}-configs"',
+            'config_repo_template: "{username}/{model_name}.git"',
+            "gives 'alice/mcp-finetuned-model.git', which is not a Hub repo id: it may not end",
+        ),
+    ],
+)
+def test_checks_of_the_one_loader_apply_to_the_detailed_file(files, old, new, message):
+    edit(files / "configs/huggingface_config.yaml", old, new)
+    with pytest.raises(ConfigError) as info:
+        load_settings(files / "config.yaml")
+    assert "huggingface_config.yaml:" in str(info.value) and message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "    - results",
+            "    - weights",
+            "huggingface.upload_items may hold model, config, results, not 'weights'",
+        ),
+        ("  auto_sync: true", '  endpoint: "ftp://hub"', "huggingface.endpoint must be 'local'"),
+        ("  auto_sync: true", "  enabled: true", "huggingface.enabled is given twice"),
+        (
+            'model_name: "alice/mcp-finetuned-model"',
+            'model_name: "alice/a--b"',
+            "may not contain '--'",
+        ),
+    ],
+)
+def test_checks_of_the_one_loader_apply_to_config_yaml(files, old, new, message):
+    edit(files / "config.yaml", old, new)
+    with pytest.raises(ConfigError) as info:
+        load_settings(files / "config.yaml")
+    assert "config.yaml:" in str(info.value) and message in str(info.value)
+
+
+def test_a_detailed_file_that_is_not_utf8_is_one_line(files):
+    path = files / "configs/huggingface_config.yaml"
+    path.write_bytes(path.read_bytes().replace(b'"Alice Example"', b'"Alic\xe9"'))
+    with pytest.raises(
+        ConfigError, match=r"huggingface_config.yaml:\d+: not UTF-8 text \(byte 0xe9\)"
+    ):
+        load_settings(files / "config.yaml")
+
+
+def test_the_first_of_several_problems_says_how_many_follow(files):
+    edit(files / "configs/huggingface_config.yaml", "max_retries: 3", "max_retries: x")
+    edit(files / "configs/huggingface_config.yaml", "keep_backups: 5", "keep_backups: 0")
+    with pytest.raises(ConfigError) as info:
+        load_settings(files / "config.yaml")
+    assert "settings.upload.max_retries must be an integer" in str(info.value)
+    assert str(info.value).endswith("(and 1 more)")
+
+
+def test_a_training_config_naming_a_local_model_claims_no_base_model(files):
+    edit(files / "config.yaml", 'name: "Qwen/Qwen2.5-0.5B-Instruct"', 'name: "./checkpoints/qwen"')
+    assert load_settings(files / "config.yaml").config.base_model is None

@@ -1,13 +1,15 @@
-""".hfgit.yaml: parsing, defaults, errors that name file:line and key, and the JSON Schema."""
+""".hfgit.yaml: parsing, defaults, errors that name file:line and key, and the JSON Schema
+(checked with the `jsonschema` validator against the same table the loader uses)."""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
-from typing import Any
 
+import jsonschema
 import pytest
+import yaml
 
 from hfgit.config import (
     BackupConfig,
@@ -15,15 +17,18 @@ from hfgit.config import (
     GateConfig,
     HooksConfig,
     NotifyConfig,
+    check_config,
     load_config,
     parse_config,
+    render_config,
+    schema_text,
 )
 from hfgit.errors import ConfigError
-from hfgit.schema import SECTIONS, json_schema, render_config
+from hfgit.schema import SECTIONS, json_schema
 from hfgit.versioning import TagScheme
 
 REPO = Path(__file__).resolve().parents[2]
-SCHEMA_FILE = REPO / "configs" / "hfgit.schema.json"
+SCHEMA_FILES = [REPO / "configs" / "hfgit.schema.json", REPO / "hfgit" / "hfgit.schema.json"]
 EXAMPLE_FILE = REPO / "configs" / "hfgit.example.yaml"
 PATH = Path("/work/repo/.hfgit.yaml")
 MINIMAL = "repo_id: alice/model\nmodel_dir: model\n"
@@ -140,8 +145,8 @@ def test_auto_bump_off_in_any_spelling_is_off(value):
 
 
 def test_section_left_empty_is_refused_like_the_schema_does():
-    assert error_of(MINIMAL + "card:\n") == f"{PATH}:3: card must be a mapping of keys"
-    assert schema_errors(yaml_data(MINIMAL + "card:\n"), json_schema()) != []
+    assert error_of(MINIMAL + "card:\n") == f"{PATH}:3: card must be a mapping of keys, not null"
+    assert schema_errors(MINIMAL + "card:\n") != []
 
 
 def test_load_config_reads_the_file(tmp_path):
@@ -161,8 +166,13 @@ ERRORS = [
     # (id, file text, line, what the message must say)
     ("unknown key", MINIMAL + "colour: red\n", 3, "unknown key colour"),
     ("unknown nested key", MINIMAL + "card:\n  licence: mit\n", 4, "unknown key card.licence"),
-    ("wrong type", MINIMAL + "private: 'yes'\n", 3, "private must be bool, not str"),
-    ("wrong nested type", MINIMAL + "hooks:\n  auto_push: 1\n", 4, "hooks.auto_push must be bool"),
+    ("wrong type", MINIMAL + "private: 'yes'\n", 3, "private must be true or false, not a string"),
+    (
+        "wrong nested type",
+        MINIMAL + "hooks:\n  auto_push: 1\n",
+        4,
+        "hooks.auto_push must be true or false, not an integer",
+    ),
     (
         "bool for an integer",
         MINIMAL + "notify:\n  retries: true\n",
@@ -261,6 +271,80 @@ ERRORS = [
         3,
         "results must name paths inside",
     ),
+    (
+        "key given twice",
+        MINIMAL + "private: true\nprivate: false\n",
+        4,
+        "private is given twice (first on line 3)",
+    ),
+    (
+        "nested key given twice",
+        MINIMAL + "card:\n  license: mit\n  license: apache-2.0\n",
+        5,
+        "card.license is given twice (first on line 4)",
+    ),
+    (
+        "negative timeout",
+        MINIMAL + "notify:\n  timeout: -5\n",
+        4,
+        "notify.timeout must be more than 0",
+    ),
+    ("zero timeout", MINIMAL + "notify:\n  timeout: 0\n", 4, "notify.timeout must be more than 0"),
+    (
+        "negative retries",
+        MINIMAL + "notify:\n  retries: -1\n",
+        4,
+        "notify.retries must be at least 0",
+    ),
+    (
+        "no backups kept",
+        MINIMAL + "backup:\n  keep_backups: 0\n",
+        4,
+        "keep_backups must be at least 1",
+    ),
+    ("nan metric", MINIMAL + "gate:\n  min: {acc: .nan}\n", 4, "gate.min must be a finite number"),
+    (
+        "ftp endpoint",
+        MINIMAL + "endpoint: ftp://hub.example.com\n",
+        3,
+        "endpoint must be 'local' or an http:// or https:// URL, not 'ftp://hub.example.com'",
+    ),
+    ("endpoint without host", MINIMAL + "endpoint: https://\n", 3, "endpoint must be 'local'"),
+    (
+        "webhook not a URL",
+        MINIMAL + "notify:\n  webhook_url: hooks.example.com\n",
+        4,
+        "notify.webhook_url must be an http:// or https:// URL",
+    ),
+    (
+        "repo_id ending .git",
+        "model_dir: m\nrepo_id: alice/x.git\n",
+        2,
+        "repo_id 'alice/x.git' is not a Hub repo id: it may not end with '.git'",
+    ),
+    ("repo_id with --", "repo_id: alice/a--b\nmodel_dir: m\n", 1, "may not contain '--' or '..'"),
+    ("repo_id starting -", "repo_id: alice/-x\nmodel_dir: m\n", 1, "may not start or end a part"),
+    ("repo_id too long", f"repo_id: alice/{'a' * 97}\nmodel_dir: m\n", 1, "at most 96 per part"),
+    ("repo_id not ASCII", "repo_id: alice/modèle\nmodel_dir: m\n", 1, "only ASCII letters"),
+    (
+        "base_model not a model id",
+        MINIMAL + "base_model: ./checkpoints/base\n",
+        3,
+        "base_model './checkpoints/base' is not a Hub repo id",
+    ),
+    ("tag prefix with a space", MINIMAL + "tag_prefix: 'my v'\n", 3, "tag_prefix must be letters"),
+    (
+        "release branch not a branch",
+        MINIMAL + "hooks:\n  release_branch: 'main..x'\n",
+        4,
+        "hooks.release_branch must be a git branch name",
+    ),
+    (
+        "map key given twice",
+        MINIMAL + "card:\n  sections: {A: x, A: y}\n",
+        4,
+        "card.sections.A is given twice",
+    ),
 ]
 
 
@@ -287,77 +371,43 @@ def test_file_that_is_not_a_mapping_is_refused():
     assert error_of("- a\n- b\n").startswith(f"{PATH}:1: ")
 
 
-# --- JSON Schema -------------------------------------------------------------------------
-
-KNOWN_KEYWORDS = {
-    "$schema",
-    "title",
-    "description",
-    "type",
-    "enum",
-    "properties",
-    "additionalProperties",
-    "required",
-    "items",
-}
-JSON_TYPES = {
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "null": lambda v: v is None,
-    "array": lambda v: isinstance(v, list),
-    "object": lambda v: isinstance(v, dict),
-}
+def test_every_problem_is_found_in_line_order():
+    text = "repo_id: alice/x.git\nmodel_dir: m\ncolour: red\nnotify:\n  timeout: -5\nprivate: 1\n"
+    config, problems = check_config(text, PATH)
+    assert config is None
+    assert [p.split(": ", 1)[0] for p in problems] == [f"{PATH}:{n}" for n in (1, 3, 5, 6)]
+    assert error_of(text) == problems[0] + " (and more: `git hf validate` lists them all)"
 
 
-def schema_errors(value: Any, schema: dict[str, Any], where: str = "$") -> list[str]:
-    """A validator for the JSON Schema subset hfgit's schema uses (checked by KNOWN_KEYWORDS)."""
-    errors = []
-    kinds = schema.get("type")
-    if kinds is not None:
-        kinds = [kinds] if isinstance(kinds, str) else kinds
-        if not any(JSON_TYPES[k](value) for k in kinds):
-            return [f"{where}: {value!r} is not {kinds}"]
-    if "enum" in schema and not any(value == e and type(value) is type(e) for e in schema["enum"]):
-        errors.append(f"{where}: {value!r} not in {schema['enum']}")
-    if isinstance(value, dict):
-        props = schema.get("properties", {})
-        errors += [f"{where}: missing {k}" for k in schema.get("required", []) if k not in value]
-        for key, item in value.items():
-            if key in props:
-                errors += schema_errors(item, props[key], f"{where}.{key}")
-            elif schema.get("additionalProperties") is False:
-                errors.append(f"{where}: unexpected {key}")
-            elif isinstance(schema.get("additionalProperties"), dict):
-                errors += schema_errors(item, schema["additionalProperties"], f"{where}.{key}")
-    if isinstance(value, list) and "items" in schema:
-        for i, item in enumerate(value):
-            errors += schema_errors(item, schema["items"], f"{where}[{i}]")
-    return errors
+def test_a_merge_key_is_not_a_key_given_twice():
+    text = MINIMAL + "notify:\n  <<: {timeout: 2, retries: 5}\n  retries: 1\n"
+    assert parse(text).notify == NotifyConfig(None, 2, 1)
 
 
-def keywords(schema: Any) -> set[str]:
-    if not isinstance(schema, dict):
-        return set()
-    found = set(schema)
-    for key, sub in schema.items():
-        if key == "properties":
-            for prop in sub.values():
-                found |= keywords(prop)
-        elif key in ("items", "additionalProperties"):
-            found |= keywords(sub)
-    return found
+def test_files_the_config_names_must_exist_in_the_repository(tmp_path):
+    text = MINIMAL + "configs: [configs/train.yaml]\ncard:\n  template: card.md.j2\n"
+    _, problems = check_config(text, tmp_path / ".hfgit.yaml", root=tmp_path)
+    assert problems == [
+        f"{tmp_path / '.hfgit.yaml'}:3: configs names configs/train.yaml, which does not exist in {tmp_path}",
+        f"{tmp_path / '.hfgit.yaml'}:5: card.template names card.md.j2, which does not exist in {tmp_path}",
+    ]
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "train.yaml").write_text("lr: 1\n")
+    (tmp_path / "card.md.j2").write_text("{{ card }}")
+    assert check_config(text, tmp_path / ".hfgit.yaml", root=tmp_path)[1] == []
+    assert parse(text).card.template == "card.md.j2"  # loading for push does not look at files
 
 
-def yaml_data(text: str) -> Any:
-    import yaml
-
-    return yaml.safe_load(text)
+# --- JSON Schema, checked by jsonschema ---------------------------------------------------
 
 
-def test_schema_uses_only_keywords_the_test_validator_checks():
-    assert keywords(json_schema()) <= KNOWN_KEYWORDS
+def schema_errors(text: str) -> list[str]:
+    validator = jsonschema.Draft202012Validator(json_schema())
+    return [e.message for e in validator.iter_errors(yaml.safe_load(text))]
+
+
+def test_the_schema_is_a_valid_draft_2020_12_schema():
+    jsonschema.Draft202012Validator.check_schema(json_schema())
 
 
 def test_schema_has_one_property_per_key_and_section():
@@ -387,28 +437,53 @@ def test_schema_types_and_choices_match_the_loader_table():
             assert props[key].get("enum") == (list(spec.choices) if spec.choices else None)
 
 
-@pytest.mark.parametrize(
-    ("text", "valid"),
-    [
-        (MINIMAL, True),
-        (MINIMAL + "private: 'yes'\n", False),
-        (MINIMAL + "colour: red\n", False),
-        (MINIMAL + "card:\n  licence: mit\n", False),
-        (MINIMAL + "repo_type: space\n", False),
-        (MINIMAL + "card:\n  tags: [nlp, 3]\n", False),
-        (MINIMAL + "gate:\n  min: {acc: high}\n", False),
-        (MINIMAL + "notify:\n  retries: true\n", False),
-        ("model_dir: m\n", False),
-    ],
-)
+AGREE = [
+    (MINIMAL, True),
+    (MINIMAL + "private: 'yes'\n", False),
+    (MINIMAL + "colour: red\n", False),
+    (MINIMAL + "card:\n  licence: mit\n", False),
+    (MINIMAL + "repo_type: space\n", False),
+    (MINIMAL + "card:\n  tags: [nlp, 3]\n", False),
+    (MINIMAL + "gate:\n  min: {acc: high}\n", False),
+    (MINIMAL + "notify:\n  retries: true\n", False),
+    ("model_dir: m\n", False),
+    (MINIMAL + "notify:\n  timeout: -5\n", False),
+    (MINIMAL + "notify:\n  timeout: 0.5\n", True),
+    (MINIMAL + "notify:\n  retries: -1\n", False),
+    (MINIMAL + "backup:\n  keep_backups: 0\n", False),
+    (MINIMAL + "endpoint: ftp://x\n", False),
+    (MINIMAL + "endpoint: local\n", True),
+    (MINIMAL + "endpoint: https://hub.example.com/sub\n", True),
+    (MINIMAL + "notify:\n  webhook_url: http://127.0.0.1:9/h\n", True),
+    ("repo_id: alice/x.git\nmodel_dir: m\n", False),
+    ("repo_id: alice/a--b\nmodel_dir: m\n", False),
+    ("repo_id: alice/a..b\nmodel_dir: m\n", False),
+    ("repo_id: alice\nmodel_dir: m\n", False),
+    ("repo_id: alice/_x_\nmodel_dir: m\n", True),
+    ("repo_id: a/b\nmodel_dir: /abs\n", False),
+    ("repo_id: a/b\nmodel_dir: out/../../x\n", False),
+    ("repo_id: a/b\nmodel_dir: out/..x\n", True),
+    (MINIMAL + "configs: [a.yaml, ../b.yaml]\n", False),
+    (MINIMAL + "base_model: gpt2\n", True),
+    (MINIMAL + "base_model: a/b/c\n", False),
+    (MINIMAL + "tag_prefix: ''\n", True),
+    (MINIMAL + "tag_prefix: release-\n", True),
+    (MINIMAL + "tag_prefix: 'v 1'\n", False),
+    (MINIMAL + "hooks:\n  release_branch: release/1.x\n", True),
+    (MINIMAL + "hooks:\n  release_branch: 'a b'\n", False),
+    (MINIMAL + "hooks:\n  auto_bump: off\n", True),
+    (MINIMAL + "hooks:\n  auto_bump: true\n", False),
+]
+
+
+@pytest.mark.parametrize(("text", "valid"), AGREE)
 def test_schema_and_loader_agree(text, valid):
-    schema_ok = schema_errors(yaml_data(text), json_schema()) == []
     try:
         parse(text)
         loader_ok = True
     except ConfigError:
         loader_ok = False
-    assert (schema_ok, loader_ok) == (valid, valid)
+    assert (schema_errors(text) == [], loader_ok) == (valid, valid)
 
 
 @pytest.mark.parametrize("endpoint", ["local", "http://127.0.0.1:8765", None])
@@ -422,22 +497,28 @@ def test_config_written_by_init_parses_and_validates(endpoint, private):
         endpoint,
         private,
     )
-    assert schema_errors(yaml_data(text), json_schema()) == []
+    assert schema_errors(text) == []
 
 
-def test_committed_schema_file_is_the_generated_schema():
+@pytest.mark.parametrize("path", SCHEMA_FILES, ids=["configs", "package"])
+def test_committed_schema_files_are_the_generated_schema(path):
+    generated = json.dumps(json_schema(), indent=2) + "\n"
     if os.environ.get("HFGIT_UPDATE_GOLDEN") == "1":
-        SCHEMA_FILE.write_text(json.dumps(json_schema(), indent=2) + "\n")
-    assert json.loads(SCHEMA_FILE.read_text()) == json_schema(), (
-        "configs/hfgit.schema.json is stale: run HFGIT_UPDATE_GOLDEN=1 pytest tests/unit"
+        path.write_text(generated)
+    assert path.read_text() == generated, (
+        f"{path.relative_to(REPO)} is stale: run HFGIT_UPDATE_GOLDEN=1 pytest tests/unit/test_config.py"
     )
+
+
+def test_the_installed_package_ships_the_schema():
+    assert json.loads(schema_text()) == json_schema()
 
 
 def test_example_config_parses_validates_and_sets_every_key():
     text = EXAMPLE_FILE.read_text()
     parse_config(text, EXAMPLE_FILE)
-    data = yaml_data(text)
-    assert schema_errors(data, json_schema()) == []
+    assert schema_errors(text) == []
+    data = yaml.safe_load(text)
     for name, specs in SECTIONS.items():
         present = data if not name else data[name]
         assert set(specs) <= set(present), f"the example leaves out keys of {name or 'the top'}"
