@@ -3,8 +3,10 @@ no way out to the real Hub. The network is the embedded hub on 127.0.0.1:0."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +42,8 @@ os.environ.update(
         "GIT_COMMITTER_EMAIL": "author@example.com",
         "HFGIT_DATA_DIR": str(_SESSION_HOME / "hfgit-data"),
         "NO_COLOR": "1",
+        # A hub that is down is given up on quickly; retry tests inject their own clock.
+        "HFGIT_RETRY_DEADLINE": "1",
     }
 )
 (_SESSION_HOME / ".gitconfig").write_text(
@@ -104,5 +108,20 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     from hfgit.server import running_hub
 
     root = tmp_path_factory.mktemp("hub-root")
-    with running_hub(root, users={ALICE: ALICE_TOKEN, BOB: BOB_TOKEN}) as url:
+    with (
+        running_hub(root, users={ALICE: ALICE_TOKEN, BOB: BOB_TOKEN}) as url,
+        user_endpoint(url),
+    ):
         yield Hub(url, root)
+
+
+@contextlib.contextmanager
+def user_endpoint(url: str) -> Iterator[None]:
+    """The test user chose this hub (their global git config's `hfgit.endpoint`), as anyone
+    running their own hub would: HF_TOKEN may go there even when only .hfgit.yaml names it."""
+    git = ["git", "config", "--global"]
+    subprocess.run([*git, "--add", "hfgit.endpoint", url], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run([*git, "--unset", "--fixed-value", "hfgit.endpoint", url], check=False)

@@ -1,7 +1,8 @@
 """The Hugging Face Hub, through huggingface_hub. The only huggingface_hub user outside tests.
 
 Any Hub-compatible endpoint works: huggingface.co, a self-hosted Hub, `git hf serve`, or
-`local` (the embedded hub, started in-process over a per-user data dir).
+`local` (the embedded hub, started in-process over a per-user data dir). Which token goes
+where: `credentials.py`; how transient faults are retried: `retry.py`.
 """
 
 from hfgit.hub.client import (
@@ -11,27 +12,32 @@ from hfgit.hub.client import (
     HubRefs,
     RemoteFile,
     Upload,
-    is_hf_endpoint,
 )
+from hfgit.hub.credentials import Access, choose, chosen, grant_for
 from hfgit.hub.endpoint import (
     LOCAL_DISPLAY,
     connect,
-    find_token,
     local_data_dir,
     resolve_endpoint,
     show_progress_bars,
 )
+from hfgit.hub.library import is_hf_endpoint
+from hfgit.hub.retry import RetryPolicy
 
 __all__ = [
     "LOCAL_DISPLAY",
+    "Access",
     "Delete",
     "Hub",
     "HubCommit",
     "HubRefs",
     "RemoteFile",
+    "RetryPolicy",
     "Upload",
+    "choose",
+    "chosen",
     "connect",
-    "find_token",
+    "grant_for",
     "is_hf_endpoint",
     "local_data_dir",
     "resolve_endpoint",

@@ -1,21 +1,30 @@
-"""One Hub repository through huggingface_hub's HfApi: the calls hfgit makes, as plain data."""
+"""One Hub repository through huggingface_hub's HfApi: the calls hfgit makes, as plain data.
+
+Every call is retried on transient faults (`retry.py`). A write whose outcome is unknown
+(its answer was lost, or came back 5xx) is looked up before it is tried again: a commit at
+the branch head by its trailers, a tag or a branch in the refs. A replayed commit answered
+412, or a tag answered 409, is checked the same way before it counts as a conflict.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlparse
+from typing import Any, TypeVar
+from urllib.parse import quote
 
-from hfgit import __version__
-from hfgit.errors import HubError
+from hfgit import __version__, trailers
+from hfgit.errors import HubError, TagConflictError
+from hfgit.hub import library
 from hfgit.hub.errors import translated_errors
+from hfgit.hub.retry import RetryPolicy, call_with_retries
 
-HF_HOSTS = ("huggingface.co", "hf.co")
+LOOK_BACK = 20  # commits below a branch head searched for one whose answer was lost
+DEFAULT_TOKEN_HINT = "set HF_TOKEN, run `hf auth login`, or pass --token"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -51,13 +60,12 @@ class Delete:
     path_in_repo: str
 
 
-def is_hf_endpoint(endpoint: str) -> bool:
-    host = urlparse(endpoint).hostname or ""
-    return any(host == h or host.endswith("." + h) for h in HF_HOSTS)
-
-
 class Hub:
-    """One Hub repository. Library errors leave this class as HfgitError subclasses."""
+    """One Hub repository. Library errors leave this class as HfgitError subclasses.
+
+    `retry` says how transient faults are retried (default: `RetryPolicy()`, 60 s or
+    $HFGIT_RETRY_DEADLINE); `token_hint` how the user provides a token, for when the Hub
+    asks for one and none was sent."""
 
     def __init__(
         self,
@@ -66,8 +74,11 @@ class Hub:
         repo_id: str,
         repo_type: str = "model",
         display_endpoint: str | None = None,
+        retry: RetryPolicy | None = None,
+        token_hint: str = DEFAULT_TOKEN_HINT,
     ) -> None:
-        _configure_library(endpoint)
+        self.retry = retry or RetryPolicy()
+        library.prepare(endpoint, self.retry)
         from huggingface_hub import HfApi
 
         self.endpoint = endpoint
@@ -76,6 +87,7 @@ class Hub:
         self.repo_id = repo_id
         self.repo_type = repo_type
         self.has_token = bool(token)
+        self.token_hint = token_hint
         self._token: str | bool = token or False
         self._api = HfApi(
             endpoint=endpoint, token=self._token, library_name="hfgit", library_version=__version__
@@ -87,66 +99,55 @@ class Hub:
         return f"{self.display_endpoint}/{prefix}{self.repo_id}"
 
     def revision_url(self, revision: str) -> str:
-        from urllib.parse import quote
-
         return f"{self.repo_url}/tree/{quote(revision, safe='')}"
 
     def refs(self) -> HubRefs | None:
-        """Branches and tags, or None when the repository does not exist (or is not visible)."""
+        """Branches and tags, or None when the repository does not exist (or, with a token,
+        is not visible to it). Without a token, a repository that is not found may be private:
+        that is an AuthError saying no token was sent, never "does not exist"."""
         from huggingface_hub.errors import RepositoryNotFoundError
 
         try:
-            with translated_errors(self.label, self.repo_id, self.has_token):
-                refs = self._api.list_repo_refs(self.repo_id, repo_type=self.repo_type)
+            return self._call(self._refs)
         except HubError as e:
-            if isinstance(e.__cause__, RepositoryNotFoundError):
+            if self.has_token and isinstance(e.__cause__, RepositoryNotFoundError):
                 return None
             raise
-        return HubRefs(
-            {b.name: b.target_commit for b in refs.branches},
-            {t.name: t.target_commit for t in refs.tags},
-        )
 
     def commits(self, revision: str) -> Iterator[HubCommit]:
         """Commits reachable from `revision`, newest first, fetched page by page as consumed.
 
         (list_repo_commits builds the whole list; paging lazily over the same endpoint lets
         `git hf log --limit N` stop at the first page it needs.)"""
-        from urllib.parse import quote
-
-        from huggingface_hub.utils import build_hf_headers, paginate, parse_datetime
-
-        path = f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/commits/{quote(revision, safe='')}"
-        with translated_errors(self.label, self.repo_id, self.has_token):
-            headers = build_hf_headers(
-                token=self._token, library_name="hfgit", library_version=__version__
-            )
-            for item in paginate(path, params={}, headers=headers):
-                yield HubCommit(
-                    item["id"], item["title"], item["message"], parse_datetime(item["date"])
-                )
+        with self._errors():
+            yield from self._commits(revision)
 
     def tree(self, revision: str) -> list[RemoteFile]:
         """Every file at `revision` (one paginated listing)."""
         from huggingface_hub.hf_api import RepoFile
 
-        with translated_errors(self.label, self.repo_id, self.has_token):
+        def listing() -> list[RemoteFile]:
+            entries = self._api.list_repo_tree(
+                self.repo_id, revision=revision, recursive=True, repo_type=self.repo_type
+            )
             return [
                 RemoteFile(e.path, e.size, e.blob_id, e.lfs.sha256 if e.lfs else None)
-                for e in self._api.list_repo_tree(
-                    self.repo_id, revision=revision, recursive=True, repo_type=self.repo_type
-                )
+                for e in entries
                 if isinstance(e, RepoFile)
             ]
+
+        return self._call(listing)
 
     def ensure_repo(self, private: bool) -> bool:
         """Create the repository if needed; True when it was created."""
         if self.refs() is not None:
             return False
-        with translated_errors(self.label, self.repo_id, self.has_token):
-            self._api.create_repo(
+        self._call(
+            lambda: self._api.create_repo(
                 self.repo_id, repo_type=self.repo_type, private=private, exist_ok=True
-            )
+            ),
+            settled=lambda: True if self.refs() is not None else None,
+        )
         return True
 
     def commit(
@@ -157,9 +158,14 @@ class Hub:
         summary: str,
         description: str,
     ) -> str:
-        """One Hub commit on `branch`; StaleParentError when the branch moved past `parent`."""
+        """One Hub commit on `branch`; StaleParentError when the branch moved past `parent`.
+
+        A commit whose answer was lost is found below the branch head (down to `parent`) by
+        its Hfgit-Version and Hfgit-Git-Commit trailers, and is not made twice."""
         from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
+        # Built once and reused by every try: hashes are computed once, and an upload step
+        # that completed is not sent again.
         ops: list[Any] = [
             CommitOperationAdd(
                 path_in_repo=op.path_in_repo,
@@ -169,41 +175,68 @@ class Hub:
             else CommitOperationDelete(path_in_repo=op.path_in_repo)
             for op in operations
         ]
-        with translated_errors(self.label, self.repo_id, self.has_token):
-            info = self._api.create_commit(
-                self.repo_id,
-                ops,
-                commit_message=summary,
-                commit_description=description,
-                revision=branch,
-                parent_commit=parent,
-                repo_type=self.repo_type,
-            )
-        return str(info.oid)
+
+        def landed() -> str | None:
+            return self._landed(branch, parent, summary, description)
+
+        def attempt() -> str:
+            try:
+                info = self._api.create_commit(
+                    self.repo_id,
+                    ops,
+                    commit_message=summary,
+                    commit_description=description,
+                    revision=branch,
+                    parent_commit=parent,
+                    repo_type=self.repo_type,
+                )
+            except Exception as e:
+                if _status(e) == 412 and (mine := landed()) is not None:
+                    return mine  # a replay of a commit that was made
+                raise
+            return str(info.oid)
+
+        return self._call(attempt, settled=landed)
 
     def create_branch(self, branch: str, starting_point: str) -> None:
-        with translated_errors(self.label, self.repo_id, self.has_token):
-            self._api.create_branch(
+        self._call(
+            lambda: self._api.create_branch(
                 self.repo_id,
                 branch=branch,
                 revision=starting_point,
                 repo_type=self.repo_type,
                 exist_ok=True,
-            )
+            ),
+            settled=lambda: True if branch in self._refs().branches else None,
+        )
 
-    def create_tag(self, tag: str, commit: str, message: str) -> None:
-        with translated_errors(self.label, self.repo_id, self.has_token):
-            self._api.create_tag(
-                self.repo_id,
-                tag=tag,
-                tag_message=message,
-                revision=commit,
-                repo_type=self.repo_type,
-            )
+    def create_tag(self, tag: str, commit: str, message: str) -> str:
+        """Tag `commit`; returns the Hub commit the tag points at. A tag that already points at
+        that commit, or at another commit of the same version (a concurrent publisher of the
+        same git commit), is success; at anything else, a TagConflictError."""
+
+        def attempt() -> str:
+            try:
+                self._api.create_tag(
+                    self.repo_id,
+                    tag=tag,
+                    tag_message=message,
+                    revision=commit,
+                    repo_type=self.repo_type,
+                )
+            except Exception as e:
+                if _status(e) == 409:
+                    return self._tag_settled(tag, commit) or self._tag_conflict(tag)
+                raise
+            return commit
+
+        return self._call(attempt, settled=lambda: self._tag_settled(tag, commit))
 
     def delete_tag(self, tag: str) -> None:
-        with translated_errors(self.label, self.repo_id, self.has_token):
-            self._api.delete_tag(self.repo_id, tag=tag, repo_type=self.repo_type)
+        self._call(
+            lambda: self._api.delete_tag(self.repo_id, tag=tag, repo_type=self.repo_type),
+            settled=lambda: True if tag not in self._refs().tags else None,
+        )
 
     def download(
         self, revision: str, local_dir: Path | None, cache_dir: Path | None = None
@@ -211,8 +244,8 @@ class Hub:
         """Download a revision (resumable, through the huggingface_hub cache); returns its folder."""
         from huggingface_hub import snapshot_download
 
-        with translated_errors(self.label, self.repo_id, self.has_token):
-            return Path(
+        return self._call(
+            lambda: Path(
                 snapshot_download(
                     self.repo_id,
                     revision=revision,
@@ -223,16 +256,87 @@ class Hub:
                     token=self._token,
                 )
             )
+        )
+
+    def _call(self, call: Callable[[], T], settled: Callable[[], T | None] | None = None) -> T:
+        with self._errors():
+            return call_with_retries(self.retry, call, settled)
+
+    def _errors(self) -> Any:
+        return translated_errors(
+            self.label, self.repo_id, None if self.has_token else self.token_hint
+        )
+
+    def _refs(self) -> HubRefs:
+        refs = self._api.list_repo_refs(self.repo_id, repo_type=self.repo_type)
+        return HubRefs(
+            {b.name: b.target_commit for b in refs.branches},
+            {t.name: t.target_commit for t in refs.tags},
+        )
+
+    def _commits(self, revision: str) -> Iterator[HubCommit]:
+        from huggingface_hub.utils import build_hf_headers, paginate, parse_datetime
+
+        path = f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/commits/{quote(revision, safe='')}"
+        headers = build_hf_headers(
+            token=self._token, library_name="hfgit", library_version=__version__
+        )
+        for item in paginate(path, params={}, headers=headers):
+            yield HubCommit(
+                item["id"], item["title"], item["message"], parse_datetime(item["date"])
+            )
+
+    def _landed(
+        self, branch: str, parent: str | None, summary: str, description: str
+    ) -> str | None:
+        """The commit on `branch` above `parent` that carries this change, if it was made."""
+        wanted = trailers.parse(description)
+        for depth, commit in enumerate(self._commits(branch)):
+            if commit.id == parent or depth >= LOOK_BACK:
+                return None
+            if _same_change(commit, wanted, summary, description):
+                return commit.id
+            if parent is None:
+                return None  # without a parent, only the head can be it
+        return None
+
+    def _tag_settled(self, tag: str, commit: str) -> str | None:
+        """Where `tag` points, when that is `commit` or a commit of the same version."""
+        target = self._refs().tags.get(tag)
+        if target is None:
+            return None
+        if target == commit or self._same_version(target, commit):
+            return target
+        return self._tag_conflict(tag)
+
+    def _tag_conflict(self, tag: str) -> str:
+        raise TagConflictError(
+            f"tag {tag} was created on {self.label} at another commit meanwhile: "
+            f"`git hf log` shows it; `git hf push --force {tag}` moves it"
+        )
+
+    def _same_version(self, one: str, other: str) -> bool:
+        def said(commit: str) -> trailers.Trailers:
+            head = next(self._commits(commit), None)
+            return trailers.parse(head.message) if head else trailers.Trailers()
+
+        a, b = said(one), said(other)
+        return bool(a.version and a.git_commit) and (a.version, a.git_commit) == (
+            b.version,
+            b.git_commit,
+        )
 
 
-def _configure_library(endpoint: str) -> None:
-    """Xet only for huggingface.co; nothing leaks to huggingface.co when another endpoint is used."""
-    from huggingface_hub import constants
+def _same_change(
+    commit: HubCommit, wanted: trailers.Trailers, summary: str, description: str
+) -> bool:
+    if wanted.version and wanted.git_commit:
+        said = trailers.parse(commit.message)
+        return (said.version, said.git_commit) == (wanted.version, wanted.git_commit)
+    return commit.title == summary and description.strip() in commit.message
 
-    hf = is_hf_endpoint(endpoint)
-    constants.HF_HUB_DISABLE_XET = not hf or bool(os.environ.get("HF_HUB_DISABLE_XET"))
-    if not hf:
-        with contextlib.suppress(ImportError, AttributeError):
-            from huggingface_hub.utils import _detect_agent
 
-            _detect_agent._registry = {"standardEnvVars": [], "harnesses": {}}
+def _status(error: BaseException) -> int | None:
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", None)
+    return status if isinstance(status, int) else None

@@ -1,5 +1,6 @@
-"""Which Hub, with which token: config `endpoint`, $HF_ENDPOINT, huggingface.co, or `local`
-(the embedded hub, started in-process over a per-user data dir)."""
+"""Which Hub, with which token: `--endpoint`, the config's `endpoint`, $HF_ENDPOINT, the
+user's `hfgit.endpoint` git config, huggingface.co, or `local` (the embedded hub, started
+in-process over a per-user data dir). The token follows `credentials.py`."""
 
 from __future__ import annotations
 
@@ -11,16 +12,26 @@ from pathlib import Path
 
 from hfgit.constants import DEFAULT_ENDPOINT, ENV_DATA_DIR, LOCAL_ENDPOINT
 from hfgit.errors import HubUnreachableError
-from hfgit.hub.client import Hub, is_hf_endpoint
+from hfgit.hub import library
+from hfgit.hub.client import Hub
+from hfgit.hub.credentials import Access, chosen, grant_for, user_endpoints
+from hfgit.hub.retry import RetryPolicy
 from hfgit.secrets import register_secret
 
 # Links to the local hub point where `git hf serve --root <local data dir>` listens by default.
 LOCAL_DISPLAY = "http://127.0.0.1:8765"
 
 
-def resolve_endpoint(configured: str | None) -> str:
-    """Config `endpoint`, else $HF_ENDPOINT, else huggingface.co (`local` passes through)."""
-    endpoint = configured or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
+def resolve_endpoint(configured: str | None, access: Access | None = None) -> str:
+    """`--endpoint`, else the config's, else $HF_ENDPOINT, else the last `hfgit.endpoint` of
+    the user's git config, else huggingface.co (`local` passes through)."""
+    endpoint = (
+        (access.endpoint if access else None)
+        or configured
+        or os.environ.get("HF_ENDPOINT")
+        or next(reversed(user_endpoints()), None)
+        or DEFAULT_ENDPOINT
+    )
     return endpoint if endpoint == LOCAL_ENDPOINT else endpoint.rstrip("/")
 
 
@@ -32,30 +43,23 @@ def local_data_dir() -> Path:
     return Path(base) / "hfgit" / "hub"
 
 
-def find_token(endpoint: str) -> str | None:
-    """$HF_TOKEN, $HUGGINGFACE_TOKEN (older name), or the `hf auth login` store.
-
-    The stored login belongs to huggingface.co (or to $HF_ENDPOINT): it is not sent to another
-    endpoint, so a cloned repository's `.hfgit.yaml` cannot point it at a server of its choosing."""
-    token = os.environ.get("HF_TOKEN") or os.environ.get("HUGGINGFACE_TOKEN")
-    if not token and (is_hf_endpoint(endpoint) or endpoint == resolve_endpoint(None)):
-        from huggingface_hub import get_token
-
-        token = get_token()
-    register_secret(token)
-    return token or None
-
-
 @contextlib.contextmanager
 def connect(
-    endpoint: str | None, repo_id: str, repo_type: str = "model", token: str | None = None
+    endpoint: str | None,
+    repo_id: str,
+    repo_type: str = "model",
+    access: Access | None = None,
+    retry: RetryPolicy | None = None,
 ) -> Iterator[Hub]:
-    """A Hub client for one repository; for `local`, the embedded hub runs for the duration."""
-    resolved = resolve_endpoint(endpoint)
+    """A Hub client for one repository; for `local`, the embedded hub runs for the duration.
+
+    `access` is what the user chose outside the repository (default: this command's
+    --endpoint/--token); `retry` how transient faults are retried (default: `RetryPolicy()`)."""
+    access = access or chosen()
+    resolved = resolve_endpoint(endpoint, access)
     if resolved != LOCAL_ENDPOINT:
-        yield Hub(
-            resolved, token if token is not None else find_token(resolved), repo_id, repo_type
-        )
+        grant = grant_for(resolved, access)
+        yield Hub(resolved, grant.token, repo_id, repo_type, retry=retry, token_hint=grant.hint)
         return
     from hfgit.server import running_hub
 
@@ -70,7 +74,7 @@ def connect(
             f"cannot start the embedded hub in {local_data_dir()}: {e}"
         ) from e
     try:
-        hub = Hub(url, local_token, repo_id, repo_type, display_endpoint=LOCAL_DISPLAY)
+        hub = Hub(url, local_token, repo_id, repo_type, display_endpoint=LOCAL_DISPLAY, retry=retry)
         hub.label = "the local hub"
         yield hub
     finally:
@@ -81,9 +85,4 @@ def show_progress_bars(enabled: bool) -> None:
     """Upload/download progress bars (the client's own) on a TTY, unless disabled."""
     import sys
 
-    from huggingface_hub.utils import disable_progress_bars, enable_progress_bars
-
-    if enabled and sys.stderr.isatty():
-        enable_progress_bars()
-    else:
-        disable_progress_bars()
+    library.show_progress_bars(enabled and sys.stderr.isatty())

@@ -103,10 +103,11 @@ def test_wrong_namespace_is_a_permission_error(workspace, monkeypatch):
     assert "403" in _one_line_error(result)
 
 
-def test_hub_unreachable(workspace):
+def test_hub_unreachable(workspace, monkeypatch):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed_port = s.getsockname()[1]
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed_port}")  # the user's own hub
     workspace.write(
         ".hfgit.yaml",
         (workspace.root / ".hfgit.yaml")

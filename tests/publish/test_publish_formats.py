@@ -1,8 +1,6 @@
-"""Tag formats, endpoints and the Xet switch."""
+"""Tag formats and endpoints."""
 
 from __future__ import annotations
-
-import pytest
 
 REPO = "alice/tool-caller"
 
@@ -63,27 +61,6 @@ def test_endpoint_local_publishes_without_account_or_server(workspace, tmp_path,
     assert (tmp_path / "data" / "hub").is_dir()
 
 
-@pytest.mark.parametrize(
-    ("endpoint", "xet_disabled"),
-    [
-        ("https://huggingface.co", False),
-        ("https://hf.co", False),
-        ("http://127.0.0.1:9", True),
-        ("https://models.internal.example", True),
-    ],
-)
-def test_xet_is_used_only_for_huggingface_co(endpoint, xet_disabled, monkeypatch):
-    import huggingface_hub.constants
-
-    from hfgit.hub import Hub
-
-    monkeypatch.delenv("HF_HUB_DISABLE_XET", raising=False)
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", not xet_disabled)
-    Hub(endpoint, None, "alice/x")
-
-    assert huggingface_hub.constants.HF_HUB_DISABLE_XET is xet_disabled
-
-
 def test_endpoint_falls_back_to_hf_endpoint_then_huggingface_co(monkeypatch):
     from hfgit.hub import resolve_endpoint
 
@@ -101,24 +78,6 @@ def test_older_token_variable_is_honoured(workspace, monkeypatch):
     workspace.tag("v1.0.0")
 
     assert workspace.run("push").code == 0
-
-
-def test_stored_login_is_not_sent_to_an_endpoint_named_by_the_repository(monkeypatch, tmp_path):
-    from hfgit.hub import find_token
-
-    monkeypatch.delenv("HF_ENDPOINT", raising=False)
-    hf_home = tmp_path / "hf-home"
-    hf_home.mkdir()
-    (hf_home / "token").write_text("hf_storedLoginToken123456")
-    monkeypatch.setenv("HF_HOME", str(hf_home))
-    import huggingface_hub.constants
-
-    monkeypatch.setattr(huggingface_hub.constants, "HF_TOKEN_PATH", str(hf_home / "token"))
-
-    assert find_token("https://huggingface.co") == "hf_storedLoginToken123456"
-    assert find_token("http://attacker.example") is None
-    monkeypatch.setenv("HF_TOKEN", "hf_explicitEnvToken123456")
-    assert find_token("http://models.internal.example") == "hf_explicitEnvToken123456"
 
 
 def test_a_dataset_repository_is_versioned_the_same_way(workspace):

@@ -1,0 +1,189 @@
+"""huggingface_hub, set up for one endpoint the way the library is meant to be configured.
+
+* Environment before import: the library reads HF_HUB_DISABLE_XET and HF_HUB_DISABLE_TELEMETRY
+  once, when it is imported. For an endpoint other than huggingface.co both are set for the
+  import (and put back afterwards): uploads then use plain LFS, which every Hub-compatible
+  server speaks, and nothing is fetched from huggingface.co behind the user's back (the
+  agent-harness registry). For huggingface.co nothing is changed: Xet is used when `hf_xet`
+  is installed, unless the user disabled it.
+* The HTTP client: `set_client_factory` (public) makes the library's shared client one whose
+  `send` retries transient faults (`retry.py`); hooks, timeouts and redirects are the
+  library's own, read from its default client.
+* One private touch, isolated in `_set_xet`, for a library imported before hfgit knew its
+  endpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlparse
+
+from hfgit.hub.retry import (
+    RETRY_STATUSES,
+    Fault,
+    GaveUp,
+    RetryPolicy,
+    Transient,
+    is_network_error,
+    never_sent,
+    reason_of,
+    retry_after,
+)
+
+HF_HOSTS = ("huggingface.co", "hf.co")
+# POSTs that only ask the Hub something: repeating them changes nothing.
+_ASKING_POSTS = ("/preupload/", "/paths-info/", "/info/lfs/", "/api/validate-yaml")
+# Requests the library makes on its own, best effort, with their own short timeout.
+_BEST_EFFORT = ("/api/agent-harnesses", "/api/telemetry/")
+
+_policy = RetryPolicy()
+_installed_timeout: float | None = None
+_xet_turned_off = False  # by `_set_xet`, so that only hfgit's own change is ever undone
+_progress_bars: bool | None = None  # None: the library's default
+
+
+def is_hf_endpoint(endpoint: str) -> bool:
+    host = urlparse(endpoint).hostname or ""
+    return any(host == h or host.endswith("." + h) for h in HF_HOSTS)
+
+
+def prepare(endpoint: str, policy: RetryPolicy) -> None:
+    """Import huggingface_hub set up for `endpoint`; requests retry under `policy`."""
+    global _policy
+    wants_xet = is_hf_endpoint(endpoint)
+    if "huggingface_hub" not in sys.modules:
+        off = {} if wants_xet else {"HF_HUB_DISABLE_XET": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+        with _environment(off):
+            importlib.import_module("huggingface_hub")
+    from huggingface_hub import constants
+
+    if not wants_xet and not constants.HF_HUB_DISABLE_XET:
+        _set_xet(False)
+    elif wants_xet and _xet_turned_off:
+        _set_xet(True)
+    _policy = policy
+    if _installed_timeout != policy.timeout:
+        _install_client(policy.timeout)
+    if _progress_bars is not None:
+        show_progress_bars(_progress_bars)
+
+
+def show_progress_bars(enabled: bool) -> None:
+    """The library's own progress bars, on or off (applied once it is imported)."""
+    global _progress_bars
+    _progress_bars = enabled
+    if "huggingface_hub" in sys.modules:
+        from huggingface_hub.utils import disable_progress_bars, enable_progress_bars
+
+        if enabled:
+            enable_progress_bars()
+        else:
+            disable_progress_bars()
+
+
+def _set_xet(enabled: bool) -> None:
+    """Turn Xet uploads on or off for this process, after the library was imported.
+
+    huggingface_hub reads HF_HUB_DISABLE_XET into `constants` at import and decides each
+    upload from that constant (`utils/_runtime.is_xet_available`); there is no per-call or
+    per-HfApi switch. When the library was imported before hfgit knew its endpoint (a training
+    script that imported transformers first, a test session), writing the constant is the only
+    way to keep a Hub without Xet storage on plain LFS. hfgit only ever undoes its own change.
+    Checked against huggingface_hub 2.4.0 (`is_xet_available` reads the constant at each call);
+    re-check when raising the lower bound or upgrading."""
+    global _xet_turned_off
+    from huggingface_hub import constants
+
+    constants.HF_HUB_DISABLE_XET = not enabled
+    _xet_turned_off = not enabled
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _install_client(timeout: float) -> None:
+    """Make the library's shared HTTP client a retrying one (same hooks and settings)."""
+    global _installed_timeout
+    from huggingface_hub import get_session, set_client_factory
+
+    default = get_session()
+    http = importlib.import_module(type(default).__module__.split(".")[0])  # httpx or httpx2
+    client_class = _retrying_client_class(http)
+    hooks = default.event_hooks
+    follow = default.follow_redirects
+    limits = http.Timeout(timeout, connect=min(timeout, 10.0))
+
+    def factory() -> Any:
+        return client_class(event_hooks=hooks, follow_redirects=follow, timeout=limits)
+
+    set_client_factory(factory)
+    _installed_timeout = timeout
+
+
+def _retrying_client_class(http: Any) -> Any:
+    class RetryingClient(http.Client):
+        """The library's client, with `send` retrying what is safe to repeat."""
+
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            if request.url.path.startswith(_BEST_EFFORT):
+                return super().send(request, **kwargs)
+            policy = _policy
+            safe = isinstance(request.stream, http.ByteStream) and _idempotent(request)
+            started, attempt = policy.now(), 0
+            while True:
+                cause: BaseException | None = None
+                try:
+                    response = super().send(request, **kwargs)
+                except Exception as e:
+                    if not is_network_error(e):
+                        raise
+                    if not (safe or never_sent(e)):
+                        raise Transient(reason_of(e)) from e
+                    fault, cause = Fault(reason_of(e)), e
+                else:
+                    if response.status_code not in RETRY_STATUSES:
+                        return response
+                    fault = Fault(_describe(response), retry_after(response))
+                    response.read()
+                    response.close()
+                    if not (safe or _turned_away(response, request, http)):
+                        raise Transient(fault.reason, fault.retry_after)
+                try:
+                    policy.pause(started, attempt, fault)
+                except GaveUp as gave_up:
+                    raise gave_up from cause
+                attempt += 1
+
+    return RetryingClient
+
+
+def _idempotent(request: Any) -> bool:
+    method = request.method.upper()
+    if method in ("GET", "HEAD", "OPTIONS", "PUT"):
+        return True
+    return method == "POST" and any(part in request.url.path for part in _ASKING_POSTS)
+
+
+def _turned_away(response: Any, request: Any, http: Any) -> bool:
+    """429: the Hub did not act on the request; safe to send again if the body can be."""
+    return response.status_code == 429 and isinstance(request.stream, http.ByteStream)
+
+
+def _describe(response: Any) -> str:
+    return f"{response.status_code} {response.reason_phrase or ''}".strip()
