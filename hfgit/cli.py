@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 import os
 import sys
@@ -38,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "hooks": "hfgit.commands.hooks:hooks",
     "hook": "hfgit.commands.hooks:hook",
     "serve": "hfgit.commands.serve:serve",
+    "login": "hfgit.commands.access:login",
 }
 # One-line help per command, so that `git hf --help` imports none of them.
 SUMMARIES: dict[str, str] = {
@@ -53,6 +55,7 @@ SUMMARIES: dict[str, str] = {
     "bump": "Create the next version tag (semver).",
     "hooks": "Install, remove or inspect hfgit's git hooks.",
     "serve": "Run the embedded Hub-compatible server.",
+    "login": "Store a Hub token for one endpoint in git's credential store.",
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -98,7 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(command: click.Command, args: list[str], prog_name: str) -> int:
     """Run a click command through the one error edge: errors become one line and an exit code."""
     try:
-        result = command.main(args=args, prog_name=prog_name, standalone_mode=False)
+        # In a context of its own: what a command's options chose (--endpoint, --token)
+        # ends with it, also when commands run one after another in one process.
+        result = contextvars.copy_context().run(
+            command.main, args=args, prog_name=prog_name, standalone_mode=False
+        )
     except click.exceptions.Exit as e:
         return int(e.exit_code)
     except click.UsageError as e:

@@ -12,7 +12,7 @@ from hfgit.config import Config, load_config
 from hfgit.constants import CONFIG_FILE
 from hfgit.errors import ModelFolderError
 from hfgit.gitrepo import GitRepo, Tag
-from hfgit.hub import Hub, connect
+from hfgit.hub import Access, Hub, connect
 from hfgit.versioning import parse_tag
 
 
@@ -20,11 +20,13 @@ from hfgit.versioning import parse_tag
 class Project:
     repo: GitRepo
     config: Config
+    # What the user chose outside the repository (endpoint, token); None: the command line's.
+    access: Access | None = None
 
     @classmethod
-    def open(cls, start: Path | None = None) -> Project:
+    def open(cls, start: Path | None = None, access: Access | None = None) -> Project:
         repo = GitRepo.discover(start)
-        return cls(repo, load_config(repo.root / CONFIG_FILE))
+        return cls(repo, load_config(repo.root / CONFIG_FILE), access)
 
     @property
     def model_dir(self) -> Path:
@@ -49,7 +51,8 @@ class Project:
 
     @contextlib.contextmanager
     def hub(self) -> Iterator[Hub]:
-        with connect(self.config.endpoint, self.config.repo_id, self.config.repo_type) as hub:
+        config = self.config
+        with connect(config.endpoint, config.repo_id, config.repo_type, self.access) as hub:
             yield hub
 
     def catalog(self, hub: Hub, limit: int | None = None) -> Catalog:

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from hfgit.commands.access import hub_options
 from hfgit.commands.output import emit_json, experiments_table, metrics_text, say, table, warn
 from hfgit.errors import HfgitError, HubUnreachableError
 from hfgit.plan import TagState, compare
@@ -17,6 +18,7 @@ from hfgit.versioning import latest, parse_tag, require_version
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the versions as JSON on stdout.")
 @click.option("-n", "--limit", type=click.IntRange(min=1), help="Show only the N highest versions.")
+@hub_options
 def log(as_json: bool, limit: int | None) -> None:
     """List the versions on the Hub, highest first, mapped back to git commits.
 
@@ -49,7 +51,8 @@ def log(as_json: bool, limit: int | None) -> None:
         return
     if not catalog.exists:
         say(
-            f"{project.config.repo_id} does not exist on the Hub yet: `git hf push` publishes your version tags"
+            f"{project.config.repo_id} is not on the Hub yet (or your token cannot see it): "
+            "`git hf push` publishes your version tags"
         )
         return
     if not rows:
@@ -80,6 +83,7 @@ def _state(tag: str, git_commit: str | None, local: dict[str, str]) -> str:
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON on stdout.")
 @click.option("--check", is_flag=True, help="Exit 1 when anything is out of sync (for CI).")
+@hub_options
 def status(as_json: bool, check: bool) -> int:
     """Compare local version tags with the Hub's, and show queued background pushes.
 
@@ -143,6 +147,7 @@ def _print_status(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the card to a file.",
 )
+@hub_options
 def card(version: str | None, output: Path | None) -> None:
     """Render the model card a version publishes (default: the latest local version).
 
@@ -176,6 +181,7 @@ def card(version: str | None, output: Path | None) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the experiments as JSON on stdout.")
+@hub_options
 def experiments(as_json: bool) -> None:
     """List experiments across all published versions: name, version, git commit, params, metrics.
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from hfgit.commands.access import hub_options
 from hfgit.commands.output import emit_json, say, size, style, warn
 from hfgit.effects import silent
 from hfgit.errors import UsageError, VersionTagError
@@ -30,6 +31,7 @@ from hfgit.versioning import BUMP_KINDS, auto_bump, latest, next_version, parse_
     "--json", "as_json", is_flag=True, help="Print the outcome per version as JSON on stdout."
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or notes; errors only.")
+@hub_options
 def push(tags: tuple[str, ...], dry_run: bool, force: bool, as_json: bool, quiet: bool) -> None:
     """Publish version tags to the Hub, one Hub commit + Hub tag per version.
 
@@ -97,6 +99,7 @@ def _print_summary(outcomes: list[Outcome]) -> None:
     help="Download into this folder instead of the cache.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the path and provenance as JSON.")
+@hub_options
 def pull(version: str, directory: Path | None, as_json: bool) -> None:
     """Download a version from the Hub and check its provenance against the local tag.
 
@@ -138,6 +141,7 @@ def pull(version: str, directory: Path | None, as_json: bool) -> None:
 @click.option("-m", "--message", help="Tag message (default: 'Release <tag>').")
 @click.option("--dry-run", is_flag=True, help="Print the next tag and create nothing.")
 @click.option("--push", "then_push", is_flag=True, help="Publish the new version right away.")
+@hub_options
 def bump(
     kind: str, pre_token: str | None, message: str | None, dry_run: bool, then_push: bool
 ) -> None:

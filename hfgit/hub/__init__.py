@@ -18,6 +18,7 @@ from hfgit.hub.endpoint import (
     LOCAL_DISPLAY,
     connect,
     local_data_dir,
+    login,
     resolve_endpoint,
     show_progress_bars,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "grant_for",
     "is_hf_endpoint",
     "local_data_dir",
+    "login",
     "resolve_endpoint",
     "show_progress_bars",
 ]

@@ -238,6 +238,10 @@ class Hub:
             settled=lambda: True if tag not in self._refs().tags else None,
         )
 
+    def whoami(self) -> str:
+        """The name of the account the token belongs to."""
+        return str(self._call(self._api.whoami)["name"])
+
     def download(
         self, revision: str, local_dir: Path | None, cache_dir: Path | None = None
     ) -> Path:

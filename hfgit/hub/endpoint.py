@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from hfgit.constants import DEFAULT_ENDPOINT, ENV_DATA_DIR, LOCAL_ENDPOINT
-from hfgit.errors import HubUnreachableError
+from hfgit.errors import HfgitError, HubUnreachableError, UsageError
 from hfgit.hub import library
 from hfgit.hub.client import Hub
-from hfgit.hub.credentials import Access, chosen, grant_for, user_endpoints
+from hfgit.hub.credentials import Access, chosen, grant_for, store_token, user_endpoints
 from hfgit.hub.retry import RetryPolicy
 from hfgit.secrets import register_secret
 
@@ -79,6 +79,22 @@ def connect(
         yield hub
     finally:
         hub_cm.__exit__(None, None, None)
+
+
+def login(endpoint: str | None, token: str, retry: RetryPolicy | None = None) -> tuple[str, str]:
+    """Check `token` with the Hub at `endpoint` (default: $HF_ENDPOINT, the user's
+    `hfgit.endpoint`, huggingface.co; never a repository's config) and hand it to git's
+    credential store for that host. Returns (endpoint, account name)."""
+    resolved = resolve_endpoint(None, Access(endpoint=endpoint))
+    if resolved == LOCAL_ENDPOINT:
+        raise UsageError("the local hub needs no login: hfgit makes its token itself")
+    name = Hub(resolved, token, "", retry=retry).whoami()
+    if not store_token(resolved, token, name):
+        raise HfgitError(
+            "git kept no credential (no credential helper is configured): set one, e.g. "
+            "`git config --global credential.helper store`, then log in again"
+        )
+    return resolved, name
 
 
 def show_progress_bars(enabled: bool) -> None:
