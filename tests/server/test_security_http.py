@@ -314,6 +314,33 @@ def test_the_accept_loop_pauses_after_each_failed_accept_and_then_serves_again(r
         server.server_close()
 
 
+LOW_FD_SERVE = (
+    "import resource, sys; from hfgit.cli import main; "
+    "resource.setrlimit(resource.RLIMIT_NOFILE, (48, resource.getrlimit(resource.RLIMIT_NOFILE)[1])); "
+    "sys.exit(main(sys.argv[1:]))"
+)
+
+
+def test_a_server_out_of_file_descriptors_pauses_and_serves_again(tmp_path):
+    command = [sys.executable, "-c", LOW_FD_SERVE, "serve", "--root", str(tmp_path), "--port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    flood: list[socket.socket] = []
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        parts = urlsplit(url)
+        flood = [socket.create_connection((parts.hostname, parts.port)) for _ in range(100)]
+        time.sleep(1)  # the server meets EMFILE on every accept while these stay open
+        for conn in flood:
+            conn.close()
+        assert _eventually(lambda: Client(url, timeout=5).get("/api/agent-harnesses").status_code)
+    finally:
+        for conn in flood:
+            conn.close()
+        err = _stop(process)
+    assert 1 <= err.count("cannot accept a connection") < 50  # paused, never spinning
+
+
 # --- costly bodies ------------------------------------------------------------------------
 
 
