@@ -143,7 +143,7 @@ def _collect(root: Path) -> str:
     if not (root / "repos").is_dir():
         raise ServerError(f"no hub at {root} (it has no repos folder): nothing to collect")
     try:
-        return collect(Storage(root)).summary()
+        return collect(Storage(root, sweep_temps=False)).summary()
     except OSError as e:
         raise ServerError(f"cannot collect in {root}: {e.strerror or e}") from None
 

@@ -31,6 +31,8 @@ class App:
             return lfsapi.upload(self.ctx, request, segs[2])
         if segs == ["lfs", "verify"] and method == "POST":
             return lfsapi.verify(self.ctx, request)
+        if segs[:2] == ["lfs", "objects"] and len(segs) == 3 and method in ("GET", "HEAD"):
+            return lfsapi.download(self.ctx, request, segs[2])
         kind = "model"
         if segs[:1] == ["datasets"]:
             kind, segs = "dataset", segs[1:]

@@ -141,15 +141,16 @@ def _peel_commit(obj: object) -> pygit2.Commit | None:
 class Storage:
     """All repos and LFS objects under one root directory."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, sweep_temps: bool = True) -> None:
         self.root = Path(root)
         self.tmp = self.root / "tmp"
         for sub in ("repos/models", "repos/datasets", "tmp"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self.lfs = LfsStore(self.root / "lfs")
         self._lock = threading.Lock()
-        for leftovers in (self.tmp, self.lfs.tmp):
-            sweep(leftovers, time.time() - TEMP_GRACE)
+        if sweep_temps:  # what a killed server left (the collector sweeps on its own)
+            for leftovers in (self.tmp, self.lfs.tmp):
+                sweep(leftovers, time.time() - TEMP_GRACE)
 
     def repo_dir(self, kind: str, repo_id: str) -> Path:
         return self.root / "repos" / f"{kind}s" / f"{repo_id}.git"
