@@ -1,8 +1,11 @@
-"""Hooks service: install, uninstall and report the git hook shims; the queue API others call.
+"""Install, upgrade, uninstall and report hfgit's hook shims in a repository's hooks directory.
 
-The shims (`hfgit/shims/`, also shipped in `hooks/`) filter in POSIX sh and start Python only
-for a created or pushed version tag. A foreign hook is chained: moved to `<hook>.hfgit-chained`
-and run first by the shim; `uninstall` moves it back, so the hooks directory ends as it began.
+The shims (rendered by `shim.py`) filter in POSIX sh and start Python only for a created or
+pushed version tag. A shim is recognised by its marker, whatever hfgit version wrote it, and
+`install` rewrites it in place. A foreign hook is chained: moved to `<hook>.hfgit-chained` and
+run first by the shim; `uninstall` moves it back, so the hooks directory ends as it began.
+The hooks directory is git's: core.hooksPath when set (outside the repository only with
+`--shared`), else `<git-dir>/hooks`.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from pathlib import Path
 from hfgit.config import Config, load_config
 from hfgit.constants import CONFIG_FILE
 from hfgit.errors import HfgitError
+from hfgit.fsio import write_atomic
 from hfgit.hooks import gitcli, queue
-from hfgit.hooks.shim import HOOK_NAMES, MARKER, PURPOSE, render
+from hfgit.hooks.shim import HOOK_NAMES, MARKER_SPAN, PURPOSE, default_git_hf, is_shim, render
 
 CHAINED_SUFFIX = ".hfgit-chained"
 LEGACY_SUFFIX = ".legacy"  # where pre-commit keeps the hook it found when it installed its own
@@ -43,11 +47,16 @@ def wanted_hooks(config: Config, has_reference_transaction: bool) -> dict[str, b
 
 
 def is_ours(path: Path) -> bool:
+    """Whether the hook at `path` is an hfgit shim (of any version)."""
     try:
         with path.open("rb") as f:
-            return MARKER.encode() in f.read(512)
+            return is_shim(f.read(MARKER_SPAN))
     except OSError:
         return False
+
+
+def shim_for(name: str, config: Config) -> str:
+    return render(name, config.scheme.shell_globs(), default_git_hf())
 
 
 def install(repo_root: Path, shared: bool = False) -> list[str]:
@@ -115,13 +124,14 @@ def _install_one(directory: Path, name: str, config: Config) -> list[str]:
         messages.append(
             f"{name}: chained the existing hook (moved to {chained.name}; it runs first)"
         )
-    slot = slot or path
-    text = render(name, config)
-    if is_ours(slot) and slot.read_text(encoding="utf-8", errors="replace") == text:
+    text = shim_for(name, config)
+    if slot is not None and slot.read_text(encoding="utf-8", errors="replace") == text:
         return messages
-    _write_executable(slot, text)
+    done = "installed" if slot is None else "updated"
+    slot = slot or path
+    write_atomic(slot, text, mode=0o755)
     via = f" (run by pre-commit's hook as {slot.name})" if slot != path else ""
-    messages.append(f"{name}: installed ({PURPOSE[name]}){via}")
+    messages.append(f"{name}: {done} ({PURPOSE[name]}){via}")
     return messages
 
 
@@ -134,13 +144,6 @@ def _remove_one(directory: Path, name: str) -> list[str]:
         os.rename(chained, slot)
         return [f"{name}: removed; restored the hook it chained"]
     return [f"{name}: removed"]
-
-
-def _write_executable(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.hfgit-tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.chmod(tmp, 0o755)
-    os.replace(tmp, path)
 
 
 def status(repo_root: Path) -> list[HookState]:
@@ -156,7 +159,7 @@ def _state(directory: Path, name: str, wanted: bool, config: Config) -> HookStat
     slot = _slot(directory, name)
     chained = (directory / (name + CHAINED_SUFFIX)).exists()
     if slot is not None:
-        fresh = slot.read_text(encoding="utf-8", errors="replace") == render(name, config)
+        fresh = slot.read_text(encoding="utf-8", errors="replace") == shim_for(name, config)
         return HookState(name, wanted, "installed" if fresh and wanted else "stale", chained)
     if (directory / name).exists():
         return HookState(name, wanted, "foreign" if wanted else "absent", chained)

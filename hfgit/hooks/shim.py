@@ -1,39 +1,66 @@
-"""The shim texts: the shipped shims rendered with a repository's tag globs and git-hf path."""
+"""The hook shims: one sh template (`hook-tmpl`), rendered per hook and per repository.
+
+Everything but the block between `# start templated` and `# end templated` is the same in
+every shim; rendering replaces that block with the hook's name, the version-tag globs of the
+repository's tag pattern and the git-hf to fall back on. The ID line marks a file as hfgit's
+whatever version wrote it; older versions marked their shims with `# hfgit-hook: <name>`.
+
+The top-level `hooks/` folder holds the shims rendered for the default tag pattern:
+`python -m hfgit.hooks --write hooks/` regenerates it (a test checks that it is current).
+"""
 
 from __future__ import annotations
 
 import os
-import re
 import sys
 from importlib import resources
 from pathlib import Path
 
-from hfgit.config import Config
+from hfgit.fsio import write_atomic
+from hfgit.versioning import TagScheme
 
 HOOK_NAMES = ("reference-transaction", "pre-push", "post-commit")
-MARKER = "# hfgit-hook: "
 PURPOSE = {
     "reference-transaction": "publishes created version tags in the background",
     "pre-push": "checks that pushed version tags are on the Hub",
     "post-commit": "auto-bumps the version on conventional commits",
 }
+MARKER_ID = "17184723c0b57a3040f75ecb5cf1a698"  # never changes: it is how a shim is recognised
+PRIOR_MARKERS = ("# hfgit-hook: ",)  # how earlier versions marked their shims
+START, END = "# start templated\n", "# end templated\n"
+MARKER_SPAN = 1024  # markers sit in the first lines
 
 
-def shim_text(name: str) -> str:
-    """The shim as shipped (default tag pattern), the single source of the hooks/ copies."""
-    return (resources.files("hfgit") / "shims" / name).read_text(encoding="utf-8")
+def template() -> str:
+    return (resources.files("hfgit.hooks") / "hook-tmpl").read_text(encoding="utf-8")
 
 
-def render(name: str, config: Config, git_hf: str | None = None) -> str:
-    """The shim for this repository: its version-tag globs and a fallback git-hf path baked in."""
-    text = shim_text(name)
-    globs = " | ".join(sh_pattern(g) for g in config.scheme.shell_globs())
-    text = re.sub(
-        r"(?m)^(  case \$1 in ).*?(\) return 0 ;; esac)$", lambda m: m[1] + globs + m[2], text
+def render(name: str, globs: list[str], git_hf: str) -> str:
+    """The shim for hook `name`: version tags match one of `globs`; `git_hf` when none on PATH."""
+    before, rest = template().split(START)
+    _, after = rest.split(END)
+    return before + START + templated(name, globs, git_hf) + END + after
+
+
+def templated(name: str, globs: list[str], git_hf: str) -> str:
+    patterns = " | ".join(sh_pattern(g) for g in globs)
+    return (
+        f"hook={name}  # {PURPOSE[name]}\n"
+        f"fallback={sh_quote(git_hf)}  # the git-hf to run when none is on PATH\n"
+        "version_tag() {  # the tag_pattern of .hfgit.yaml\n"
+        f"  case $1 in {patterns}) return 0 ;; esac\n"
+        "  return 1\n"
+        "}\n"
     )
-    exe = git_hf if git_hf is not None else default_git_hf()
-    quoted = "'" + exe.replace("'", "'\\''") + "'" if exe else ""
-    return re.sub(r"(?m)^fallback=(?=  # hfgit:exe)", lambda m: f"fallback={quoted}", text)
+
+
+def is_shim(head: bytes) -> bool:
+    """Whether a hook file starting with `head` is an hfgit shim, of any version."""
+    return MARKER_ID.encode() in head or any(m.encode() in head for m in PRIOR_MARKERS)
+
+
+def sh_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
 
 
 def sh_pattern(glob: str) -> str:
@@ -57,5 +84,19 @@ def sh_pattern(glob: str) -> str:
 
 
 def default_git_hf() -> str:
+    """The git-hf next to this interpreter, baked into shims as the fallback ('' if none)."""
     candidate = Path(sys.executable).parent / "git-hf"
     return str(candidate) if os.access(candidate, os.X_OK) else ""
+
+
+def shipped(name: str) -> str:
+    """The shim as shipped in `hooks/`: the default tag pattern, no fallback path."""
+    return render(name, TagScheme().shell_globs(), "")
+
+
+def write_shipped(directory: Path) -> list[Path]:
+    """(Re)write the shipped shims into `directory`, executable."""
+    paths = [directory / name for name in HOOK_NAMES]
+    for path in paths:
+        write_atomic(path, shipped(path.name), mode=0o755)
+    return paths

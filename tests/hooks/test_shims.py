@@ -1,57 +1,93 @@
-"""The shim texts: one source, valid sh, patterns rendered from the config, cheap filtering."""
+"""The shim texts: one template, valid sh, generated copies in hooks/, cheap filtering."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from hookhelpers import wait_for
 
 from hfgit.config import parse_config
 from hfgit.hooks import shim
+from hfgit.hooks.install import shim_for
+from hfgit.versioning import TagScheme
 
 ROOT = Path(__file__).resolve().parents[2]
 ZERO = "0" * 40
 SHA = "1" * 40
+DEFAULT_GLOBS = TagScheme().shell_globs()
 
 
-def config(extra: str = ""):  # type: ignore[no-untyped-def]
-    return parse_config(f"repo_id: alice/m\nmodel_dir: model\n{extra}", Path(".hfgit.yaml"))
+def test_shipped_hooks_are_the_template_rendered(tmp_path: Path) -> None:
+    generated = {p.name: p.read_text() for p in shim.write_shipped(tmp_path)}
+    shipped = {p.name: p.read_text() for p in (ROOT / "hooks").iterdir() if p.name != "README.md"}
+    assert shipped == generated, "hooks/ is stale: run `python -m hfgit.hooks --write hooks/`"
+    assert all(os.access(ROOT / "hooks" / name, os.X_OK) for name in shim.HOOK_NAMES)
 
 
-@pytest.mark.parametrize("name", shim.HOOK_NAMES)
-def test_shipped_hooks_are_identical_to_the_package_shims(name: str) -> None:
-    assert (ROOT / "hooks" / name).read_text() == shim.shim_text(name)
-    assert (ROOT / "hfgit" / "shims" / name).stat().st_mode & 0o111
+def test_regenerating_the_shipped_hooks_fixes_a_hand_edit(tmp_path: Path) -> None:
+    shim.write_shipped(tmp_path)
+    (tmp_path / "pre-push").write_text("#!/bin/sh\n# edited by hand\n")
+    subprocess.run(
+        [sys.executable, "-m", "hfgit.hooks", "--write", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    assert (tmp_path / "pre-push").read_text() == shim.shipped("pre-push")
+    assert os.access(tmp_path / "pre-push", os.X_OK)
 
 
 @pytest.mark.parametrize("name", shim.HOOK_NAMES)
 def test_shims_are_valid_posix_sh_and_marked(name: str) -> None:
-    text = shim.render(name, config())
-    assert text.startswith("#!/bin/sh\n") and shim.MARKER + name in text
+    text = shim.render(name, DEFAULT_GLOBS, "")
+    assert text.startswith("#!/bin/sh\n") and shim.is_shim(text.encode()[: shim.MARKER_SPAN])
     subprocess.run(["sh", "-n", "-c", text], check=True)
 
 
+def test_shims_differ_only_in_the_templated_block() -> None:
+    template = shim.template()
+    outside = template.split(shim.START)[0], template.split(shim.END)[1]
+    for name in shim.HOOK_NAMES:
+        text = shim.render(name, ["x*"], "/opt/git-hf")
+        assert (text.split(shim.START)[0], text.split(shim.END)[1]) == outside
+        assert f"hook={name}  #" in text.split(shim.START)[1].split(shim.END)[0]
+
+
+def test_markers_of_this_and_earlier_versions_are_recognised() -> None:
+    assert shim.is_shim(f"#!/bin/sh\n# hfgit git hook, ID: {shim.MARKER_ID}\n".encode())
+    assert shim.is_shim(b"#!/bin/sh\n# hfgit-hook: pre-push\n")
+    assert not shim.is_shim(b"#!/bin/sh\n# someone else's hook, mentions hfgit\n")
+
+
 @pytest.mark.parametrize(
-    ("extra", "pattern"),
+    ("scheme", "pattern"),
     [
-        ("", "v[0-9]*.[0-9]*.[0-9]*"),
-        ("tag_prefix: release-\n", "release-[0-9]*.[0-9]*.[0-9]*"),
-        ("tag_pattern: timestamp\n", "v" + "[0-9]" * 8 + "-" + "[0-9]" * 6),
-        ("tag_pattern: experiment\n", "exp-*-[0-9]*"),
-        ("tag_prefix: 'a;b$'\n", "a\\;b\\$[0-9]*.[0-9]*.[0-9]*"),
+        (TagScheme(), "v[0-9]*.[0-9]*.[0-9]*"),
+        (TagScheme.of("semver", "release-"), "release-[0-9]*.[0-9]*.[0-9]*"),
+        (TagScheme.of("timestamp"), "v" + "[0-9]" * 8 + "-" + "[0-9]" * 6),
+        (TagScheme.of("experiment"), "exp-*-[0-9]*"),
+        (TagScheme.of("semver", "a;b$"), "a\\;b\\$[0-9]*.[0-9]*.[0-9]*"),
     ],
 )
-def test_render_bakes_the_configured_tag_pattern(extra: str, pattern: str) -> None:
-    text = shim.render("reference-transaction", config(extra), git_hf="/opt/x/git-hf")
+def test_render_bakes_the_tag_pattern_and_the_fallback(scheme: TagScheme, pattern: str) -> None:
+    text = shim.render("reference-transaction", scheme.shell_globs(), "/opt/x's/git-hf")
     assert f"  case $1 in {pattern}) return 0 ;; esac" in text
-    assert "fallback='/opt/x/git-hf'  # hfgit:exe" in text
+    assert "fallback='/opt/x'\\''s/git-hf'  #" in text
 
 
-def run_shim(tmp_path: Path, name: str, stdin: str, *args: str, extra: str = "") -> str:
+def test_installed_shims_use_the_configured_tag_prefix() -> None:
+    config = parse_config("repo_id: alice/m\nmodel_dir: model\ntag_prefix: release-\n", Path("c"))
+    text = shim_for("pre-push", config)
+    assert "  case $1 in release-[0-9]*.[0-9]*.[0-9]*) return 0 ;; esac" in text
+
+
+def run_shim(tmp_path: Path, name: str, stdin: str, *args: str) -> str:
     """Run a rendered shim outside git with a fake git-hf and git; return what they were asked."""
     hook = tmp_path / name
-    hook.write_text(shim.render(name, config(extra), git_hf=""))
+    hook.write_text(shim.render(name, DEFAULT_GLOBS, ""))
     hook.chmod(0o755)
     bindir = tmp_path / "bin"
     bindir.mkdir(exist_ok=True)
@@ -90,14 +126,15 @@ def test_reference_transaction_shim_ignores_everything_but_created_version_tags(
 def test_reference_transaction_shim_queues_a_created_version_tag(tmp_path: Path) -> None:
     (tmp_path / "gitdir").mkdir()
     lines = f"{ZERO} {SHA} refs/heads/main\n{ZERO} {SHA} refs/tags/v1.0.0\n"
-    calls = run_shim(tmp_path, "reference-transaction", lines, "committed")
+    run_shim(tmp_path, "reference-transaction", lines, "committed")
     assert (tmp_path / "gitdir" / "hfgit" / "queue" / "v1.0.0").read_text() == f"sha={SHA}\n"
-    for _ in range(200):  # the git-hf call runs in the background
-        if "git-hf hook" in calls:
-            break
-        subprocess.run(["sleep", "0.02"], check=True)
-        calls = (tmp_path / "calls").read_text()
-    assert "git-hf hook reference-transaction v1.0.0" in calls
+    called = tmp_path / "calls"
+    wait_for(  # the git-hf call runs in the background
+        lambda: "git-hf hook" in (called.read_text() if called.exists() else ""),
+        timeout=30,
+        what="the shim to start git-hf",
+    )
+    assert "git-hf hook reference-transaction v1.0.0" in called.read_text()
 
 
 def test_pre_push_shim_starts_python_only_for_pushed_version_tags(tmp_path: Path) -> None:
