@@ -12,6 +12,7 @@ import pygit2
 from hfgit.server import trees
 from hfgit.server.auth import check_write
 from hfgit.server.context import Context, repo_url, resolve
+from hfgit.server.hubrepo import HubRepo
 from hfgit.server.messages import Request, Response, json_response
 from hfgit.server.naming import check_repo_id
 from hfgit.server.problems import (
@@ -20,7 +21,7 @@ from hfgit.server.problems import (
     repo_not_found,
     unauthorized,
 )
-from hfgit.server.storage import DEFAULT_BRANCH, HubRepo
+from hfgit.server.storage import DEFAULT_BRANCH
 
 KINDS_BY_TYPE = {None: "model", "model": "model", "dataset": "dataset"}
 

@@ -22,12 +22,12 @@ from hfgit.server.auth import Caller, can_read
 from hfgit.server.commitbody import CommitRequest, LfsRef, b64decode, read_commit
 from hfgit.server.context import Context, repo_url, resolve
 from hfgit.server.gitattributes import NO_RULES, lfs_rules, upload_mode
+from hfgit.server.hubrepo import HubRepo, signature
 from hfgit.server.lfs import format_pointer
 from hfgit.server.messages import Request, Response, json_response
 from hfgit.server.naming import check_file_path
 from hfgit.server.problems import STALE_PARENT, ApiError, bad_request, revision_not_found, too_large
 from hfgit.server.repoobjects import COMMITTED
-from hfgit.server.storage import HubRepo, signature
 from hfgit.server.treeedit import TreeEditor
 
 

@@ -9,10 +9,10 @@ import pygit2
 from hfgit.server import trees
 from hfgit.server.api import next_url
 from hfgit.server.context import Context, resolve
+from hfgit.server.hubrepo import HubRepo
 from hfgit.server.messages import FileRegion, Request, Response, json_response
 from hfgit.server.naming import check_tree_path, is_number
 from hfgit.server.problems import ApiError, bad_request, entry_not_found
-from hfgit.server.storage import HubRepo
 
 
 def list_tree(

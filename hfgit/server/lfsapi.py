@@ -13,6 +13,7 @@ from typing import Any
 from hfgit.server.auth import Caller, can_read
 from hfgit.server.context import Context
 from hfgit.server.files import parse_range
+from hfgit.server.hubrepo import HubRepo
 from hfgit.server.messages import FileRegion, Request, Response, json_response
 from hfgit.server.naming import check_sha256, is_sha256
 from hfgit.server.problems import (
@@ -22,7 +23,6 @@ from hfgit.server.problems import (
     too_large,
     unauthorized,
 )
-from hfgit.server.storage import HubRepo
 
 LFS_JSON = "application/vnd.git-lfs+json"
 DOWNLOAD_TTL = 3600

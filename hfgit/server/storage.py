@@ -1,8 +1,9 @@
 """On-disk state of the hub: one bare git repo per Hub repo, plus the shared LFS store.
 
-Layout under `root`: `repos/{models|datasets}/{ns}/{name}.git` (bare repos, `git clone`-able),
-`lfs/ab/cd/<sha256>`, `tmp/`. Repo metadata (owner, private flag) is a small JSON file inside
-the bare repo, written atomically. Repos are created in `tmp/` and renamed into place.
+Layout under `root`: `repos/{models|datasets}/{ns}/{name}.git` (bare repos, `git clone`-able,
+each with its metadata `hub-meta.json` and LFS index `hub-lfs/`), `lfs/ab/cd/<sha256>` (the
+shared store, `lfs/tmp/` for uploads in flight), `locks/` (per-repo lock files), `gc.lock`,
+`tmp/`. Metadata is written atomically; repos are created in `tmp/` and renamed into place.
 """
 
 from __future__ import annotations
@@ -16,126 +17,27 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pygit2
 
-from hfgit.fsio import locked, write_atomic
+from hfgit.fsio import write_atomic
 from hfgit.server.gitattributes import default_gitattributes
+from hfgit.server.hubrepo import META_FILE, HubRepo, held, signature
 from hfgit.server.lfs import LfsStore
-from hfgit.server.naming import KIND_PREFIX, REPO_KINDS, is_hex_prefix, is_valid_segment
+from hfgit.server.naming import REPO_KINDS, is_valid_segment
 from hfgit.server.problems import ApiError, repo_not_found
-from hfgit.server.repoobjects import COMMITTED, INDEX_DIR, UPLOADED, RepoObjects, build_index
+from hfgit.server.repoobjects import COMMITTED, INDEX_DIR, UPLOADED, build_index
 
-META_FILE = "hub-meta.json"
+__all__ = ["DEFAULT_BRANCH", "META_FILE", "HubRepo", "Storage", "signature", "sweep"]
+
 DEFAULT_BRANCH = "main"
 TEMP_GRACE = 3600.0  # seconds: a temp file untouched this long belongs to a dead upload
 
 
-def signature(user: str) -> pygit2.Signature:
-    return pygit2.Signature(user, f"{user}@users.noreply.hub.local", int(time.time()), 0)
-
-
 def write_json(path: Path, data: dict[str, Any]) -> None:
     write_atomic(path, json.dumps(data))
-
-
-@dataclass
-class HubRepo:
-    """An opened Hub repo: its id, kind, metadata and pygit2 handle (one per request)."""
-
-    kind: str
-    repo_id: str
-    path: Path
-    meta: dict[str, Any]
-    git: pygit2.Repository
-    lock_file: Path
-    objects: RepoObjects = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.objects = RepoObjects(self.path)
-
-    @property
-    def key(self) -> str:
-        """`models/alice/demo`: names the repo in signed URLs and on disk."""
-        return f"{self.kind}s/{self.repo_id}"
-
-    @property
-    def private(self) -> bool:
-        return bool(self.meta.get("private"))
-
-    @property
-    def owner(self) -> str:
-        return str(self.meta.get("owner") or self.repo_id.split("/")[0])
-
-    @property
-    def url_path(self) -> str:
-        return KIND_PREFIX[self.kind] + self.repo_id
-
-    def resolve(self, revision: str) -> pygit2.Commit | None:
-        """Branch, tag, `refs/...` name, full commit id or unique short commit id."""
-        names = [f"refs/heads/{revision}", f"refs/tags/{revision}"]
-        if revision.startswith("refs/"):
-            names.insert(0, revision)
-        for name in names:
-            if pygit2.reference_is_valid_name(name) and name in self.git.references:
-                return _peel_commit(self.git.references[name].peel())
-        if is_hex_prefix(revision):
-            with contextlib.suppress(KeyError, ValueError, pygit2.GitError):
-                return _peel_commit(self.git.revparse_single(revision.lower()))
-        return None
-
-    def branch_ref(self, revision: str) -> str | None:
-        """The full ref name a commit on `revision` updates (branches and refs/pr/N only)."""
-        for name in (f"refs/heads/{revision}", revision):
-            if name.startswith(("refs/heads/", "refs/pr/")) and (
-                pygit2.reference_is_valid_name(name) and name in self.git.references
-            ):
-                return name
-        return None
-
-    def ref_target(self, name: str) -> str | None:
-        try:
-            return str(self.git.references[name].target)
-        except KeyError:
-            return None
-
-    @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """Serialize ref and index updates of this repo across threads and processes.
-
-        The lock file lives outside the repo (so that locking never recreates a deleted repo's
-        folder); a repo deleted while this request waited is a 404.
-        """
-        with _held(self.lock_file):
-            if not (self.path / META_FILE).exists():
-                raise repo_not_found(self.repo_id)
-            yield
-
-
-_LOCKS: dict[str, threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
-
-
-@contextlib.contextmanager
-def _held(lock_file: Path) -> Iterator[None]:
-    """A thread lock (one server) and the file lock (other processes on the same root).
-
-    Two file locks on one path do not exclude each other inside one process on every
-    platform, hence the thread lock first.
-    """
-    with _LOCKS_GUARD:
-        thread_lock = _LOCKS.setdefault(str(lock_file), threading.Lock())
-    with thread_lock, locked(lock_file):
-        yield
-
-
-def _peel_commit(obj: object) -> pygit2.Commit | None:
-    if isinstance(obj, pygit2.Tag):
-        obj = obj.peel(pygit2.Commit)
-    return obj if isinstance(obj, pygit2.Commit) else None
 
 
 class Storage:
@@ -224,7 +126,7 @@ class Storage:
         """
         path = self.repo_dir(kind, repo_id)
         trash = self.tmp / f"deleted-{uuid.uuid4().hex}"
-        with _held(self._lock_file(kind, repo_id)), self._lock:  # after commits in flight
+        with held(self._lock_file(kind, repo_id)), self._lock:  # after commits in flight
             try:
                 os.rename(path, trash)
             except FileNotFoundError:
@@ -240,7 +142,7 @@ class Storage:
     def collector_guard(self) -> Iterator[None]:
         """Held while an object is published or added to an index, and by the collector
         while it removes objects: see `gc` for why this makes collection safe while serving."""
-        with _held(self.root / "gc.lock"):
+        with held(self.root / "gc.lock"):
             yield
 
     def receive_upload(
