@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from hfgit.server.wildmatch import GlobSet
 
 LFS_THRESHOLD = 10 * 1024 * 1024
-MAX_BYTES = 100 * 1024
-MAX_LINES = 2000
+MAX_BYTES = 64 * 1024
+MAX_LINES = 1000
 _LFS = "filter=lfs diff=lfs merge=lfs -text"
 
 _COMMON = [
@@ -46,7 +46,7 @@ class Rules:
 NO_RULES = Rules(GlobSet([]), [])
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=8)
 def lfs_rules(text: str) -> Rules:
     """The lfs rules of a `.gitattributes` (cached: preuploads of one revision share them).
 

@@ -3,8 +3,8 @@
 All the patterns of a file are compiled into one NFA whose states are the positions between
 tokens (plus one accepting state per pattern); a path is matched by moving the whole set of
 live states one character at a time. The states are the bits of one int, so a step is a few
-big-int operations, and there is no backtracking: `*a*a*a*a*a*a*a*a*b` costs what `*.bin`
-costs, one step per character of the path.
+big-int operations (or one lookup, for a set of states met before), and there is no
+backtracking: `*a*a*a*a*a*a*a*a*b` costs what `*.bin` costs, one step per character.
 
 Syntax (git's, for attribute files): `*` any run of characters except `/`, `?` one character
 except `/`, `[abc]`, `[a-z]`, `[!x]` / `[^x]` one character from a set, `\\x` a literal `x`;
@@ -15,10 +15,12 @@ anchored at the repo root. A trailing `/` names directories, which never match a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import cast
 
 MAX_PATTERN_CHARS = 1024
+DFA_BUDGET_BITS = 16 * 1024 * 1024  # remembered state sets: 2 MB per NFA at most
 _MASK_CACHE = 4096
 
 # Token kinds. The one-character kinds consume exactly one character. `**/` is two states:
@@ -73,6 +75,10 @@ class _Nfa:
         self.skip1 = 0  # may advance one state without consuming
         self.skip2 = 0  # `**/` entries: may skip their loop too (zero directories)
         self._masks: dict[str, int] = {}
+        self._numbers: dict[int, int] = {}  # state set -> its number
+        self._sets: list[int] = []  # number -> state set
+        self._moves: list[dict[str, int]] = []  # number -> character -> next number
+        self._numbering = threading.Lock()  # compiled rules are shared by request threads
 
     def add(self, index: int, tokens: list[Token]) -> None:
         base = self.size
@@ -105,18 +111,53 @@ class _Nfa:
         self.size = accept + 1
 
     def matches(self, subject: str) -> list[int]:
-        """Indexes of the patterns matching all of `subject`."""
+        """Indexes of the patterns matching all of `subject`.
+
+        State sets met before are numbered and their moves remembered (a DFA built lazily,
+        within a memory budget), so a step is usually one dict lookup; past the budget each
+        step is computed on the NFA, never more than that.
+        """
         if not self.accepting:
             return []
         states = self._closure(self.start)
+        known = self._number(states)
         for char in subject:
-            moved = (states & self._mask(char)) << 1
-            looping = states & (self.any | (self.star if char != "/" else 0))
-            states = self._closure(moved | looping)
+            if known is not None:
+                follow = self._moves[known].get(char)
+                if follow is not None:
+                    known = follow
+                    continue
+                states = self._sets[known]
+            states = self._step(states, char)
             if not states:
                 return []
+            follow = self._number(states)
+            if known is not None and follow is not None:
+                self._moves[known][char] = follow
+            known = follow
+        if known is not None:
+            states = self._sets[known]
         hits = states & self.accept_mask
         return [index for bit, index in self.accepting.items() if hits >> bit & 1]
+
+    def _step(self, states: int, char: str) -> int:
+        moved = (states & self._mask(char)) << 1
+        looping = states & (self.any | (self.star if char != "/" else 0))
+        return self._closure(moved | looping)
+
+    def _number(self, states: int) -> int | None:
+        """The number of a state set (None once the budget of remembered sets is spent)."""
+        number = self._numbers.get(states)
+        if number is not None:
+            return number
+        with self._numbering:
+            if len(self._sets) * max(self.size, 64) >= DFA_BUDGET_BITS:
+                return None
+            number = self._numbers.setdefault(states, len(self._sets))
+            if number == len(self._sets):
+                self._sets.append(states)
+                self._moves.append({})
+        return number
 
     def _closure(self, states: int) -> int:
         """Add the states reachable without consuming (forward moves, a few rounds at most:
