@@ -148,6 +148,9 @@ TUTORIAL_DETAIL: dict[str, Spec] = {
     "user.username": _STR,
     "repository.model_repo_template": Spec((str,), "{username}/{model_name}"),
     "repository.config_repo_template": Spec((str,), "{username}/{model_name}-configs"),
+    "repository.config_repo_type": Spec(
+        (str,), "model", REPO_TYPES, help="Hub type of the configs repo: model or dataset"
+    ),
     "settings.auto_create_repos": Spec((bool,), True),
     "settings.default_private": Spec((bool,), True),
     "settings.commit_message_template": Spec((str,), "Upload {item_type} for {experiment_name}"),

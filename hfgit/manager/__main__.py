@@ -198,7 +198,7 @@ def validate_config(config_path: Path) -> None:
     click.echo(f"{s.path}: OK" + (f" (with {s.detail_path})" if s.detail_path else ""))
     for label, value in (
         ("model repo", s.config.repo_id),
-        ("configs repo", s.configs_repo_id),
+        ("configs repo", f"{s.configs_repo_id} ({s.configs_repo_type} repo)"),
         ("endpoint", s.config.endpoint or "$HF_ENDPOINT or https://huggingface.co"),
         ("versions", f"{s.config.scheme.describe()}, next by {s.auto_increment}"),
         ("gate", ", ".join(limits) or "none"),

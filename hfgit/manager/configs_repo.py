@@ -1,4 +1,6 @@
-"""The tutorial's configs repository (`{username}/{model_name}-configs`, a dataset repo).
+"""The tutorial's configs repository (`{username}/{model_name}-configs`).
+
+A model repo unless `repository.config_repo_type: dataset` says otherwise.
 
 Each experiment gets a folder: `<experiment>/config.yaml`, `<experiment>/metadata.json` and
 `<experiment>/results/...`, one Hub commit per upload. Model versions stay in the model repo."""
@@ -24,7 +26,6 @@ from hfgit.manager.settings import Settings
 from hfgit.manager.workflow import retrying
 from hfgit.secrets import redact
 
-REPO_TYPE = "dataset"
 BRANCH = "main"
 _NAME_RE = re.compile(r"[A-Za-z0-9][\w.-]{0,95}")
 
@@ -39,7 +40,8 @@ class ConfigsRepo:
 
     @contextlib.contextmanager
     def hub(self) -> Iterator[Hub]:
-        with connect(self.settings.config.endpoint, self.repo_id, REPO_TYPE) as hub:
+        settings = self.settings
+        with connect(settings.config.endpoint, self.repo_id, settings.configs_repo_type) as hub:
             yield hub
 
     def ensure(self, hub: Hub, private: bool) -> None:

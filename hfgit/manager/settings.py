@@ -31,6 +31,7 @@ class Settings:
     raw: dict[str, Any]  # the whole config.yaml, as the tutorial's `manager.config`
     config: Config  # hfgit's config (model_dir is set per call)
     configs_repo_id: str
+    configs_repo_type: str = "model"
     enabled: bool = True
     username: str | None = None
     auto_create: bool = True
@@ -116,6 +117,7 @@ def _build(main: YamlDoc, detail: YamlDoc | None) -> Settings:
         raw=main.data,
         config=config,
         configs_repo_id=configs_repo,
+        configs_repo_type=d.get("repository.config_repo_type"),
         enabled=main.get("huggingface.enabled"),
         username=username,
         auto_create=main.get("huggingface.repository.auto_create")

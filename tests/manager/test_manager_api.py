@@ -20,7 +20,7 @@ def hub_json(repo: TrainingRepo, path: str, revision: str) -> dict:
 
 
 def configs_files(repo: TrainingRepo) -> set[str]:
-    return set(repo.api.list_repo_files(CONFIGS_REPO, repo_type="dataset"))
+    return set(repo.api.list_repo_files(CONFIGS_REPO))
 
 
 def test_manager_reads_the_tutorial_files_and_exposes_config_yaml(training_repo):
@@ -38,8 +38,9 @@ def test_sync_training_workflow_tags_head_and_publishes_like_git_hf_push(trainin
         model_path=f"./{MODEL}", experiment_name="baseline", version_tag="v1.0.0", private=True
     )
     assert urls["model_url"].endswith(f"/{MODEL_REPO}/tree/v1.0.0")
-    assert urls["config_url"].endswith(f"/datasets/{CONFIGS_REPO}/tree/main/baseline")
-    assert urls["results_url"].endswith(f"/datasets/{CONFIGS_REPO}/tree/main/baseline/results")
+    assert urls["config_url"].endswith(f"/{CONFIGS_REPO}/tree/main/baseline")
+    assert "/datasets/" not in urls["config_url"]
+    assert urls["results_url"].endswith(f"/{CONFIGS_REPO}/tree/main/baseline/results")
     assert urls["git_commit"] == head
     assert training_repo.git("rev-parse", "v1.0.0^{commit}") == head
     assert training_repo.git("cat-file", "-t", "v1.0.0") == "tag"  # annotated
@@ -106,10 +107,32 @@ def test_experiment_tags_and_timestamp_tags_are_versions_too(training_repo):
 def test_create_repositories_creates_the_model_and_configs_repos(training_repo):
     urls = training_repo.manager().create_repositories(private=True)
     assert urls["model_repo"].endswith(MODEL_REPO)
-    assert urls["config_repo"].endswith(f"datasets/{CONFIGS_REPO}")
+    assert urls["config_repo"].endswith(f"/{CONFIGS_REPO}")
+    assert "/datasets/" not in urls["config_repo"]
     assert training_repo.api.model_info(MODEL_REPO).private is True
-    assert training_repo.api.dataset_info(CONFIGS_REPO).private is True
+    assert training_repo.api.model_info(CONFIGS_REPO).private is True
+    assert not training_repo.api.repo_exists(CONFIGS_REPO, repo_type="dataset")
     training_repo.manager().create_repositories(private=True)  # a second call is a no-op
+
+
+def test_config_repo_type_dataset_puts_the_configs_repo_among_datasets(training_repo):
+    detail = training_repo.root / "configs" / "huggingface_config.yaml"
+    text = detail.read_text()
+    detail.write_text(
+        text.replace(
+            'config_repo_template: "{username}/{model_name}-configs"',
+            'config_repo_template: "{username}/{model_name}-configs"\n  config_repo_type: dataset',
+        )
+    )
+    manager = training_repo.manager()
+    assert manager.settings.configs_repo_type == "dataset"
+
+    url = manager.upload_training_config(experiment_name="baseline")
+
+    assert url.endswith(f"/datasets/{CONFIGS_REPO}/tree/main/baseline")
+    files = training_repo.api.list_repo_files(CONFIGS_REPO, repo_type="dataset")
+    assert "baseline/config.yaml" in files
+    assert not training_repo.api.repo_exists(CONFIGS_REPO)
 
 
 def test_upload_training_config_and_results_go_to_the_configs_repo(training_repo):
@@ -134,14 +157,12 @@ def test_upload_training_config_and_results_go_to_the_configs_repo(training_repo
         "run2/results/train.log",
         "run2/results/tb/events.out",
     } <= files
-    meta_path = training_repo.api.hf_hub_download(
-        CONFIGS_REPO, "baseline_experiment/metadata.json", repo_type="dataset"
-    )
+    meta_path = training_repo.api.hf_hub_download(CONFIGS_REPO, "baseline_experiment/metadata.json")
     meta = json.loads(Path(meta_path).read_text())
     assert meta["model_name"] == "Qwen/Qwen2.5-0.5B-Instruct"
     assert meta["training_params"]["lora_r"] == 16
     assert meta["git_commit"] == training_repo.git("rev-parse", "HEAD")
-    commits = training_repo.api.list_repo_commits(CONFIGS_REPO, repo_type="dataset")
+    commits = training_repo.api.list_repo_commits(CONFIGS_REPO)
     assert any(c.title == "Upload config for baseline_experiment" for c in commits)
 
 

@@ -56,9 +56,7 @@ def test_upload_config_verb_uploads_the_named_file(training_repo):
     )
     assert result.code == 0, result.err
     assert result.out.strip().endswith("/tree/main/baseline")
-    files = training_repo.api.list_repo_files(
-        "alice/mcp-finetuned-model-configs", repo_type="dataset"
-    )
+    files = training_repo.api.list_repo_files("alice/mcp-finetuned-model-configs")
     assert "baseline/config.yaml" in files
 
 
@@ -100,7 +98,7 @@ def test_validate_config_verb_summarises_a_good_config(training_repo):
     result = training_repo.run("validate-config", "--config", "config.yaml")
     assert result.code == 0, result.err
     assert "model repo:   alice/mcp-finetuned-model" in result.out
-    assert "configs repo: alice/mcp-finetuned-model-configs" in result.out
+    assert "configs repo: alice/mcp-finetuned-model-configs (model repo)" in result.out
     assert "semver tags like v1.2.0, next by patch" in result.out
 
 

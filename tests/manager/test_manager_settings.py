@@ -36,6 +36,7 @@ def test_the_tutorial_files_map_onto_hfgit_config(files):
         "alice/mcp-finetuned-model",
         "alice/mcp-finetuned-model-configs",
     )
+    assert s.configs_repo_type == "model"  # the tutorial creates its repos as models
     assert c.private is True and c.endpoint is None
     assert (c.tag_pattern, c.scheme.prefix, s.auto_increment) == ("semver", "v", "patch")
     assert c.card.language == ("zh",) and c.card.license == "mit"
@@ -121,6 +122,11 @@ def test_without_a_detailed_file_defaults_apply(files):
             'metadata_file: "experiment_metadata.json"',
             'metadata_file: "meta.json"',
             "must be experiment_metadata.json",
+        ),
+        (
+            'config_repo_template: "{username}/{model_name}-configs"',
+            'config_repo_template: "{username}/{model_name}-configs"\n  config_repo_type: space',
+            "repository.config_repo_type must be one of",
         ),
     ],
 )
