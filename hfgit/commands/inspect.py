@@ -9,6 +9,7 @@ import click
 
 from hfgit.commands.access import hub_options
 from hfgit.commands.output import emit_json, experiments_table, metrics_text, say, table, warn
+from hfgit.commands.revision import one_version, revision_option
 from hfgit.errors import HfgitError, HubUnreachableError
 from hfgit.plan import TagState, compare
 from hfgit.project import Project
@@ -141,6 +142,7 @@ def _print_status(
 
 @click.command()
 @click.argument("version", required=False)
+@revision_option
 @click.option(
     "-o",
     "--output",
@@ -148,7 +150,7 @@ def _print_status(
     help="Write the card to a file.",
 )
 @hub_options
-def card(version: str | None, output: Path | None) -> None:
+def card(version: str | None, revision: str | None, output: Path | None) -> None:
     """Render the model card a version publishes (default: the latest local version).
 
     \b
@@ -158,6 +160,7 @@ def card(version: str | None, output: Path | None) -> None:
     """
     from hfgit.content import build_content
 
+    version = one_version(version, revision)
     project = Project.open()
     scheme = project.config.scheme
     if version is None:

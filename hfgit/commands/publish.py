@@ -8,6 +8,7 @@ import click
 
 from hfgit.commands.access import hub_options
 from hfgit.commands.output import emit_json, say, size, style, warn
+from hfgit.commands.revision import one_version, revision_option
 from hfgit.effects import silent
 from hfgit.errors import UsageError, VersionTagError
 from hfgit.project import Project
@@ -91,28 +92,42 @@ def _print_summary(outcomes: list[Outcome]) -> None:
 
 
 @click.command()
-@click.argument("version")
+@click.argument("version", required=False)
+@revision_option
 @click.option(
-    "--dir",
-    "directory",
+    "--local-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Download into this folder instead of the cache.",
+    help="Download into this folder instead of the cache (as `hf download --local-dir`).",
 )
+@click.option(
+    "--dir", "old_dir", type=click.Path(file_okay=False, path_type=Path), hidden=True
+)  # the name before --local-dir
 @click.option("--json", "as_json", is_flag=True, help="Print the path and provenance as JSON.")
 @hub_options
-def pull(version: str, directory: Path | None, as_json: bool) -> None:
+def pull(
+    version: str | None,
+    revision: str | None,
+    local_dir: Path | None,
+    old_dir: Path | None,
+    as_json: bool,
+) -> None:
     """Download a version from the Hub and check its provenance against the local tag.
 
     \b
     Examples:
       git hf pull v1.2.0
-      git hf pull v1.2.0 --dir /tmp/model-v1.2.0
+      git hf pull v1.2.0 --local-dir /tmp/model-v1.2.0
     """
     from hfgit import hub
     from hfgit.download import pull as download
 
+    version = one_version(version, revision)
+    if version is None:
+        raise UsageError("name the version to download: git hf pull VERSION")
+    if local_dir and old_dir and local_dir != old_dir:
+        raise UsageError("--dir is the old name of --local-dir: give one of them")
     hub.show_progress_bars(not as_json)
-    pulled = download(Project.open(), version, directory)
+    pulled = download(Project.open(), version, local_dir or old_dir)
     for warning in pulled.warnings:
         warn(f"warning: {warning}")
     if as_json:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import threading
 
+import pytest
+
 from hfgit.project import Project
 from hfgit.sync import push
 
@@ -100,7 +102,7 @@ def test_pull_downloads_the_version_and_verifies_provenance(workspace, tmp_path)
     workspace.tag("v1.0.0")
     workspace.run("push")
 
-    result = workspace.run("pull", "v1.0.0", "--dir", str(tmp_path / "out"))
+    result = workspace.run("pull", "v1.0.0", "--local-dir", str(tmp_path / "out"))
 
     assert result.code == 0, result.err
     assert "provenance verified" in result.err
@@ -117,10 +119,49 @@ def test_pull_refuses_a_version_whose_provenance_does_not_match_the_local_tag(wo
     workspace.commit("fix: local history rewritten")
     workspace.tag("v1.0.0")
 
-    result = workspace.run("pull", "v1.0.0", "--dir", str(tmp_path / "out"))
+    result = workspace.run("pull", "v1.0.0", "--local-dir", str(tmp_path / "out"))
 
     assert result.code == 1
     assert "published from git" in result.err and "local tag points at" in result.err
+
+
+def test_pull_takes_hf_names_revision_and_the_old_dir_alias(workspace, tmp_path):
+    workspace.tag("v1.0.0")
+    workspace.run("push")
+
+    by_revision = workspace.run("pull", "--revision", "v1.0.0", "--dir", str(tmp_path / "old"))
+
+    assert by_revision.code == 0, by_revision.err
+    assert by_revision.out.strip() == str(tmp_path / "old")
+    assert (tmp_path / "old" / "model.safetensors").is_file()
+    assert "--dir" not in workspace.run("pull", "-h").out  # the old name still works, unlisted
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "name the version to download"),
+        (("v1.0.0", "--revision", "v2.0.0"), "VERSION v1.0.0 and --revision v2.0.0 differ"),
+        (("v1.0.0", "--local-dir", "a", "--dir", "b"), "--dir is the old name of --local-dir"),
+    ],
+)
+def test_pull_refuses_an_ambiguous_command_line(workspace, args, message):
+    result = workspace.run("pull", *args)
+
+    assert result.code == 2
+    assert message in result.err
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_card_takes_the_version_as_revision(workspace):
+    workspace.tag("v1.0.0")
+
+    by_argument = workspace.run("card", "v1.0.0")
+    by_revision = workspace.run("card", "--revision", "v1.0.0")
+
+    assert by_revision.code == 0, by_revision.err
+    assert by_revision.out == by_argument.out
+    assert "v1.0.0" in by_revision.out
 
 
 def test_bump_creates_the_next_annotated_tag(workspace):
