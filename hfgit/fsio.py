@@ -15,6 +15,16 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 
+def _process_umask() -> int:
+    # read once, at import: setting and restoring it later would race with other threads
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _process_umask()
+
+
 def write_atomic(
     path: Path, data: bytes | str, *, mode: int | None = None, durable: bool = True
 ) -> None:
@@ -22,7 +32,8 @@ def write_atomic(
 
     The bytes go to a temporary file in the same folder, which is renamed over `path`.
     `durable` fsyncs before the rename (a crash cannot leave an empty file behind);
-    caches that can be rebuilt pass False. `mode` sets the permission bits (e.g. 0o755).
+    caches that can be rebuilt pass False. `mode` sets the permission bits (e.g. 0o755);
+    by default a replaced file keeps its own and a new one gets what `open` would give it.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,12 +44,18 @@ def write_atomic(
             if durable:
                 f.flush()
                 os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, _mode_for(path) if mode is None else mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_UMASK
 
 
 def try_write_atomic(path: Path, data: bytes | str) -> bool:
