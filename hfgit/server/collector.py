@@ -84,5 +84,5 @@ def collect_in_background(storage: Storage, grace: float = GRACE) -> None:
     """The sweep at start of a server: logged, never fatal."""
     try:
         log.info("gc: %s", collect(storage, grace).summary())
-    except OSError as e:
+    except Exception as e:  # a background chore: report it, never take the server down
         log.warning("gc: collection stopped: %s", e)

@@ -69,8 +69,11 @@ class Storage:
         git = pygit2.Repository(str(path))
         repo = HubRepo(kind, repo_id, path, meta, git, self._lock_file(kind, repo_id))
         if not repo.objects.exists:  # made before per-repo LFS indexes: build it once
-            with repo.lock():
-                build_index(path, repo.git, self.lfs.oids())
+            try:
+                with repo.lock():
+                    build_index(path, repo.git, self.lfs.oids())
+            except (ApiError, FileNotFoundError):  # deleted meanwhile
+                return None
         return repo
 
     def open_key(self, key: str) -> HubRepo | None:
