@@ -166,31 +166,41 @@ class HubHTTPServer:
             self.connections.discard(conn)
 
     def _reject(self, conn: socket.socket) -> None:
+        """Answer 503 to a connection over the cap: on a short-lived thread that lingers so
+        the answer is not lost, or, when many are being turned away, at once."""
         with self.connections_lock:
             spare = self._rejecting < REJECTING_AT_ONCE
             if spare:
                 self._rejecting += 1
-        if not spare:
-            conn.close()
+        if spare:
+            threading.Thread(target=self._answer_busy, args=(conn,), daemon=True).start()
             return
-        threading.Thread(target=self._answer_busy, args=(conn,), daemon=True).start()
+        with contextlib.suppress(OSError):
+            conn.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                conn.recv(64 * 1024)  # what already came, so that closing does not reset
+            conn.send(self._busy_answer())
+        conn.close()
 
     def _answer_busy(self, conn: socket.socket) -> None:
-        busy = unavailable(
-            f"The hub is serving its maximum of {self.limits.max_connections} connections; "
-            "retry shortly"
-        )
-        response = error_response(busy)
-        assert isinstance(response.body, bytes)
         try:
             conn.settimeout(self.limits.linger)
-            conn.sendall(encode_head(response, uuid.uuid4().hex, close=True) + response.body)
+            conn.sendall(self._busy_answer())
             linger_close(conn, self.limits.linger)
         except OSError:
             conn.close()
         finally:
             with self.connections_lock:
                 self._rejecting -= 1
+
+    def _busy_answer(self) -> bytes:
+        busy = unavailable(
+            f"The hub is serving its maximum of {self.limits.max_connections} connections; "
+            "retry shortly"
+        )
+        response = error_response(busy)
+        assert isinstance(response.body, bytes)
+        return encode_head(response, uuid.uuid4().hex, close=True) + response.body
 
 
 class _Connection:

@@ -26,7 +26,7 @@ JSON_DEPTH = 64
 JSON_CONTAINERS = 20_000
 JSON_VALUES = 200_000
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 @dataclass
@@ -76,12 +76,12 @@ def parse_json(raw: bytes) -> Any:
     except UnicodeDecodeError:
         raise bad_request("Request body is not valid UTF-8 JSON") from None
     shape = _JSON_STRING.sub("", text)  # brackets inside strings do not nest
-    brackets = _NOT_BRACKET.sub("", shape)
-    if len(brackets) > 2 * JSON_CONTAINERS or shape.count(",") > JSON_VALUES:
+    opens, closes = shape.count("[") + shape.count("{"), shape.count("]") + shape.count("}")
+    if max(opens, closes) > JSON_CONTAINERS or shape.count(",") > JSON_VALUES:
         raise bad_request("Request body holds too many JSON values")
     depth = deepest = 0
-    for char in brackets:
-        depth += 1 if char in "[{" else -1
+    for bracket in _BRACKET.finditer(shape):
+        depth += 1 if bracket[0] in "[{" else -1
         deepest = max(deepest, depth)
     if deepest > JSON_DEPTH:
         raise bad_request(f"Request body is nested too deeply (limit: {JSON_DEPTH} levels)")
