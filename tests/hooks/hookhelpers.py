@@ -1,4 +1,5 @@
-"""Helpers for hook tests: a repository driven by the real `git` CLI, Hub queries, a poller."""
+"""The one helpers module of the hook tests: a repository driven by the real `git` CLI, a bare
+remote, Hub queries, and pollers (`wait_for`, `worker_idle`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from hfgit.fsio import locked
 
 BIN = Path(sys.executable).parent
 CLOSED_PORT_URL = "http://127.0.0.1:9"  # discard port: nothing listens, connections are refused
@@ -99,3 +102,20 @@ def hub_tags(hub: Any, repo_id: str) -> set[str]:
 
 def hub_commit_count(hub: Any, repo_id: str) -> int:
     return len(hub.api().list_repo_commits(repo_id))
+
+
+def add_remote(repo: Repo) -> Path:
+    """A bare repository next to `repo`, added as its remote `origin`."""
+    remote = repo.path.parent / f"{repo.path.name}-remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True, env=repo.env)
+    repo.git("remote", "add", "origin", str(remote))
+    return remote
+
+
+def worker_idle(repo: Repo) -> bool:
+    """True when the queue is empty and no worker holds the worker lock."""
+    lock = repo.git_dir / "hfgit" / "worker.lock"
+    if repo.queue() or not lock.exists():
+        return not repo.queue()
+    with locked(lock, blocking=False) as free:
+        return free

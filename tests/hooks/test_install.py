@@ -9,10 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hookhelpers import Repo
+from hookhelpers import Repo, add_remote
 
 from hfgit import hooks
 from hfgit.errors import HfgitError
+from hfgit.hooks import shim
 
 FOREIGN = """#!/bin/sh
 # someone else's hook
@@ -20,6 +21,8 @@ echo "foreign $(basename "$0") ran with: $*" >&2
 cat >"$(dirname "$0")/../foreign-stdin-$(basename "$0")"
 exit ${FOREIGN_EXIT:-0}
 """
+
+OLD_SHIMS = Path(__file__).parent / "fixtures" / "shims-0.1.0"  # as hfgit 0.1.0 wrote them
 
 LFS_HOOK = """#!/bin/sh
 command -v git-lfs >/dev/null 2>&1 || { printf >&2 "\\n%s\\n\\n" "This repository is configured for Git LFS but 'git-lfs' was not found on your path."; exit 2; }
@@ -32,13 +35,6 @@ def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
         p.name: (p.read_bytes(), stat.S_IMODE(p.stat().st_mode))
         for p in sorted(directory.iterdir())
     }
-
-
-def add_remote(repo: Repo) -> Path:
-    remote = repo.path.parent / f"{repo.path.name}-remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True, env=repo.env)
-    repo.git("remote", "add", "origin", str(remote))
-    return remote
 
 
 def test_install_writes_the_shims_and_reinstall_changes_nothing(
@@ -91,7 +87,7 @@ def test_chained_pre_push_hook_keeps_its_output_stdin_and_exit_code(
     repo.commit("second")
     refused = repo.git("push", "-q", "origin", "main", check=False, FOREIGN_EXIT="7")
     assert refused.returncode != 0 and "foreign pre-push.hfgit-chained ran" in refused.stderr
-    shim = subprocess.run(
+    ran = subprocess.run(
         [str(repo.git_dir / "hooks" / "pre-push"), "origin", "url"],
         input="",
         capture_output=True,
@@ -99,7 +95,7 @@ def test_chained_pre_push_hook_keeps_its_output_stdin_and_exit_code(
         cwd=repo.path,
         env={**repo.env, "FOREIGN_EXIT": "7"},
     )
-    assert shim.returncode == 7
+    assert ran.returncode == 7
 
 
 def test_chained_reference_transaction_hook_can_still_refuse_an_update(
@@ -203,3 +199,46 @@ def test_turning_a_hook_off_in_the_config_removes_it_on_install(
     out = repo.hf("hooks", "install").stderr
     assert "post-commit: removed" in out and "pre-push: removed" in out
     assert not (repo.git_dir / "hooks" / "post-commit").exists()
+
+
+def test_install_upgrades_an_earlier_versions_shims_in_place_keeping_the_chained_hook(
+    make_repo: Callable[..., Repo],
+) -> None:
+    repo = make_repo(install=False, hooks="  auto_bump: conventional\n")
+    hooks_dir = repo.git_dir / "hooks"
+    for name in hooks.HOOK_NAMES:
+        (hooks_dir / name).write_text((OLD_SHIMS / name).read_text())
+        (hooks_dir / name).chmod(0o755)
+    (hooks_dir / "pre-push.hfgit-chained").write_text(FOREIGN)
+    (hooks_dir / "pre-push.hfgit-chained").chmod(0o750)
+    foreign = snapshot(hooks_dir)["pre-push.hfgit-chained"]
+    assert "pre-push               stale" in repo.hf("hooks", "status").stdout
+    out = repo.hf("hooks", "install").stderr
+    assert "chained the existing hook" not in out
+    assert all(f"{name}: updated" in out for name in hooks.HOOK_NAMES), out
+    assert {s.state for s in hooks.status(repo.path)} == {"installed"}
+    assert snapshot(hooks_dir)["pre-push.hfgit-chained"] == foreign
+    for name in hooks.HOOK_NAMES:
+        text = (hooks_dir / name).read_text()
+        assert shim.MARKER_ID in text and "# hfgit-hook:" not in text
+    add_remote(repo)
+    pushed = repo.git("push", "-q", "origin", "main")
+    assert "foreign pre-push.hfgit-chained ran with: origin" in pushed.stderr
+    repo.hf("hooks", "uninstall")
+    assert snapshot(hooks_dir)["pre-push"] == foreign
+    assert not any((hooks_dir / name).exists() for name in ("reference-transaction", "post-commit"))
+
+
+def test_install_upgrades_an_earlier_shim_that_pre_commit_moved_to_legacy(
+    make_repo: Callable[..., Repo],
+) -> None:
+    repo = make_repo(install=False, hooks="  auto_bump: conventional\n")
+    hooks_dir = repo.git_dir / "hooks"
+    pre_commits = "#!/bin/sh\n# stands in for pre-commit's hook, which runs post-commit.legacy\n"
+    (hooks_dir / "post-commit").write_text(pre_commits)
+    (hooks_dir / "post-commit.legacy").write_text((OLD_SHIMS / "post-commit").read_text())
+    out = repo.hf("hooks", "install").stderr
+    assert "post-commit: updated" in out and "as post-commit.legacy" in out
+    assert (hooks_dir / "post-commit").read_text() == pre_commits
+    assert not (hooks_dir / "post-commit.hfgit-chained").exists()
+    assert shim.MARKER_ID in (hooks_dir / "post-commit.legacy").read_text()

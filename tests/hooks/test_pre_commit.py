@@ -10,9 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hookhelpers import BIN, Repo, hub_tags, wait_for
-from test_install import add_remote
-from test_publish_on_tag import worker_idle
+from hookhelpers import BIN, Repo, add_remote, hub_tags, wait_for, worker_idle
 
 from hfgit import hooks
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from hookhelpers import Repo, hub_tags, wait_for
-from test_install import add_remote
-from test_publish_on_tag import worker_idle
+from hookhelpers import Repo, add_remote, hub_tags, wait_for, worker_idle
 
 from hfgit.hooks import queue_report
 

@@ -8,25 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hookhelpers import Repo, hub_tags, wait_for
+from hookhelpers import Repo, hub_tags, wait_for, worker_idle
 
 from hfgit.hooks import queue_report
-
-
-def worker_idle(repo: Repo) -> bool:
-    """True when no worker holds the lock (flock is free) and the queue is empty."""
-    import fcntl
-
-    lock = repo.git_dir / "hfgit" / "worker.lock"
-    if repo.queue() or not lock.exists():
-        return not repo.queue()
-    with lock.open("a") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return False
-        fcntl.flock(f, fcntl.LOCK_UN)
-    return True
 
 
 @pytest.mark.parametrize("annotated", [True, False], ids=["annotated", "lightweight"])

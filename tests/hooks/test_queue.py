@@ -9,7 +9,7 @@ import pytest
 from hookhelpers import Repo
 
 from hfgit import hooks
-from hfgit.hooks import gitcli, queue
+from hfgit.hooks import gitcli, queue, worker
 
 
 def test_forget_and_queue_report_never_raise_when_nothing_exists(tmp_path: Path) -> None:
@@ -73,3 +73,25 @@ def test_hook_command_failures_are_recorded_not_raised(make_repo: Callable[..., 
     done = repo.hf("hook", "post-commit", check=False)
     assert done.returncode == 0 and "post-commit hook failed" in done.stderr
     assert "repo_id must be" in str(hooks.queue_report(repo.git_dir)["last_error"])
+
+
+def test_a_failed_publish_is_retried_after_the_configured_waits_then_recorded(
+    make_repo: Callable[..., Repo], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo(install=False)  # the Hub endpoint is a closed port
+    repo.git("tag", "v1.0.0")
+    monkeypatch.setenv(worker.ENV_RETRY_DELAYS, "0.5,2")
+    waits: list[float] = []
+    assert worker.publish(repo.path, repo.git_dir, ["v1.0.0"], sleep=waits.append) is False
+    assert waits == [0.5, 2.0]
+    assert "publishing v1.0.0 (try 3 of 3)" in repo.log()
+    assert "publishing v1.0.0 failed" in str(hooks.queue_report(repo.git_dir)["last_error"])
+
+
+def test_retry_waits_default_to_the_backoff_when_not_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(worker.ENV_RETRY_DELAYS, raising=False)
+    assert worker.retry_delays() == worker.RETRY_DELAYS
+    monkeypatch.setenv(worker.ENV_RETRY_DELAYS, "not,numbers")
+    assert worker.retry_delays() == worker.RETRY_DELAYS
