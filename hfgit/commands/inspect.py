@@ -8,7 +8,16 @@ from typing import Any
 import click
 
 from hfgit.commands.access import hub_options
-from hfgit.commands.output import emit_json, experiments_table, metrics_text, say, table, warn
+from hfgit.commands.output import (
+    emit_json,
+    experiments_table,
+    fit_metrics,
+    say,
+    table,
+    terminal_width,
+    utc_text,
+    warn,
+)
 from hfgit.commands.revision import one_version, revision_option
 from hfgit.errors import HfgitError, HubUnreachableError
 from hfgit.plan import TagState, compare
@@ -40,7 +49,7 @@ def log(as_json: bool, limit: int | None) -> None:
             "version": v.tag,
             "hub_commit": v.hub_commit,
             "git_commit": v.git_commit,
-            "date": v.date.strftime("%Y-%m-%dT%H:%M:%SZ") if v.date else None,
+            "date": utc_text(v.date, iso=True),
             "metrics": v.metrics,
             "experiment": v.experiment,
             "state": _state(v.tag, v.git_commit, local),
@@ -59,19 +68,23 @@ def log(as_json: bool, limit: int | None) -> None:
     if not rows:
         say("no versions on the Hub yet: `git tag v0.1.0 && git hf push`")
         return
+    _print_log(rows, [utc_text(v.date) or "" for v in catalog.versions])
+
+
+def _print_log(rows: list[dict[str, Any]], dates: list[str]) -> None:
+    """The versions as a table as wide as the terminal: metrics take the room the other
+    columns leave, in natural order (m_2 before m_10), "+N more" for those that do not fit."""
+    headers = ["VERSION", "HUB", "GIT", "DATE (UTC)", "METRICS", "STATE"]
+    fixed = [
+        [r["version"], r["hub_commit"][:8], (r["git_commit"] or "?")[:8], date, r["state"]]
+        for r, date in zip(rows, dates, strict=True)
+    ]
+    fixed_headers = [h for h in headers if h != "METRICS"]
+    used = sum(max(len(c) for c in column) for column in zip(fixed_headers, *fixed, strict=True))
+    room = max(terminal_width() - used - 2 * (len(headers) - 1), len("+99 more"))
     table(
-        ["VERSION", "HUB", "GIT", "DATE", "METRICS", "STATE"],
-        [
-            [
-                r["version"],
-                r["hub_commit"][:8],
-                (r["git_commit"] or "?")[:8],
-                (r["date"] or "")[:16].replace("T", " "),
-                metrics_text(r["metrics"]),
-                r["state"],
-            ]
-            for r in rows
-        ],
+        headers,
+        [[*f[:4], fit_metrics(r["metrics"], room), f[4]] for r, f in zip(rows, fixed, strict=True)],
     )
 
 

@@ -28,7 +28,9 @@ def test_log_lists_versions_highest_first_with_git_commits_and_state(workspace):
     ]
     assert rows[0]["metrics"] == {"accuracy": 0.91, "f1": 0.88}
     table = workspace.run("log").out
-    assert table.splitlines()[0].split() == ["VERSION", "HUB", "GIT", "DATE", "METRICS", "STATE"]
+    assert table.splitlines()[0].split() == [
+        *("VERSION", "HUB", "GIT", "DATE", "(UTC)", "METRICS", "STATE")
+    ]
     assert c2[:8] in table
 
 
