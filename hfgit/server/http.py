@@ -1,8 +1,8 @@
-"""HTTP glue: the accept loop, one thread per connection (capped), requests in, answers out.
+"""HTTP glue: the accept loop, one thread per connection (capped), and the public URL.
 
 Routing happens on the RAW path: it is split on `/` first and each segment percent-decoded
-afterwards, so a `%2F`-encoded revision such as `refs%2Fpr%2F1` stays one segment. Framing
-and timeouts are in `wire.py`; bodies in `body.py`.
+afterwards (`connection.py`), so a `%2F`-encoded revision such as `refs%2Fpr%2F1` stays one
+segment. Framing and timeouts are in `wire.py`; bodies in `body.py`.
 """
 
 from __future__ import annotations
@@ -13,27 +13,16 @@ import re
 import selectors
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import formatdate
-from http import HTTPStatus
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import urlsplit
 
-from hfgit.server.messages import (
-    Body,
-    Handler,
-    Headers,
-    Request,
-    Response,
-    error_response,
-)
-from hfgit.server.problems import ApiError, FramingError, bad_request, unavailable
-from hfgit.server.wire import Head, Wire, parse_head
+from hfgit.server.connection import Connection, encode_head, linger_close
+from hfgit.server.messages import Handler, Headers, error_response
+from hfgit.server.problems import unavailable
 
 log = logging.getLogger("hfgit.server")
-DRAIN_LIMIT = 16 * 1024 * 1024
 REJECTING_AT_ONCE = 16
 _FORWARDED_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
@@ -144,7 +133,7 @@ class HubHTTPServer:
             if admitted:
                 self.connections.add(conn)
         if admitted:
-            handler = _Connection(self, conn, str(peer[0]))
+            handler = Connection(self, conn, str(peer[0]))
             threading.Thread(target=handler.run, name="hfgit-hub-conn", daemon=True).start()
         else:
             self._reject(conn)
@@ -203,170 +192,8 @@ class HubHTTPServer:
         return encode_head(response, uuid.uuid4().hex, close=True) + response.body
 
 
-class _Connection:
-    """One client connection: requests answered in turn while it is kept alive."""
-
-    def __init__(self, server: HubHTTPServer, conn: socket.socket, peer: str) -> None:
-        self.server = server
-        self.conn = conn
-        self.peer = peer
-        self.wire = Wire(conn, server.limits.body_timeout)
-
-    def run(self) -> None:
-        try:
-            # Headers and body leave in separate writes; without this, Nagle's algorithm meets
-            # the client's delayed ACK and every keep-alive request waits ~40 ms.
-            self.conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            limits = self.server.limits
-            wait = limits.header_timeout
-            while self._serve_one(wait):
-                wait = limits.idle_timeout
-        except OSError:
-            pass  # the client left, or stopped reading
-        except Exception:
-            log.exception("connection from %s failed", self.peer)
-        finally:
-            self.server.forget(self.conn)
-            with contextlib.suppress(OSError):
-                self.conn.close()
-
-    def _serve_one(self, wait: float) -> bool:
-        """Answer one request; True if the connection may carry another."""
-        limits = self.server.limits
-        request_id = uuid.uuid4().hex
-        try:
-            raw = self.wire.head(limits.max_head_bytes, wait, limits.header_timeout)
-            if raw is None:
-                return False
-            head = parse_head(raw)
-        except FramingError as error:
-            self._send(error_response(error), request_id, "GET", close=True)
-            linger_close(self.conn, limits.linger)
-            return False
-        body = Body(
-            self.wire,
-            head.length,
-            head.chunked,
-            limit=self.server.body_limit,
-            on_start=self._continue if head.expect_continue else None,
-        )
-        response = self._answer(head, body)
-        keep = head.keep_alive and not body.broken and _drain(body)
-        self._send(response, request_id, head.method, close=not keep)
-        log.debug(
-            '%s "%s %s" %d', self.peer, head.method, head.target.partition("?")[0], response.status
-        )
-        if not keep and (body.broken or not body.finished):
-            linger_close(self.conn, limits.linger)
-        return keep
-
-    def _answer(self, head: Head, body: Body) -> Response:
-        try:
-            return self.server.app(self._request(head, body))
-        except ApiError as error:
-            return error_response(error)
-        except Exception:
-            log.exception("internal error on %s %s", head.method, head.target.partition("?")[0])
-            return error_response(ApiError(500, "Internal server error"))
-
-    def _request(self, head: Head, body: Body) -> Request:
-        raw_path, _, raw_query = head.target.partition("?")
-        if not raw_path.startswith("/"):
-            raise bad_request("Request target must be an absolute path")
-        try:
-            segments = [unquote(s, errors="strict") for s in raw_path.split("/")[1:]]
-        except UnicodeDecodeError:
-            raise bad_request("Path is not valid UTF-8") from None
-        if segments and segments[-1] == "" and len(segments) > 1:
-            segments.pop()
-        try:
-            query = parse_qs(raw_query, keep_blank_values=True, max_num_fields=1000)
-        except ValueError:
-            raise bad_request("Too many query parameters") from None
-        return Request(
-            method=head.method,
-            segments=segments,
-            query=query,
-            headers=head.headers,
-            body=body,
-            base_url=self.server.base_url(head.headers),
-            path=raw_path,
-        )
-
-    def _continue(self) -> None:
-        self.wire.send(b"HTTP/1.1 100 Continue\r\n\r\n")
-
-    def _send(self, response: Response, request_id: str, method: str, close: bool) -> None:
-        self.wire.send(encode_head(response, request_id, close))
-        if method == "HEAD":
-            return
-        body = response.body
-        if isinstance(body, bytes):
-            self.wire.send(body)
-            return
-        with open(body.path, "rb") as handle:
-            if body.length:
-                self.conn.settimeout(self.server.limits.body_timeout)
-                self.conn.sendfile(handle, body.offset, body.length)
-
-
-def encode_head(response: Response, request_id: str, close: bool) -> bytes:
-    """Status line and header fields; values are stripped of anything that could end a line."""
-    try:
-        reason = HTTPStatus(response.status).phrase
-    except ValueError:
-        reason = ""
-    headers = {
-        "Date": formatdate(usegmt=True),
-        "Server": "hfgit-hub",
-        "X-Request-Id": request_id,
-        **response.headers,
-        "Content-Length": str(response.length),
-    }
-    if close:
-        headers["Connection"] = "close"
-    lines = [f"HTTP/1.1 {response.status} {reason}"]
-    lines += [f"{name}: {_field_value(value)}" for name, value in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
-
-
-def linger_close(conn: socket.socket, seconds: float) -> None:
-    """Close after an answer without discarding it: stop sending, then read and drop what
-    the client is still sending for a moment, so that the close is not a reset that loses
-    the answer on the way."""
-    deadline = time.monotonic() + seconds
-    with contextlib.suppress(OSError):
-        conn.shutdown(socket.SHUT_WR)
-        budget = DRAIN_LIMIT
-        while budget > 0 and (left := deadline - time.monotonic()) > 0:
-            conn.settimeout(left)
-            data = conn.recv(64 * 1024)
-            if not data:
-                break
-            budget -= len(data)
-    with contextlib.suppress(OSError):
-        conn.close()
-
-
-def _drain(body: Body, limit: int = DRAIN_LIMIT) -> bool:
-    """Read what is left of a (small) unread body so the connection stays usable."""
-    body.cap = None
-    if not body.finished and (body.declared or 0) - body.received > limit:
-        return False
-    try:
-        while not body.finished and limit > 0:
-            limit -= len(body.read(min(limit, 1024 * 1024)))
-    except (ApiError, OSError):
-        return False
-    return body.finished
-
-
 def _first(value: str | None) -> str:
     return (value or "").split(",")[0].strip()
-
-
-def _field_value(value: object) -> str:
-    return str(value).replace("\r", " ").replace("\n", " ")
 
 
 def bind(host: str, port: int, app: Handler, **options: object) -> HubHTTPServer:
