@@ -43,6 +43,8 @@ _BEST_EFFORT = ("/api/agent-harnesses", "/api/telemetry/")
 
 _policy = RetryPolicy()
 _installed_timeout: float | None = None
+_client_class: Any = None
+_client_settings: dict[str, Any] = {}
 _xet_turned_off = False  # by `_set_xet`, so that only hfgit's own change is ever undone
 _progress_bars: bool | None = None  # None: the library's default
 
@@ -56,10 +58,10 @@ def prepare(endpoint: str, policy: RetryPolicy) -> None:
     """Import huggingface_hub set up for `endpoint`; requests retry under `policy`."""
     global _policy
     wants_xet = is_hf_endpoint(endpoint)
-    if "huggingface_hub" not in sys.modules:
+    if "huggingface_hub.constants" not in sys.modules:
         off = {} if wants_xet else {"HF_HUB_DISABLE_XET": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
-        with _environment(off):
-            importlib.import_module("huggingface_hub")
+        with _environment(off):  # the package loads lazily: its constants are read here
+            importlib.import_module("huggingface_hub.constants")
     from huggingface_hub import constants
 
     if not wants_xet and not constants.HF_HUB_DISABLE_XET:
@@ -119,18 +121,24 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 def _install_client(timeout: float) -> None:
     """Make the library's shared HTTP client a retrying one (same hooks and settings)."""
-    global _installed_timeout
+    global _installed_timeout, _client_class
     from huggingface_hub import get_session, set_client_factory
 
-    default = get_session()
-    http = importlib.import_module(type(default).__module__.split(".")[0])  # httpx or httpx2
-    client_class = _retrying_client_class(http)
-    hooks = default.event_hooks
-    follow = default.follow_redirects
+    if _client_class is None:  # the library's own client, read once before it is replaced
+        default = get_session()
+        http = importlib.import_module(type(default).__module__.split(".")[0])  # httpx(2)
+        _client_class = _retrying_client_class(http)
+        _client_settings.update(
+            event_hooks=default.event_hooks, follow_redirects=default.follow_redirects
+        )
+        _client_settings["http"] = http
+    settings = dict(_client_settings)
+    http = settings.pop("http")
+    client_class = _client_class
     limits = http.Timeout(timeout, connect=min(timeout, 10.0))
 
     def factory() -> Any:
-        return client_class(event_hooks=hooks, follow_redirects=follow, timeout=limits)
+        return client_class(**settings, timeout=limits)
 
     set_client_factory(factory)
     _installed_timeout = timeout

@@ -102,8 +102,11 @@ class RetryPolicy:
             delay = step / 2 + self.rng.uniform(0, step / 2)
         elapsed = self.now() - started
         if elapsed + delay > self.deadline:
-            asked = f"; asked to wait {delay:.0f} s" if fault.retry_after is not None else ""
-            raise GaveUp(f"{fault.reason} (still failing after {elapsed:.0f} s of retries{asked})")
+            asked = f", asked to wait {delay:.0f} s more" if fault.retry_after is not None else ""
+            raise GaveUp(
+                f"{fault.reason} (retried for {elapsed:.0f} s{asked}; "
+                f"the retry deadline is {self.deadline:g} s, ${ENV_DEADLINE})"
+            )
         (self.sleep or sleep)(delay)
 
 
