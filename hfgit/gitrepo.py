@@ -11,7 +11,7 @@ from typing import Any
 import pygit2
 
 from hfgit.errors import HfgitError, NotAGitRepoError, VersionTagError
-from hfgit.secrets import strip_url_credentials
+from hfgit.secrets import public_url
 
 
 @dataclass(frozen=True)
@@ -58,11 +58,21 @@ class GitRepo:
 
     def is_dirty(self, ignore: tuple[str, ...] = ()) -> bool:
         """True when tracked files differ from HEAD (untracked files do not count)."""
+        return bool(self.changed_files(ignore))
+
+    def changed_files(self, ignore: tuple[str, ...] = ()) -> list[str]:
+        """Tracked files that differ from HEAD (staged or not), outside the `ignore` folders."""
         flags = self._repo.status(untracked_files="no")
-        return any(
-            not any(path == p or path.startswith(p.rstrip("/") + "/") for p in ignore)
+        return sorted(
+            path
             for path in flags
+            if not any(path == p or path.startswith(p.rstrip("/") + "/") for p in ignore)
         )
+
+    @property
+    def is_shallow(self) -> bool:
+        """A shallow clone: older commits, and the tags on them, were not fetched."""
+        return bool(self._repo.is_shallow)
 
     def remote_url(self, name: str = "origin") -> str | None:
         try:
@@ -70,7 +80,7 @@ class GitRepo:
         except (KeyError, ValueError):
             remotes = list(self._repo.remotes)
             url = remotes[0].url if remotes else None
-        return strip_url_credentials(url) if url else None
+        return public_url(url) if url else None
 
     def tags(self) -> dict[str, Tag]:
         """Every tag, peeled to its commit."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from urllib.parse import urlsplit, urlunsplit
 
 from hfgit.constants import TOKEN_ENV_VARS
 
@@ -33,3 +34,19 @@ def redact(text: str) -> str:
 def strip_url_credentials(url: str) -> str:
     """`https://user:tok@host/x` -> `https://host/x`; leaves scp-style `git@host:x` alone."""
     return _URL_CREDENTIALS_RE.sub(r"\g<scheme>", url)
+
+
+def public_url(url: str) -> str:
+    """A remote URL fit to publish: no credentials, and no query or fragment.
+
+    `https://host/repo.git?token=...#x` -> `https://host/repo.git`. The whole query goes, not
+    only keys known to hold secrets: signed URLs use many names (sig, X-Amz-Signature,
+    access_token, key...), and a git remote is identified by its scheme, host and path."""
+    url = strip_url_credentials(url.strip())
+    if "://" not in url:
+        return url  # scp-style `git@host:path` or a local path
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url.split("?", 1)[0].split("#", 1)[0]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))

@@ -73,3 +73,20 @@ def test_longer_secret_is_replaced_before_a_shorter_one_it_contains(monkeypatch)
     monkeypatch.setenv("HF_TOKEN", "abcd")
     monkeypatch.setenv("HUGGINGFACE_TOKEN", "abcdefgh")
     assert redact("abcdefgh") == "***"
+
+
+@pytest.mark.parametrize(
+    ("url", "public"),
+    [
+        ("https://host/repo.git?token=hf_abc123", "https://host/repo.git"),
+        ("https://u:p@host/r.git?private_token=x#frag", "https://host/r.git"),
+        ("https://host/r.git#access_token=x", "https://host/r.git"),
+        ("https://host/r?X-Amz-Signature=abc&X-Amz-Credential=k", "https://host/r"),
+        ("ssh://git@host:2222/r.git?k=v", "ssh://host:2222/r.git"),
+        ("git@github.com:o/r.git", "git@github.com:o/r.git"),
+        ("/srv/git/repo", "/srv/git/repo"),
+        ("https://github.com/o/r.git", "https://github.com/o/r.git"),
+    ],
+)
+def test_public_url_drops_credentials_query_and_fragment(url, public):
+    assert secrets.public_url(url) == public
