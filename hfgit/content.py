@@ -12,7 +12,7 @@ from hfgit import modelcard, trailers
 from hfgit.catalog import Catalog
 from hfgit.constants import CARD_FILE, CONFIGS_DIR, DEFAULT_ENDPOINT, METADATA_FILE
 from hfgit.effects import Say
-from hfgit.errors import ConfigError, GateError, ProvenanceError
+from hfgit.errors import ConfigError, GateError, ModelFolderError, ProvenanceError
 from hfgit.files import HashCache, hash_bytes, local_files
 from hfgit.gate import gate_failures
 from hfgit.gitrepo import Tag
@@ -83,7 +83,13 @@ def build_content(
             model_dir, HashCache(project.state_dir / "hash-cache.json", _announcer(say))
         )
     ]
+    if not payloads:
+        raise ModelFolderError(
+            f"model folder {config.model_dir}/ holds no files to publish: train into it first "
+            f"({METADATA_FILE} and {CARD_FILE} alone are not a model)"
+        )
     configs = _config_payloads(project, tag)
+    trainer = _trainer_card(model_dir, config.model_dir, warnings)
     card = modelcard.render(
         modelcard.CardInput(
             repo_id=config.repo_id,
@@ -101,9 +107,15 @@ def build_content(
             endpoint=DEFAULT_ENDPOINT
             if hub.display_endpoint == LOCAL_DISPLAY
             else hub.display_endpoint,
+            trainer=trainer,
         ),
         template=_template(project, tag),
     )
+    if trainer.body and trainer.body not in card:
+        warnings.append(
+            f"{config.model_dir}/{CARD_FILE} is not in the published card: the card template "
+            "does not show {{ model_readme }}"
+        )
     payloads += configs
     payloads.append(Payload.generated(METADATA_FILE, md.to_bytes(meta)))
     payloads.append(Payload.generated(CARD_FILE, card.encode()))
@@ -113,6 +125,23 @@ def build_content(
     lines = trailers.render(tag.name, tag.commit, metrics, meta.get("experiment_name"), params)
     description = f"{body}\n\n{lines}"
     return VersionContent(tag.name, payloads, meta, card, summary, description, metrics, warnings)
+
+
+def _trainer_card(model_dir: Path, shown: str, warnings: list[str]) -> modelcard.TrainerCard:
+    """The README.md training left in the model folder: its text goes into the card."""
+    path = model_dir / CARD_FILE
+    if not path.is_file():
+        return modelcard.TrainerCard()
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ModelFolderError(
+            f"{shown}/{CARD_FILE} is not UTF-8 text (byte {e.start}): save it as UTF-8"
+        ) from None
+    trainer = modelcard.read_trainer_card(text)
+    if trainer.problem:
+        warnings.append(f"{shown}/{CARD_FILE}: {trainer.problem}; only its text is in the card")
+    return trainer
 
 
 def _announcer(say: Say | None) -> Callable[[Path, int], None] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,11 @@ CHUNK = 1 << 20
 ANNOUNCE_BYTES = 256 << 20  # hashing a file this large takes long enough to say so
 SKIPPED_DIRS = {".git", ".cache", "__pycache__", ".ipynb_checkpoints"}
 GENERATED = {METADATA_FILE, CARD_FILE}
+# File systems hold 255 bytes per name; a download into a folder keeps `<name>.metadata`
+# and `<name>.lock` beside it, so a published name leaves room for those suffixes.
+MAX_NAME_BYTES = 240
+# macOS allows 1024 bytes for a whole path, and a download puts the cache folder in front.
+MAX_PATH_BYTES = 768
 
 
 @dataclass(frozen=True)
@@ -33,28 +39,101 @@ class LocalFile:
 
 
 def scan(model_dir: Path) -> Iterator[tuple[str, Path]]:
-    """(path in repo, file) for every file of the folder. Symlinks must stay inside it."""
+    """(path in repo, file) for every file of the folder.
+
+    Nothing is left out without a word: a symlink must lead to a file inside the folder, a
+    FIFO, socket or device is refused, and so is a name the Hub or a file system cannot hold."""
     root = model_dir.resolve()
-    for dirpath, dirnames, filenames in os.walk(model_dir, followlinks=False):
+    for dirpath, dirnames, filenames in os.walk(model_dir, onerror=_unreadable, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
         for d in list(dirnames):
             _check_inside(Path(dirpath) / d, root, model_dir)
         for name in sorted(filenames):
             path = Path(dirpath) / name
             relative = path.relative_to(model_dir).as_posix()
-            if relative in GENERATED:
-                continue  # hfgit writes these for each version
             _check_inside(path, root, model_dir)
-            if path.is_file():
-                yield relative, path
+            if relative in GENERATED:
+                continue  # hfgit writes these for each version (README.md's text is kept)
+            _check_regular(path, model_dir)
+            problem = name_problem(relative)
+            if problem:
+                raise ModelFolderError(
+                    f"{_shown(path, model_dir)}: {problem}; rename it, or move it out of the model folder"
+                )
+            yield relative, path
+
+
+def name_problem(relative: str) -> str | None:
+    """Why the Hub or a common file system cannot hold a file at `relative`, or None."""
+    try:
+        encoded = relative.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the name is not valid UTF-8"
+    if len(encoded) > MAX_PATH_BYTES:
+        return f"the path is {len(encoded)} bytes long, more than {MAX_PATH_BYTES}"
+    if "\\" in relative:
+        return "the name holds a backslash (a folder separator on Windows)"
+    control = next((c for c in relative if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F), None)
+    if control is not None:
+        return f"the name holds the control character U+{ord(control):04X}"
+    for part in relative.split("/"):
+        if len(part.encode("utf-8")) > MAX_NAME_BYTES:
+            size = len(part.encode("utf-8"))
+            return f"a name is {size} bytes long, more than {MAX_NAME_BYTES}"
+        if part.rstrip(". ").lower() in (".git", "git~1"):
+            return f"{part!r} is git's own folder name, which no git repository can hold"
+    return None
+
+
+def _unreadable(error: OSError) -> None:
+    """os.walk skips a folder it cannot list; a version must not lose it silently."""
+    raise ModelFolderError(f"cannot read {error.filename}: {error.strerror}") from None
+
+
+def _check_regular(path: Path, model_dir: Path) -> None:
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise ModelFolderError(
+            f"{_shown(path, model_dir)} is a symlink to {os.readlink(path)}, which does not exist: "
+            "remove it, or point it at the file"
+        ) from None
+    except OSError as e:
+        raise ModelFolderError(f"cannot read {_shown(path, model_dir)}: {e.strerror}") from None
+    if not stat.S_ISREG(mode):
+        raise ModelFolderError(
+            f"{_shown(path, model_dir)} is a {_kind(mode)}, not a regular file: a version holds "
+            "files only; move it out of the model folder"
+        )
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
+
+
+def _shown(path: Path, model_dir: Path) -> str:
+    """The path as messages name it (from the model folder's name), on one printable line."""
+    text = path.relative_to(model_dir.parent).as_posix()
+    return text if text.isprintable() else ascii(text)
 
 
 def _check_inside(path: Path, root: Path, model_dir: Path) -> None:
     if path.is_symlink():
-        target = path.resolve()
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # a loop of symlinks
+            raise ModelFolderError(
+                f"{_shown(path, model_dir)} is a symlink that leads back to itself: remove it"
+            ) from None
         if target != root and root not in target.parents:
             raise ModelFolderError(
-                f"{path.relative_to(model_dir.parent)} is a symlink to {target}, outside the model folder: "
+                f"{_shown(path, model_dir)} is a symlink to {target}, outside the model folder: "
                 "copy the file in instead"
             )
 
@@ -64,6 +143,28 @@ def hash_bytes(data: bytes) -> tuple[str, str]:
     git = hashlib.sha1(b"blob %d\0" % len(data))
     git.update(data)
     return git.hexdigest(), hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Hashed:
+    """A file's content hashes and the stat they belong to (size, mtime, inode)."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    git_oid: str
+    sha256: str
+    stable: bool = True  # False: the file changed while it was read; the hashes mean nothing
+
+    @property
+    def stamp(self) -> tuple[int, int, int]:
+        return (self.size, self.mtime_ns, self.inode)
+
+
+def stamp_of(path: Path) -> tuple[int, int, int]:
+    """(size, mtime in ns, inode): what says a file is untouched since it was hashed."""
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 class HashCache:
@@ -83,23 +184,38 @@ class HashCache:
                 self._entries = {}
 
     def hash_file(self, path: Path) -> tuple[int, str, str]:
-        st = path.stat()
+        hashed = self.read(path)
+        return hashed.size, hashed.git_oid, hashed.sha256
+
+    def read(self, path: Path) -> Hashed:
+        """The file's hashes: from the cache while its stat is unchanged, else read in full.
+
+        A file whose stat changed while it was read comes back `stable=False` and is not
+        remembered: its hashes describe no content that exists."""
+        stamp = stamp_of(path)
         key = str(path.resolve())
-        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
         cached = self._entries.get(key)
-        if cached is not None and cached[:3] == stamp:
-            return st.st_size, str(cached[3]), str(cached[4])
-        if self._on_hash is not None and st.st_size >= ANNOUNCE_BYTES:
-            self._on_hash(path, st.st_size)
-        git = hashlib.sha1(b"blob %d\0" % st.st_size)
+        if cached is not None and tuple(cached[:3]) == stamp:
+            return Hashed(*stamp, str(cached[3]), str(cached[4]))
+        if self._on_hash is not None and stamp[0] >= ANNOUNCE_BYTES:
+            self._on_hash(path, stamp[0])
+        git = hashlib.sha1(b"blob %d\0" % stamp[0])
         sha = hashlib.sha256()
         with path.open("rb") as f:
             while chunk := f.read(CHUNK):
                 git.update(chunk)
                 sha.update(chunk)
-        self._entries[key] = [*stamp, git.hexdigest(), sha.hexdigest()]
+        stable = stamp_of(path) == stamp
+        if stable:
+            self._entries[key] = [*stamp, git.hexdigest(), sha.hexdigest()]
+            self._dirty = True
+        return Hashed(*stamp, git.hexdigest(), sha.hexdigest(), stable)
+
+    def adopt(self, copy: Path, source: Hashed) -> None:
+        """Remember `copy` as holding `source`'s content (a copy made while `source` stood
+        still), so that the copy is not read again to learn what it holds."""
+        self._entries[str(copy.resolve())] = [*stamp_of(copy), source.git_oid, source.sha256]
         self._dirty = True
-        return st.st_size, git.hexdigest(), sha.hexdigest()
 
     def save(self) -> None:
         """Write the cache (best effort), forgetting files that no longer exist."""

@@ -116,7 +116,7 @@ def record(
     head = repo.head_commit()
     if head is None:
         raise HfgitError("the repository has no commit yet: commit your training code first")
-    model_dir.mkdir(parents=True, exist_ok=True)
+    _require_folder(model_dir)
     relative = _relative_to(model_dir, repo.root)
     data: dict[str, Any] = {
         "experiment_name": name,
@@ -133,8 +133,33 @@ def record(
     if extra:
         data.update(extra)
     path = model_dir / METADATA_FILE
-    write_json_atomic(path, data)
+    try:
+        write_json_atomic(path, data)
+    except OSError as e:
+        raise ModelFolderError(f"cannot write {_shown(path)}: {e.strerror or e}") from None
     return path
+
+
+def _require_folder(model_dir: Path) -> None:
+    """The folder training wrote; a misspelt name is not created, it is an error."""
+    if model_dir.is_dir():
+        return
+    if model_dir.exists():
+        raise ModelFolderError(
+            f"{_shown(model_dir)} is a file, not a model folder: name the folder training wrote"
+        )
+    raise ModelFolderError(
+        f"model folder {_shown(model_dir)} does not exist: train into it first, or name the "
+        "folder training wrote (--model-dir, or model_dir in .hfgit.yaml)"
+    )
+
+
+def _shown(path: Path) -> str:
+    """`path` relative to the current folder when it is inside it."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def version_metadata(

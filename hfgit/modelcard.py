@@ -49,6 +49,33 @@ class VersionRow:
 
 
 @dataclass(frozen=True)
+class TrainerCard:
+    """A README.md that training left in the model folder: its metadata block and its text."""
+
+    meta: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+    problem: str | None = None  # why its metadata block was not used
+
+
+def read_trainer_card(text: str) -> TrainerCard:
+    """Split a README.md into its YAML front matter (if any) and its markdown body."""
+    match = re.match(r"\A\ufeff?---[ \t]*\r?\n(.*?)^---[ \t]*(\r?\n|\Z)", text, re.S | re.M)
+    if match is None:
+        return TrainerCard(body=text.strip())
+    body = text[match.end() :].strip()
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as e:
+        problem = f"its metadata block is not valid YAML ({str(e).splitlines()[0]})"
+        return TrainerCard(body=body, problem=problem)
+    if meta is None:
+        return TrainerCard(body=body)
+    if not isinstance(meta, dict):
+        return TrainerCard(body=body, problem="its metadata block is not a mapping")
+    return TrainerCard({str(k): v for k, v in meta.items()}, body)
+
+
+@dataclass(frozen=True)
 class CardInput:
     repo_id: str
     repo_url: str
@@ -64,6 +91,7 @@ class CardInput:
     ] = ()  # every published version, this one included, highest first
     is_transformers: bool = False
     endpoint: str = "https://huggingface.co"
+    trainer: TrainerCard = field(default_factory=TrainerCard)  # the model folder's README.md
 
 
 def default_template() -> str:
@@ -88,7 +116,12 @@ def front_matter(data: CardInput) -> dict[str, Any]:
         meta["base_model"] = data.base_model
     if data.metrics:
         meta["model-index"] = [_model_index(data)]
-    return {k: v for k, v in meta.items() if v is not None}
+    ours = {k: v for k, v in meta.items() if v is not None}
+    # What the training run's README.md says fills in what hfgit does not set; tags add up.
+    theirs = data.trainer.meta
+    extra_tags = theirs.get("tags") if isinstance(theirs.get("tags"), list) else []
+    ours["tags"] = list(dict.fromkeys([*ours["tags"], *map(str, extra_tags)]))
+    return {**ours, **{k: v for k, v in theirs.items() if k not in ours and v is not None}}
 
 
 def render(data: CardInput, template: str | None = None) -> str:
@@ -130,6 +163,7 @@ def _context(data: CardInput) -> dict[str, Any]:
         "repo_url": data.repo_url,
         "version": data.version,
         "description": data.card.description.strip(),
+        "model_readme": data.trainer.body,
         "base_model": data.base_model,
         "base_model_url": f"{data.endpoint}/{data.base_model}" if data.base_model else "",
         "metrics": {k: _fmt(v) for k, v in data.metrics.items()},

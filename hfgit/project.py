@@ -34,6 +34,11 @@ class Project:
 
     def require_model_dir(self) -> Path:
         path = self.model_dir
+        if path.exists() and not path.is_dir():
+            raise ModelFolderError(
+                f"model folder {self.config.model_dir} is a file, not a folder: set model_dir in "
+                f"{CONFIG_FILE} to the folder training writes"
+            )
         if not path.is_dir():
             raise ModelFolderError(
                 f"model folder {self.config.model_dir}/ does not exist: train into it, or set model_dir in {CONFIG_FILE}"

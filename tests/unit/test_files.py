@@ -96,9 +96,76 @@ def test_symlink_to_a_folder_outside_is_refused(model, tmp_path):
         scanned(model)
 
 
-def test_dangling_symlink_inside_is_ignored(model):
+def test_dangling_symlink_is_refused_by_name(model):
     (model / "gone.bin").symlink_to("not-there.bin")
-    assert "gone.bin" not in scanned(model)
+    with pytest.raises(ModelFolderError, match=r"model/gone\.bin is a symlink to not-there\.bin"):
+        scanned(model)
+
+
+def test_symlink_loop_is_refused_by_name(model):
+    (model / "a.bin").symlink_to("b.bin")
+    (model / "b.bin").symlink_to("a.bin")
+    with pytest.raises(ModelFolderError, match=r"model/a\.bin is a symlink that leads back"):
+        scanned(model)
+
+
+def test_named_pipe_is_refused_not_skipped(model):
+    os.mkfifo(model / "tokenizer" / "stream")
+    with pytest.raises(ModelFolderError, match=r"model/tokenizer/stream is a named pipe"):
+        scanned(model)
+
+
+def test_socket_is_refused_not_skipped(model):
+    import socket
+
+    path = model / "s.sock"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        with pytest.raises(ModelFolderError, match=r"model/s\.sock is a socket"):
+            scanned(model)
+
+
+def test_readme_symlink_out_of_the_folder_is_refused(model, tmp_path):
+    (model / "README.md").symlink_to(write(tmp_path / "private.md", "secret"))
+    with pytest.raises(ModelFolderError, match="outside the model folder"):
+        scanned(model)
+
+
+@pytest.mark.parametrize(
+    ("relative", "says"),
+    [
+        ("a" * 237 + ".bin", "241 bytes long, more than 240"),
+        ("é" * 121, "242 bytes long"),
+        ("/".join(["d" * 200] * 4), "more than 768"),
+        ("bad\\name.bin", "backslash"),
+        ("tab\there", "U+0009"),
+        ("new\nline", "U+000A"),
+        ("del\x7f", "U+007F"),
+        ("sub/.git/config", "git's own folder name"),
+        (".GIT/x", "git's own folder name"),
+        ("x/.git. ", "git's own folder name"),
+        ("bad\udcff.bin", "not valid UTF-8"),
+    ],
+)
+def test_names_no_hub_or_file_system_can_hold_are_named(relative, says):
+    assert says in (files.name_problem(relative) or "")
+
+
+@pytest.mark.parametrize(
+    "relative", ["a" * 240, "tokenizer/vocab.txt", ".gitattributes", "git/x", "a.git", "ü.bin"]
+)
+def test_ordinary_names_pass(relative):
+    assert files.name_problem(relative) is None
+
+
+def test_scan_refuses_a_bad_name_naming_it_on_one_line(model):
+    write(model / "two\nlines.bin")
+    with pytest.raises(ModelFolderError) as info:
+        scanned(model)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "two\\nlines.bin" in message
+    assert "U+000A" in message
 
 
 CONTENTS = [b"", b"hello\n", bytes(range(256)) * 9000]  # the last spans several chunks

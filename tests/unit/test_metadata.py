@@ -246,3 +246,17 @@ def test_extra_recorded_fields_travel_with_the_version_without_overriding_proven
 
     assert meta["model_name"] == "mcp-finetuned" and meta["dataset_version"] == "2024-06"
     assert meta["git_commit"] == "a" * 40
+
+
+@pytest.mark.parametrize("shape", ["missing", "file"])
+def test_record_never_creates_or_overwrites_a_model_folder(tmp_path, monkeypatch, shape):
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "commit", "-q", "--allow-empty", "-m", "first")
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "modle"
+    if shape == "file":
+        target.write_text("not a folder")
+    with pytest.raises(ModelFolderError, match="modle") as info:
+        record(GitRepo.discover(tmp_path), target)
+    assert ("does not exist" if shape == "missing" else "is a file") in str(info.value)
+    assert not target.is_dir()

@@ -215,3 +215,64 @@ def test_pipeline_tag_sets_the_hub_task_and_the_class_that_loads_the_model():
     assert meta["pipeline_tag"] == "text-classification"
     assert meta["model-index"][0]["results"][0]["task"]["type"] == "text-classification"
     assert "AutoModelForSequenceClassification.from_pretrained(" in body
+
+
+TRAINER_README = """---
+library_name: peft
+license: mit
+tags:
+- generated_from_trainer
+- hfgit
+---
+
+# tool-caller
+
+This model is a fine-tuned version of Llama on the tool-calls dataset.
+
+## Training procedure
+
+Three epochs, LoRA r=16.
+"""
+
+
+def test_a_trainer_readme_keeps_its_text_and_fills_in_metadata_hfgit_does_not_set():
+    from dataclasses import replace
+
+    from hfgit.modelcard import read_trainer_card
+
+    data = replace(full_input(), trainer=read_trainer_card(TRAINER_README))
+    meta, body = split_card(render(data))
+    assert "This model is a fine-tuned version of Llama" in body
+    assert "## Training procedure\n\nThree epochs, LoRA r=16." in body
+    assert "## Provenance" in body  # the generated part stays
+    assert meta["license"] == "apache-2.0"  # hfgit's configured value wins
+    assert meta["library_name"] == "transformers"
+    assert meta["tags"].count("hfgit") == 1 and "generated_from_trainer" in meta["tags"]
+
+
+def test_trainer_metadata_fills_keys_hfgit_leaves_out():
+    from dataclasses import replace
+
+    from hfgit.modelcard import read_trainer_card
+
+    data = replace(minimal_input(), trainer=read_trainer_card(TRAINER_README))
+    assert front_matter(data)["library_name"] == "peft"
+    assert front_matter(data)["license"] == "mit"
+
+
+@pytest.mark.parametrize(
+    ("text", "body", "problem"),
+    [
+        ("just text\n", "just text", None),
+        ("---\n---\nbody\n", "body", None),
+        ("---\nkey: [unclosed\n---\nbody\n", "body", "not valid YAML"),
+        ("---\n- a list\n---\nbody\n", "body", "not a mapping"),
+        ("\ufeff---\nlicense: mit\n---\r\nbody\r\n", "body", None),
+    ],
+)
+def test_read_trainer_card_splits_front_matter_and_says_what_it_could_not_use(text, body, problem):
+    from hfgit.modelcard import read_trainer_card
+
+    card = read_trainer_card(text)
+    assert card.body == body
+    assert (problem is None and card.problem is None) or (problem in (card.problem or ""))
