@@ -189,10 +189,19 @@ def card(version: str | None, revision: str | None, output: Path | None) -> None
         catalog = project.catalog(hub)
         text = build_content(project, tag, catalog, hub, force=True, check_gate=False).card
     if output:
-        output.write_text(text, encoding="utf-8")
+        _write(output, text)
         say(f"wrote {output}")
     else:
         click.echo(text, nl=False)
+
+
+def _write(output: Path, text: str) -> None:
+    if not output.parent.is_dir():
+        raise HfgitError(f"cannot write {output}: folder {output.parent} does not exist")
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise HfgitError(f"cannot write {output}: {e.strerror or e}") from None
 
 
 @click.command()
