@@ -27,6 +27,9 @@ _TIMESTAMP = "%Y%m%d-%H%M%S"
 _TIMESTAMP_RE = re.compile(r"\d{8}-\d{6}")
 _EXPERIMENT_RE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*?)-(?P<number>\d+)")
 _RANK = {"major": 3, "minor": 2, "patch": 1}
+# semver's pre-release identifiers: ASCII alphanumerics and hyphens, numbers without leading 0
+_IDENTIFIER = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
+_PRERELEASE_RE = re.compile(rf"{_IDENTIFIER}(?:\.{_IDENTIFIER})*")
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,8 @@ def next_version(
     now: datetime | None = None,
 ) -> str:
     """The tag after `current` for a bump of `kind` (major/minor/patch/prerelease)."""
+    if pre_token is not None:
+        _check_prerelease(pre_token, scheme)
     if scheme.format == "timestamp":
         moment = now or datetime.now(timezone.utc)
         return f"{scheme.prefix}{moment.strftime(_TIMESTAMP)}"
@@ -168,6 +173,20 @@ def next_version(
     else:
         bumped = base.next_version(kind)
     return f"{scheme.prefix}{bumped}"
+
+
+def _check_prerelease(token: str, scheme: TagScheme) -> None:
+    """A pre-release token semver accepts (`rc`, `beta.2`), for a semver scheme."""
+    if scheme.format != "semver":
+        raise UsageError(
+            f"pre-release {token!r}: only semver tags have pre-releases (this repository uses "
+            f"{scheme.describe()})"
+        )
+    if not _PRERELEASE_RE.fullmatch(token):
+        raise UsageError(
+            f"pre-release {token!r} is not valid: use dot-separated letters, digits and "
+            "hyphens, e.g. rc, beta or alpha"
+        )
 
 
 def conventional_bump(message: str) -> str | None:

@@ -403,3 +403,15 @@ def test_shell_glob_with_a_path_like_prefix():
     (glob,) = scheme.shell_globs()
     assert sh_matches(glob, "models/bert/v1.0.0")
     assert not sh_matches(glob, "models/gpt/v1.0.0")
+
+
+@pytest.mark.parametrize("token", ["rc 1", "", "rc..1", "é", "rc.01", "rc/1", ".rc"])
+def test_invalid_prerelease_token_is_a_usage_error_naming_it(token):
+    with pytest.raises(UsageError) as info:
+        next_version(None, "minor", SEMVER, token)
+    assert repr(token) in str(info.value)
+
+
+def test_prerelease_token_on_a_timestamp_scheme_is_a_usage_error():
+    with pytest.raises(UsageError, match="only semver tags have pre-releases"):
+        next_version(None, "minor", TIMESTAMP, "rc")
