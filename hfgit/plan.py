@@ -55,10 +55,11 @@ def plan_push(
 ) -> list[PublishStep]:
     """The steps for publishing local tags (tag -> git commit) against Hub tags (tag -> git commit).
 
-    Oldest first. With no `requested` tags: every local version tag not yet on the Hub. A
-    version goes to `main` when it is the highest so far, else to its own line's branch."""
+    Oldest first. With no `requested` tags: every local version tag not on the Hub at its
+    git commit (not there yet, or diverged: a conflict unless `force`). A version goes to
+    `main` when it is the highest so far, else to its own line's branch."""
     if requested is None:
-        wanted = [v for v in _versions(local, scheme) if v.tag not in hub]
+        wanted = [v for v in _versions(local, scheme) if hub.get(v.tag, "") != local[v.tag]]
     else:
         wanted = []
         for tag in dict.fromkeys(requested):
@@ -113,6 +114,6 @@ def _versions(tags: Iterable[str], scheme: TagScheme) -> list[Version]:
 def _conflict_reason(tag: str, hub_commit: str | None, local_commit: str) -> str:
     where = f"git commit {hub_commit[:8]}" if hub_commit else "a commit hfgit did not publish"
     return (
-        f"tag {tag} exists on the Hub at {where}, locally at {local_commit[:8]}; "
+        f"tag {tag} diverged: locally at git commit {local_commit[:8]}, on the Hub at {where}; "
         "use --force to move it (consumers pinned to that tag will see new content)"
     )

@@ -185,3 +185,15 @@ def test_versions_differing_only_in_build_metadata_both_go_to_main():
     steps = plan_push({"v1.0.0+b": "c2"}, {"v1.0.0+a": "c1"}, TagScheme())
 
     assert [(s.tag, s.branch) for s in steps] == [("v1.0.0+b", "main")]
+
+
+def test_push_without_tags_reports_a_tag_moved_after_publishing_as_a_conflict():
+    (step,) = plan_push({"v1.0.0": B}, {"v1.0.0": A}, SEMVER)
+    assert step.action is Action.CONFLICT
+    assert "diverged" in step.reason
+    assert f"locally at git commit {B[:8]}, on the Hub at git commit {A[:8]}" in step.reason
+
+
+def test_push_without_tags_and_force_moves_every_diverged_tag():
+    steps = plan_push({"v1.0.0": B, "v1.1.0": C}, {"v1.0.0": A, "v1.1.0": C}, SEMVER, force=True)
+    assert summary(steps) == [("v1.0.0", Action.REPUBLISH, "v1.0.x")]
