@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hfgit import backup, fsio, notify
@@ -21,8 +22,10 @@ from hfgit.errors import StaleParentError, TagConflictError
 from hfgit.hub import Delete, Hub, RemoteFile, Upload
 from hfgit.plan import MAIN, Action, PublishStep, plan_push
 from hfgit.project import Project
+from hfgit.versioning import parse_tag
 
 KEEP_ON_HUB = {".gitattributes"}
+PUBLISHED_MEANWHILE = "published in the background while this push waited"
 MAX_ATTEMPTS = 4
 STALE_PAUSE = 0.2  # seconds, times the attempt number, before planning again
 
@@ -94,11 +97,13 @@ def push(
     """Publish `tags` (default: every local version tag not on the Hub yet), oldest first.
 
     `sleep` is how a retry waits (after the Hub branch moved meanwhile, between webhook tries)."""
-    lock = contextlib.nullcontext() if dry_run else publish_lock(project.state_dir)
-    with lock, project.hub() as hub:
+    publisher: contextlib.AbstractContextManager[list[str]] = (
+        contextlib.nullcontext([]) if dry_run else _one_publisher(project, say)
+    )
+    with publisher as waited_for, project.hub() as hub:
         run = _Run(project, hub, force, dry_run, say, sleep)
         checked = catalog = project.catalog(hub)
-        steps = _plan(project, catalog, tags, force)
+        steps = _plan(project, catalog, tags, force, waited_for)
         # Every check runs before anything reaches the Hub; what it builds is used below for
         # as long as the Hub has not changed since.
         prepared = {
@@ -125,10 +130,27 @@ def push(
 
 
 def _plan(
-    project: Project, catalog: Catalog, tags: list[str] | None, force: bool
+    project: Project,
+    catalog: Catalog,
+    tags: list[str] | None,
+    force: bool,
+    waited_for: Sequence[str] = (),
 ) -> list[PublishStep]:
+    """The steps for `tags`; with none, every unpublished version plus those of `waited_for`
+    that another publisher put on the Hub meanwhile (as skips, so they are reported)."""
     local = {name: tag.commit for name, tag in project.repo.tags().items()}
-    steps = plan_push(local, catalog.git_commits(), project.config.scheme, tags, force)
+    hub, scheme = catalog.git_commits(), project.config.scheme
+    meanwhile = [
+        t
+        for t in waited_for
+        if tags is None and t in local and hub.get(t) == local[t] and parse_tag(t, scheme)
+    ]
+    if meanwhile:
+        tags = [*(s.tag for s in plan_push(local, hub, scheme, None, force)), *meanwhile]
+    steps = [
+        replace(s, reason=PUBLISHED_MEANWHILE) if s.tag in meanwhile else s
+        for s in plan_push(local, hub, scheme, tags, force)
+    ]
     conflicts = [s for s in steps if s.action == Action.CONFLICT]
     if conflicts:
         raise TagConflictError(conflicts[0].reason)
@@ -252,9 +274,31 @@ def _status(payload: Payload, remote: RemoteFile | None) -> str:
     return "unchanged" if same else "changed"
 
 
-def publish_lock(state_dir: Path) -> contextlib.AbstractContextManager[bool]:
+def publish_lock(state_dir: Path, blocking: bool = True) -> contextlib.AbstractContextManager[bool]:
     """One publisher per repository at a time (hook worker and manual push included)."""
-    return fsio.locked(state_dir / "push.lock")
+    return fsio.locked(state_dir / "push.lock", blocking=blocking)
+
+
+@contextlib.contextmanager
+def _one_publisher(project: Project, say: Say) -> Iterator[list[str]]:
+    """Hold the publish lock. When another publisher has it, say so and wait for it; yields
+    the tags that were queued for the background publish meanwhile (else nothing)."""
+    with publish_lock(project.state_dir, blocking=False) as mine:
+        if mine:
+            yield []
+            return
+    from hfgit.hooks.queue import queued
+
+    waited_for = queued(project.repo.git_dir)
+    if waited_for:
+        say(
+            f"waiting for the background publish of {', '.join(waited_for)} to finish "
+            "(`git hf status` shows the queue)"
+        )
+    else:
+        say("waiting for another publish of this repository to finish")
+    with publish_lock(project.state_dir):
+        yield waited_for
 
 
 def _forget_queued(project: Project, tags: list[str]) -> None:

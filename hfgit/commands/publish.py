@@ -12,7 +12,7 @@ from hfgit.commands.revision import one_version, revision_option
 from hfgit.effects import silent
 from hfgit.errors import UsageError, VersionTagError
 from hfgit.project import Project
-from hfgit.sync import Outcome
+from hfgit.sync import PUBLISHED_MEANWHILE, Outcome
 from hfgit.versioning import BUMP_KINDS, auto_bump, latest, next_version, parse_tag, version_tags
 
 
@@ -80,6 +80,10 @@ def _print_summary(outcomes: list[Outcome]) -> None:
     if not outcomes:
         say("nothing to publish: every version tag is on the Hub")
     for o in outcomes:
+        if o.action == "skip" and o.reason == PUBLISHED_MEANWHILE:
+            say(f"{o.tag}: {o.reason} (git {o.git_commit[:8]})")
+            click.echo(o.url)
+            continue
         if o.action == "skip":
             say(f"{o.tag}: already on the Hub at git {o.git_commit[:8]}, nothing sent")
             continue
@@ -200,3 +204,12 @@ def bump(
         from hfgit import sync
 
         _print_summary(sync.push(project, [new_tag], say=say))
+        return
+    from hfgit import hooks
+
+    queued = hooks.queue_report(project.repo.git_dir)["queued"]
+    if isinstance(queued, list) and new_tag in queued:
+        say(
+            f"the hfgit hook is publishing {new_tag} in the background "
+            "(`git hf status` shows it; `git hf push` waits for it)"
+        )
