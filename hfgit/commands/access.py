@@ -21,9 +21,9 @@ from hfgit.errors import UsageError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def hub_options(function: F) -> F:
-    """Give a command `--endpoint URL` and `--token TOKEN`."""
-    with_token = click.option(
+def token_option(function: F) -> F:
+    """Give a command `--token TOKEN`, sent to the endpoint the command uses."""
+    return click.option(
         "--token",
         metavar="TOKEN",
         expose_value=False,
@@ -31,6 +31,11 @@ def hub_options(function: F) -> F:
         help="Hub token for this command, sent to its endpoint (HF_TOKEN or `git hf login` "
         "keep it out of the process list).",
     )(function)
+
+
+def hub_options(function: F) -> F:
+    """Give a command `--endpoint URL` and `--token TOKEN`."""
+    with_token = token_option(function)
     return click.option(
         "--endpoint",
         metavar="URL",

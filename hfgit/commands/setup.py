@@ -9,15 +9,20 @@ from pathlib import Path
 import click
 
 from hfgit import repoid
+from hfgit.commands.access import token_option
 from hfgit.commands.output import emit_json, say
 from hfgit.config import check_config, parse_config, read_config, render_config, schema_text
-from hfgit.constants import CONFIG_FILE
+from hfgit.constants import CONFIG_FILE, LOCAL_ENDPOINT
 from hfgit.errors import ConfigError, HfgitError, UsageError
 from hfgit.gitrepo import GitRepo
 
 
 @click.command()
-@click.option("--repo-id", help="Hub repository, namespace/name (default: <user>/<folder name>).")
+@click.option(
+    "--repo-id",
+    help="Hub repository, namespace/name (default: <your Hub account>/<folder name>, asked of "
+    "the Hub with your token).",
+)
 @click.option(
     "--model-dir", default="model", show_default=True, help="Folder holding the model files."
 )
@@ -37,6 +42,7 @@ from hfgit.gitrepo import GitRepo
     help="Do not install the git hooks that publish tags in the background.",
 )
 @click.option("--force", is_flag=True, help=f"Overwrite an existing {CONFIG_FILE}.")
+@token_option
 def init(
     repo_id: str | None,
     model_dir: str,
@@ -56,7 +62,7 @@ def init(
     path = repo.root / CONFIG_FILE
     if path.exists() and not force:
         raise HfgitError(f"{path} already exists: edit it, or use --force to overwrite it")
-    repo_id = repo_id or _default_repo_id(repo.root)
+    repo_id = repo_id or _default_repo_id(repo.root, endpoint)
     invalid = repoid.describe(repo_id)
     if invalid:
         raise UsageError(f"--repo-id {invalid}")
@@ -74,11 +80,42 @@ def init(
         say(message)
 
 
-def _default_repo_id(root: Path) -> str:
-    def clean(text: str) -> str:
-        return re.sub(r"-{2,}", "-", re.sub(r"[^\w.-]", "-", text)).strip("-.") or "model"
+def _default_repo_id(root: Path, endpoint: str | None) -> str:
+    """<namespace>/<folder name>: the namespace is the token's account on the Hub (for the
+    embedded hub, which gives every namespace to its one user, the login name)."""
+    if endpoint is not None and endpoint.strip() == LOCAL_ENDPOINT:
+        try:
+            namespace = getpass.getuser()
+        except (KeyError, OSError):  # no name for this user id (containers)
+            namespace = "local"
+    else:
+        namespace = _hub_account(endpoint)
+    return f"{_clean(namespace)}/{_clean(root.name)}"
 
-    return f"{clean(getpass.getuser())}/{clean(root.name)}"
+
+def _hub_account(endpoint: str | None) -> str:
+    """The account the user's token belongs to, on the Hub this repository will use."""
+    from hfgit import hub
+    from hfgit.commands.access import endpoint_url
+
+    # init's --endpoint is the user's choice on the command line: their token may go there
+    chosen = hub.Access(endpoint_url(endpoint) if endpoint else None, hub.chosen().token)
+    with hub.connect(None, "", access=chosen) as client:
+        if not client.has_token:
+            raise UsageError(
+                f"no --repo-id, and no token to ask {client.label} which account is yours: "
+                f"pass --repo-id NAMESPACE/NAME, or {client.token_hint}"
+            )
+        try:
+            name = client.whoami()
+        except HfgitError as e:
+            raise HfgitError(f"{e}; or pass --repo-id NAMESPACE/NAME") from e
+    say(f"{name} is the account your token belongs to on {client.endpoint}")
+    return name
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"-{2,}", "-", re.sub(r"[^\w.-]", "-", text)).strip("-.") or "model"
 
 
 @click.command()
@@ -143,22 +180,39 @@ def validate(config_path: Path | None, as_json: bool, print_schema: bool) -> Non
     help="Eval metrics (JSON or YAML).",
 )
 @click.option("--name", help="Experiment name.")
+@click.option(
+    "--keep/--no-keep",
+    default=None,
+    help="Keep a read-only copy of the folder until its version is published, so that "
+    "retraining cannot change it (default: keep_until_published in .hfgit.yaml).",
+)
 def record(
-    model_dir: Path | None, params_file: Path | None, metrics_file: Path | None, name: str | None
+    model_dir: Path | None,
+    params_file: Path | None,
+    metrics_file: Path | None,
+    name: str | None,
+    keep: bool | None,
 ) -> None:
-    """Write experiment_metadata.json into the model folder, stamped with the current commit.
+    """Write experiment_metadata.json into the model folder, stamped with the current commit
+    and a manifest of its files (size and sha256 of each).
 
     Run it at the end of training; `git hf push` then refuses to publish the folder under
-    a tag that points at another commit (unless --force).
+    a tag that points at another commit (unless --force), or once its files changed.
 
     \b
     Example:
       python train.py && git hf record --params configs/train.yaml --metrics eval/results.json --name lora-r16
+      python train.py && git hf record --keep && git tag v1.3.0   # safe to retrain at once
     """
     from hfgit.api import record_experiment
 
     path = record_experiment(
-        model_dir=model_dir, params=params_file, metrics=metrics_file, name=name
+        model_dir=model_dir,
+        params=params_file,
+        metrics=metrics_file,
+        name=name,
+        keep=keep,
+        say=say,
     )
     say(f"recorded {path}")
     click.echo(str(path))
