@@ -29,7 +29,7 @@ from hfgit.hub.retry import (
     GaveUp,
     RetryPolicy,
     Transient,
-    is_network_error,
+    may_pass,
     never_sent,
     reason_of,
     retry_after,
@@ -37,7 +37,7 @@ from hfgit.hub.retry import (
 
 HF_HOSTS = ("huggingface.co", "hf.co")
 # POSTs that only ask the Hub something: repeating them changes nothing.
-_ASKING_POSTS = ("/preupload/", "/paths-info/", "/info/lfs/", "/api/validate-yaml")
+_ASKING_POSTS = ("/preupload/", "/paths-info/", "/info/lfs/", "/lfs/verify", "/api/validate-yaml")
 # Requests the library makes on its own, best effort, with their own short timeout.
 _BEST_EFFORT = ("/api/agent-harnesses", "/api/telemetry/")
 
@@ -159,7 +159,7 @@ def _retrying_client_class(http: Any) -> Any:
                 try:
                     response = super().send(request, **kwargs)
                 except Exception as e:
-                    if not is_network_error(e):
+                    if not may_pass(e):
                         raise
                     if not (safe or never_sent(e)):
                         raise Transient(reason_of(e)) from e

@@ -37,6 +37,7 @@ DEFAULT_DEADLINE = 60.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _NETWORK_ERRORS = {"TimeoutException", "NetworkError", "RemoteProtocolError"}
 _NEVER_SENT = {"ConnectError", "ConnectTimeout", "PoolTimeout"}
+_CHOSEN_OFFLINE = {"OfflineModeIsEnabled"}  # HF_HUB_OFFLINE=1: no request is even tried
 
 # Replaced by tests that drive whole commands (monkeypatch) to record waits instead of waiting.
 sleep: Sleep = time.sleep
@@ -156,7 +157,7 @@ def fault_of(error: BaseException) -> Fault | None:
                 return None
             response = getattr(e, "response", None)
             return Fault(_status_reason(response), retry_after(response))
-        if is_network_error(e):
+        if may_pass(e):
             return Fault(reason_of(e))
     return None
 
@@ -177,6 +178,11 @@ def is_network_error(error: BaseException) -> bool:
     """A connection, timeout or protocol failure (httpx's, or the OS's)."""
     names = {cls.__name__ for cls in type(error).__mro__}
     return bool(names & _NETWORK_ERRORS) or isinstance(error, (ConnectionError, TimeoutError))
+
+
+def may_pass(error: BaseException) -> bool:
+    """A network failure worth trying again (offline mode, chosen by the user, is not)."""
+    return is_network_error(error) and type(error).__name__ not in _CHOSEN_OFFLINE
 
 
 def never_sent(error: BaseException) -> bool:

@@ -278,3 +278,16 @@ def test_a_409_on_a_tag_already_at_the_same_version_is_success(workspace):
     assert hub.create_tag("v1.0.0", second, "v1.0.0") == first  # a concurrent publisher's
     with pytest.raises(TagConflictError):
         hub.create_tag("v1.0.0", third, "v1.1.0")
+
+
+def test_offline_mode_is_not_retried(workspace, fake_time, monkeypatch):
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+
+    result = workspace.run("log")
+
+    assert result.code == 1
+    (line,) = result.err.strip().splitlines()
+    assert "cannot reach the Hub" in line and "offline mode" in line
+    assert fake_time.sleeps == []
