@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hfgit.config import load_config
+from hfgit.config import Config, load_config
 from hfgit.constants import CONFIG_FILE
+from hfgit.effects import Say
 from hfgit.errors import ConfigError, UsageError
 from hfgit.gitrepo import GitRepo
 from hfgit.metadata import load_mapping_file, record
@@ -24,19 +25,34 @@ def record_experiment(
     metrics: Mapping = None,
     name: str | None = None,
     repo_path: Path | str | None = None,
+    keep: bool | None = None,
+    say: Say | None = None,
 ) -> Path:
-    """Write experiment_metadata.json into the model folder with HEAD's SHA and the dirty flag.
+    """Write experiment_metadata.json into the model folder with HEAD's SHA, the dirty flag and
+    a manifest of the folder's files (size and sha256 of each).
 
-    `params` and `metrics` are dicts or paths to JSON/YAML files. Returns the file written."""
+    `params` and `metrics` are dicts or paths to JSON/YAML files. `keep` keeps a read-only
+    copy of the folder until its version is published (default: keep_until_published in
+    .hfgit.yaml). Returns the file written."""
     repo = GitRepo.discover(Path(repo_path) if repo_path else None)
+    config = _config(repo, required=model_dir is None)
     if model_dir is None:
-        try:
-            folder = repo.root / load_config(repo.root / CONFIG_FILE).model_dir
-        except ConfigError as e:
-            raise UsageError(f"no model folder given and none configured ({e})") from None
+        assert config is not None
+        folder = repo.root / config.model_dir
     else:
         folder = Path(model_dir) if Path(model_dir).is_absolute() else Path.cwd() / model_dir
-    return record(repo, folder, _mapping(params), _mapping(metrics), name)
+    if keep is None:
+        keep = bool(config and config.keep_until_published)
+    return record(repo, folder, _mapping(params), _mapping(metrics), name, keep=keep, say=say)
+
+
+def _config(repo: GitRepo, required: bool) -> Config | None:
+    try:
+        return load_config(repo.root / CONFIG_FILE)
+    except ConfigError as e:
+        if required:
+            raise UsageError(f"no model folder given and none configured ({e})") from None
+        return None
 
 
 def _mapping(value: Mapping) -> dict[str, Any]:

@@ -70,6 +70,7 @@ class Config:
     base_model: str | None = None
     tag_pattern: str = "semver"
     tag_prefix: str | None = None
+    keep_until_published: bool = False
     card: CardConfig = field(default_factory=CardConfig)
     gate: GateConfig = field(default_factory=GateConfig)
     hooks: HooksConfig = field(default_factory=HooksConfig)
@@ -180,6 +181,7 @@ configs: []
 # base_model: meta-llama/Llama-3.1-8B-Instruct
 
 tag_pattern: semver             # semver (v1.2.0) | timestamp (v20240101-120000) | experiment (exp-baseline-001)
+# keep_until_published: true    # keep a copy of the model folder per version until it is published
 
 card:
   description: ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,11 +12,12 @@ from hfgit.catalog import Catalog
 from hfgit.constants import CARD_FILE, CONFIGS_DIR, DEFAULT_ENDPOINT, METADATA_FILE
 from hfgit.effects import Say
 from hfgit.errors import ConfigError, GateError, ModelFolderError, ProvenanceError
-from hfgit.files import HashCache, hash_bytes, local_files
+from hfgit.files import hash_bytes
 from hfgit.gate import gate_failures
 from hfgit.gitrepo import Tag
 from hfgit.hub import LOCAL_DISPLAY, Hub
 from hfgit.project import Project
+from hfgit.versionfiles import version_files
 from hfgit.versioning import parse_tag, require_version
 
 
@@ -30,6 +30,7 @@ class Payload:
     size: int
     git_oid: str
     sha256: str
+    stamp: tuple[int, int, int] | None = None  # a file's stat when its hashes were checked
 
     @classmethod
     def generated(cls, path_in_repo: str, data: bytes) -> Payload:
@@ -60,9 +61,8 @@ def build_content(
 ) -> VersionContent:
     """Everything a version publishes, checked: provenance of the model folder, gates."""
     repo, config = project.repo, project.config
-    model_dir = project.require_model_dir()
-    warnings: list[str] = []
-    recorded = md.read_recorded(model_dir)
+    fixed = version_files(project, tag, force, say)
+    model_dir, recorded, warnings = fixed.folder, fixed.recorded, list(fixed.warnings)
     _check_recorded(recorded, tag, force, warnings)
     metrics_raw = (recorded or {}).get("eval_results") or _data_file(project, tag, config.results)
     params = (recorded or {}).get("training_params") or _data_file(project, tag, config.params)
@@ -78,10 +78,8 @@ def build_content(
         provenance, tag.name, tag.date, recorded, params, metrics_raw, config.base_model
     )
     payloads = [
-        Payload(f.path_in_repo, f.source, f.size, f.git_oid, f.sha256)
-        for f in local_files(
-            model_dir, HashCache(project.state_dir / "hash-cache.json", _announcer(say))
-        )
+        Payload(f.path_in_repo, f.source, f.size, f.git_oid, f.sha256, fixed.stamps[f.path_in_repo])
+        for f in fixed.files
     ]
     if not payloads:
         raise ModelFolderError(
@@ -142,14 +140,6 @@ def _trainer_card(model_dir: Path, shown: str, warnings: list[str]) -> modelcard
     if trainer.problem:
         warnings.append(f"{shown}/{CARD_FILE}: {trainer.problem}; only its text is in the card")
     return trainer
-
-
-def _announcer(say: Say | None) -> Callable[[Path, int], None] | None:
-    if say is None:
-        return None
-    return lambda path, size: say(
-        f"hashing {path.name} ({size / (1 << 30):.1f} GiB), once: later pushes reuse the hash"
-    )
 
 
 def _check_recorded(

@@ -51,6 +51,11 @@ class ProvenanceError(HfgitError):
     """Recorded metadata does not match the git commit it claims to come from."""
 
 
+class ContentChangedError(ProvenanceError):
+    """A version's files changed since it was made (recorded or tagged): publishing it would
+    put other files under its name."""
+
+
 class GateError(HfgitError):
     """A publish gate (metric threshold, no-regression rule) refused the version."""
 

@@ -19,6 +19,7 @@ from hfgit.constants import CARD_FILE, METADATA_FILE
 from hfgit.errors import ModelFolderError
 
 CHUNK = 1 << 20
+CACHE_FILE = "hash-cache.json"  # under the common git dir's hfgit/
 ANNOUNCE_BYTES = 256 << 20  # hashing a file this large takes long enough to say so
 SKIPPED_DIRS = {".git", ".cache", "__pycache__", ".ipynb_checkpoints"}
 GENERATED = {METADATA_FILE, CARD_FILE}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
@@ -12,9 +13,12 @@ from typing import Any
 
 import yaml
 
-from hfgit import __version__, fsio
+from hfgit import __version__, fsio, manifest, pins
+from hfgit import keep as keep_copies
 from hfgit.constants import METADATA_FILE
+from hfgit.effects import Say
 from hfgit.errors import HfgitError, ModelFolderError
+from hfgit.files import CACHE_FILE, HashCache
 from hfgit.gitrepo import GitRepo
 
 KEY_PACKAGES = (
@@ -108,11 +112,15 @@ def record(
     metrics: dict[str, Any] | None = None,
     name: str | None = None,
     extra: dict[str, Any] | None = None,
+    keep: bool = False,
+    say: Say | None = None,
 ) -> Path:
     """Write experiment_metadata.json into the model folder, stamped with HEAD and the dirty flag.
 
     Called at training time (by `git hf record` or a training script) so that a push can
-    check the folder was produced by the commit the version tag points at."""
+    check the folder was produced by the commit the version tag points at, and holds the
+    files it held now: the record carries a manifest (path, size, sha256 of every file).
+    With `keep`, an immutable copy of the folder is kept until its version is published."""
     head = repo.head_commit()
     if head is None:
         raise HfgitError("the repository has no commit yet: commit your training code first")
@@ -132,12 +140,51 @@ def record(
     }
     if extra:
         data.update(extra)
+    data.update(_fixed_content(repo.git_dir, model_dir, keep, say))
     path = model_dir / METADATA_FILE
     try:
         write_json_atomic(path, data)
     except OSError as e:
         raise ModelFolderError(f"cannot write {_shown(path)}: {e.strerror or e}") from None
     return path
+
+
+def _fixed_content(git_dir: Path, model_dir: Path, keep: bool, say: Say | None) -> dict[str, Any]:
+    """The manifest of the folder, and with `keep` the id of the copy kept of it."""
+    state = pins.state_dir(git_dir)
+    cache = HashCache(state / CACHE_FILE, announcer(say))
+    checked = manifest.check(model_dir, None, cache)
+    if checked.differences:
+        raise ModelFolderError(
+            f"{_shown(model_dir)} is still being written ({checked.describe()}): "
+            "record once training has finished"
+        )
+    made = checked.as_manifest()
+    out: dict[str, Any] = {manifest.MANIFEST_KEY: made.to_json()}
+    if keep:
+        files = [(p, path, (h.size, h.mtime_ns)) for p, path, h in checked.files]
+        hashes = {p: h for p, _, h in checked.files}
+        try:
+            kept = keep_copies.keep_files(state, made.digest[:16], files, cache, hashes)
+        except OSError as e:
+            raise ModelFolderError(
+                f"cannot keep a copy of {_shown(model_dir)} in {keep_copies.store(state)}: "
+                f"{e.strerror or e}"
+            ) from None
+        out[pins.KEPT_KEY] = kept.id
+        if say is not None:
+            how = "reflinked: no extra space until retraining" if kept.reflinked else "copied"
+            say(f"kept a copy of {_shown(model_dir)} until its version is published ({how})")
+    return out
+
+
+def announcer(say: Say | None) -> Callable[[Path, int], None] | None:
+    """Tells the user before a large file is read in full (once: the cache remembers it)."""
+    if say is None:
+        return None
+    return lambda path, size: say(
+        f"hashing {path.name} ({size / (1 << 30):.1f} GiB), once: later pushes reuse the hash"
+    )
 
 
 def _require_folder(model_dir: Path) -> None:
@@ -190,7 +237,8 @@ def version_metadata(
         "system": recorded.get("system") or system_info(),
     }
     # Fields a training run recorded beyond these (configured experiment fields) travel too.
-    extras = {k: v for k, v in recorded.items() if k not in standard}
+    # The id of a kept copy is this machine's business: it does not travel.
+    extras = {k: v for k, v in recorded.items() if k not in standard and k != pins.KEPT_KEY}
     return {**extras, **standard}
 
 

@@ -62,6 +62,13 @@ SECTIONS: dict[str, dict[str, Spec]] = {
         "base_model": _opt(MODEL_ID, "the Hub model this one was fine-tuned from"),
         "tag_pattern": Spec((str,), "semver", TAG_FORMATS, help="semver, timestamp or experiment"),
         "tag_prefix": _opt(TAG_PREFIX, "default 'v' (semver, timestamp) or 'exp-'"),
+        "keep_until_published": Spec(
+            (bool,),
+            False,
+            help="keep a read-only copy of the model folder per version (reflinked where the "
+            "file system can) from `git hf record` or `git tag` until it is published, so "
+            "retraining never changes a queued version",
+        ),
     },
     "card": {
         "template": _opt(PATH, "jinja2 template in the repo (rendered sandboxed)"),

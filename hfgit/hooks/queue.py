@@ -4,6 +4,8 @@ Layout (the sh shims write `queue/<tag>` themselves, so keep it plain):
   queue/<tag>        "sha=<object id>" lines; present until the tag is on the Hub
   hook.log           what the hooks and the background worker did
   last-error.json    the last failure of the hook path: {"error", "at", "tags"}
+  refused/<tag>      why a version was refused for good (its files changed since it was made);
+                     present until the tag is made again, published or dropped
 """
 
 from __future__ import annotations
@@ -88,6 +90,35 @@ def last_error(git_dir: Path) -> dict[str, object] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def refuse(git_dir: Path, tag: str, reason: str) -> None:
+    """Remember why `tag` cannot be published as it is, for `git hf status`. Never raises."""
+    if not _valid_name(tag):
+        return
+    try:
+        write_atomic(state_dir(git_dir) / "refused" / tag, redact(reason.strip())[-2000:] + "\n")
+        log(git_dir, f"refused {tag}: {reason}")
+    except OSError:
+        pass
+
+
+def refusals(git_dir: Path) -> dict[str, str]:
+    """tag -> why it was refused, for every version refused and not made again since."""
+    out = {}
+    with contextlib.suppress(OSError):
+        for path in sorted((state_dir(git_dir) / "refused").iterdir()):
+            if _valid_name(path.name):
+                with contextlib.suppress(OSError, UnicodeDecodeError):
+                    out[path.name] = path.read_text(encoding="utf-8").strip()
+    return out
+
+
+def clear_refusals(git_dir: Path, tags: Iterable[str]) -> None:
+    for tag in tags:
+        if _valid_name(tag):
+            with contextlib.suppress(OSError):
+                (state_dir(git_dir) / "refused" / tag).unlink()
 
 
 def log(git_dir: Path, message: str) -> None:

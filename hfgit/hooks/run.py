@@ -12,8 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hfgit import pins
 from hfgit.config import Config, load_config
 from hfgit.constants import CONFIG_FILE
+from hfgit.errors import HfgitError
 from hfgit.hooks import gitcli, queue, worker
 from hfgit.versioning import conventional_bump, latest, next_version, parse_tag, version_tags
 
@@ -40,6 +42,7 @@ def reference_transaction(tags: list[str]) -> int:
     not_versions = [t for t in tags if parse_tag(t, config.scheme) is None]
     if not_versions:
         queue.forget(git_dir, not_versions)
+    fix_content(root, git_dir, config, [t for t in tags if t not in not_versions])
     if not config.hooks.auto_push:
         queue.forget(git_dir, tags)
         queue.log(git_dir, f"hooks.auto_push is off: not publishing {' '.join(tags)}")
@@ -47,6 +50,29 @@ def reference_transaction(tags: list[str]) -> int:
     queue.log(git_dir, f"tag created: {' '.join(t for t in tags if t not in not_versions)}")
     worker.run(root, git_dir)
     return 0
+
+
+def fix_content(root: Path, git_dir: Path, config: Config, tags: list[str]) -> None:
+    """Fix what each new tag publishes, first thing after `git tag`: the folder's record and
+    the stat of its files (a few ms). With keep_until_published, then keep a copy of the
+    folder (instant with reflinks, a full copy without)."""
+    if not tags:
+        return
+    model_dir = root / config.model_dir
+    try:
+        commits = gitcli.git("rev-parse", *(f"{t}^{{commit}}" for t in tags), cwd=root).split()
+        made = [pins.pin(git_dir, model_dir, t, c) for t, c in zip(tags, commits, strict=True)]
+    except (HfgitError, OSError, ValueError) as e:
+        queue.log(git_dir, f"could not fix the content of {' '.join(tags)}: {e}")
+        return
+    queue.clear_refusals(git_dir, tags)
+    if not config.keep_until_published:
+        return
+    for pinned in made:
+        try:
+            pins.keep_tagged(git_dir, model_dir, pinned)
+        except (HfgitError, OSError) as e:
+            queue.log(git_dir, f"no copy of {config.model_dir}/ kept for {pinned.tag}: {e}")
 
 
 def worker_main() -> int:
@@ -128,6 +154,7 @@ def post_commit() -> int:
         capture_output=True,
     )
     say(f"{kind} commit on {hooks.release_branch}: tagged {tag}")
+    fix_content(root, git_dir, config, [tag])
     if hooks.auto_push:
         queue.enqueue(git_dir, tag, gitcli.git("rev-parse", tag, cwd=root))
         worker.spawn(root, git_dir)

@@ -1,0 +1,114 @@
+"""The files a version publishes, checked against what was fixed when the version was made.
+
+Where a version's content was fixed (see "A version's content is fixed when it is made" in
+docs/architecture.md), in order:
+
+1. its pin, saved by the hook right after `git tag`: the record the folder held then (with
+   its manifest) or, without one, the stat of every file; and the kept copy, if any;
+2. else the folder's record as it is now, with its manifest and kept copy, if any;
+3. else nothing: the folder is published as it is now, with a note if it changed after the
+   tag was made.
+
+Files are read from the kept copy when there is one, else from the model folder. A folder
+that no longer holds what was fixed is refused with ContentChangedError (unless forced).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from hfgit import keep, manifest, pins
+from hfgit import metadata as md
+from hfgit.constants import CARD_FILE
+from hfgit.effects import Say
+from hfgit.errors import ContentChangedError
+from hfgit.files import CACHE_FILE, HashCache, Hashed, LocalFile
+from hfgit.gitrepo import Tag
+from hfgit.project import Project
+
+SHOWN_LATER = 2  # files named in the "changed after the tag" note
+
+
+@dataclass(frozen=True)
+class VersionFiles:
+    folder: Path  # the model folder, or the version's kept copy
+    recorded: dict[str, Any] | None  # the record that describes this version, if any
+    files: list[LocalFile]  # the model's files, hashed (README.md excluded: see `folder`)
+    stamps: dict[str, tuple[int, int, int]]  # path in repo -> stat when it was checked
+    warnings: list[str] = field(default_factory=list)
+    kept: bool = False
+
+
+def version_files(project: Project, tag: Tag, force: bool, say: Say | None) -> VersionFiles:
+    git_dir = project.repo.git_dir
+    state = pins.state_dir(git_dir)
+    pin = pins.load(git_dir, tag.name, tag.commit)
+    expected: manifest.Expected | None
+    if pin is not None:
+        recorded, kept_id = pin.record, pin.kept
+        expected = pin.manifest or pin.snapshot
+    else:
+        recorded = md.read_recorded(project.require_model_dir())
+        kept_id = (recorded or {}).get(pins.KEPT_KEY)
+        expected = manifest.Manifest.from_json((recorded or {}).get(manifest.MANIFEST_KEY))
+    kept = keep.path_of(state, kept_id)
+    folder = kept or project.require_model_dir()
+    cache = HashCache(state / CACHE_FILE, md.announcer(say))
+    checked = manifest.check(folder, expected, cache)
+    warnings: list[str] = []
+    if checked.differences and expected is not None:
+        since = "it was recorded" if isinstance(expected, manifest.Manifest) else "it was tagged"
+        changed = f"{tag.name}: the model folder changed since {since} ({checked.describe()})"
+        if not force:
+            raise ContentChangedError(
+                f"{changed}: it is not {tag.name}'s model any more; record and tag it again, or "
+                "--force publishes it as it is now (`git hf record --keep` keeps a version's "
+                "files until it is published)"
+            )
+        warnings.append(f"{changed}; publishing it as it is now (--force)")
+        checked = manifest.check(folder, None, cache)
+    if checked.differences:
+        raise ContentChangedError(
+            f"{tag.name}: the model folder is being written ({checked.describe()}): "
+            "push once training has finished"
+        )
+    made_at = _made_at(tag, state.parent)
+    if expected is None and made_at is not None:
+        warnings += _changed_after(checked, tag.name, made_at, project.config.model_dir)
+    return VersionFiles(
+        folder,
+        recorded,
+        [_local(path, source, h) for path, source, h in checked.files if path != CARD_FILE],
+        {path: h.stamp for path, _, h in checked.files},
+        warnings,
+        kept=kept is not None,
+    )
+
+
+def _made_at(tag: Tag, common_dir: Path) -> datetime | None:
+    """When the tag was made: an annotated tag's date; a lightweight tag's ref file while it
+    is loose (a lightweight tag's own date is its commit's, earlier than any training)."""
+    if tag.annotated:
+        return tag.date
+    try:
+        ref = common_dir / "refs" / "tags" / tag.name
+        return datetime.fromtimestamp(ref.stat().st_mtime, tz=timezone.utc)
+    except (OSError, ValueError):
+        return None
+
+
+def _changed_after(checked: manifest.Checked, tag: str, made_at: datetime, shown: str) -> list[str]:
+    later = checked.modified_after(made_at)
+    if not later:
+        return []
+    names = ", ".join(later[:SHOWN_LATER]) + (
+        f" and {len(later) - SHOWN_LATER} more" if len(later) > SHOWN_LATER else ""
+    )
+    return [f"publishing {shown}/ as it is now, and it changed after {tag} was made ({names})"]
+
+
+def _local(path: str, source: Path, hashed: Hashed) -> LocalFile:
+    return LocalFile(path, source, hashed.size, hashed.git_oid, hashed.sha256)
