@@ -35,7 +35,7 @@ COMMANDS: dict[str, str] = {
     "pull": "hfgit.commands.publish:pull",
     "record": "hfgit.commands.setup:record",
     "card": "hfgit.commands.inspect:card",
-    "bump": "hfgit.commands.publish:bump",
+    "bump": "hfgit.commands.bump:bump",
     "hooks": "hfgit.commands.hooks:hooks",
     "hook": "hfgit.commands.hooks:hook",
     "serve": "hfgit.commands.serve:serve",

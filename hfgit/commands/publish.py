@@ -1,4 +1,4 @@
-"""`git hf push`, `git hf pull`, `git hf bump`: moving versions between git and the Hub."""
+"""`git hf push`, `git hf pull`: moving versions between git and the Hub."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from hfgit.commands.access import hub_options
 from hfgit.commands.output import emit_json, say, size, style, warn
 from hfgit.commands.revision import one_version, revision_option
 from hfgit.effects import silent
-from hfgit.errors import UsageError, VersionTagError
+from hfgit.errors import UsageError
 from hfgit.project import Project
 from hfgit.sync import PUBLISHED_MEANWHILE, Outcome
-from hfgit.versioning import BUMP_KINDS, auto_bump, latest, next_version, parse_tag, version_tags
 
 
 @click.command()
@@ -53,15 +52,32 @@ def push(tags: tuple[str, ...], dry_run: bool, force: bool, as_json: bool, quiet
     outcomes = sync.push(project, list(tags) or None, force=force, dry_run=dry_run, say=notes)
     if as_json:
         emit_json([o.to_json() for o in outcomes])
+    elif not outcomes:
+        notes(_nothing_to_publish(project))
     elif dry_run:
         _print_plan(outcomes)
     elif not quiet:
         _print_summary(outcomes)
 
 
+def _nothing_to_publish(project: Project) -> str:
+    """Why a push with no tag had nothing to do, as verified: no version tags, or all on the Hub."""
+    count = len(project.version_tags())
+    if count:
+        return f"nothing to publish: every version tag ({count}) is on the Hub at its git commit"
+    others = sorted(project.repo.tags())
+    seen = (
+        f"; not versions: {', '.join(others[:3])}{', ...' if len(others) > 3 else ''}"
+        if others
+        else ""
+    )
+    return (
+        f"nothing to publish: no version tags yet ({project.config.scheme.describe()}{seen}): "
+        "`git hf bump patch` makes one"
+    )
+
+
 def _print_plan(outcomes: list[Outcome]) -> None:
-    if not outcomes:
-        click.echo("nothing to publish: every version tag is on the Hub")
     for o in outcomes:
         click.echo(f"{o.tag}  {o.action} -> {o.branch}  ({o.reason})")
         if o.action == "skip":
@@ -77,8 +93,6 @@ def _print_plan(outcomes: list[Outcome]) -> None:
 
 
 def _print_summary(outcomes: list[Outcome]) -> None:
-    if not outcomes:
-        say("nothing to publish: every version tag is on the Hub")
     for o in outcomes:
         if o.action == "skip" and o.reason == PUBLISHED_MEANWHILE:
             say(f"{o.tag}: {o.reason} (git {o.git_commit[:8]})")
@@ -147,69 +161,3 @@ def pull(
     if pulled.verified:
         say(f"{version}: provenance verified (git {(pulled.git_commit or '')[:8]})")
     click.echo(str(pulled.path))
-
-
-@click.command()
-@click.argument("kind", type=click.Choice([*BUMP_KINDS, "auto"]))
-@click.option(
-    "--pre",
-    "pre_token",
-    metavar="TOKEN",
-    help="Make it a pre-release, e.g. --pre rc gives v2.0.0-rc.1.",
-)
-@click.option("-m", "--message", help="Tag message (default: 'Release <tag>').")
-@click.option("--dry-run", is_flag=True, help="Print the next tag and create nothing.")
-@click.option("--push", "then_push", is_flag=True, help="Publish the new version right away.")
-@hub_options
-def bump(
-    kind: str, pre_token: str | None, message: str | None, dry_run: bool, then_push: bool
-) -> None:
-    """Create the next version tag (annotated) on HEAD.
-
-    auto reads the conventional commits since the last version: feat -> minor,
-    fix/perf -> patch, `!` or BREAKING CHANGE -> major.
-
-    \b
-    Examples:
-      git hf bump minor                 v1.2.0 -> v1.3.0
-      git hf bump major --pre rc        v1.3.0 -> v2.0.0-rc.1
-      git hf bump auto --push
-    """
-    project = Project.open()
-    scheme = project.config.scheme
-    head = project.repo.head_commit()
-    if head is None:
-        raise VersionTagError("nothing to tag: the repository has no commit yet")
-    tags = project.repo.tags()
-    current = latest(version_tags(tags, scheme))
-    if kind == "auto":
-        since = tags[current.tag].commit if current else None
-        implied = auto_bump(project.repo.commit_messages(head, since))
-        if implied is None:
-            raise UsageError(
-                f"no commit since {current.tag if current else 'the start'} implies a release "
-                "(feat:, fix:, perf:, or a breaking change); pick major, minor or patch"
-            )
-        kind = implied
-    new_tag = next_version(current, kind, scheme, pre_token)
-    if parse_tag(new_tag, scheme) is None:
-        raise VersionTagError(f"{new_tag} does not match the configured tag format")
-    if dry_run:
-        click.echo(new_tag)
-        return
-    project.repo.create_tag(new_tag, head, message or f"Release {new_tag}")
-    say(f"tagged {head[:8]} as {new_tag}")
-    click.echo(new_tag)
-    if then_push:
-        from hfgit import sync
-
-        _print_summary(sync.push(project, [new_tag], say=say))
-        return
-    from hfgit import hooks
-
-    queued = hooks.queue_report(project.repo.git_dir)["queued"]
-    if isinstance(queued, list) and new_tag in queued:
-        say(
-            f"the hfgit hook is publishing {new_tag} in the background "
-            "(`git hf status` shows it; `git hf push` waits for it)"
-        )

@@ -168,11 +168,13 @@ def test_card_takes_the_version_as_revision(workspace):
 
 def test_bump_creates_the_next_annotated_tag(workspace):
     workspace.tag("v1.2.0")
+    workspace.commit("feat: next")
 
     assert workspace.run("bump", "minor", "--dry-run").out.strip() == "v1.3.0"
     assert "v1.3.0" not in workspace.git("tag")
     assert workspace.run("bump", "minor").out.strip() == "v1.3.0"
     assert workspace.git("cat-file", "-t", "v1.3.0") == "tag"
+    workspace.commit("feat!: next major")
     assert workspace.run("bump", "major", "--pre", "rc", "--dry-run").out.strip() == "v2.0.0-rc.1"
 
 

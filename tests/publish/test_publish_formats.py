@@ -40,6 +40,7 @@ def test_experiment_tags_publish(workspace):
         "exp-baseline-001",
         "exp-baseline-002",
     ]
+    workspace.commit("feat: z")
     assert workspace.run("bump", "patch", "--dry-run").out.strip() == "exp-baseline-003"
 
 

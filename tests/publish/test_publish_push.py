@@ -175,7 +175,7 @@ def test_tag_conflict_is_refused_and_force_moves_the_tag(workspace):
     refused = workspace.run("push", "v1.0.0")
 
     assert refused.code == 1
-    assert "exists on the Hub" in refused.err and "--force" in refused.err
+    assert "v1.0.0 diverged" in refused.err and "--force" in refused.err
     assert len(refused.err.strip().splitlines()) == 1
 
     forced = workspace.run("push", "v1.0.0", "--force")
