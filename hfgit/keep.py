@@ -26,6 +26,7 @@ KEEP_DIR = "keep"
 COMPLETE = ".complete"
 FICLONE = 0x40049409  # linux/fs.h: _IOW(0x94, 9, int)
 STALE_PARTIAL = 3600.0  # seconds: an incomplete copy this old was left by a killed process
+FRESH = 600.0  # seconds: a copy this young may belong to a record still being written
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,9 @@ def drop(state_dir: Path, kept_id: str) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def sweep(state_dir: Path, live: set[str]) -> list[str]:
-    """Drop every complete copy not in `live`, and partial copies a killed process left."""
+def sweep(state_dir: Path, live: set[str], fresh: float = FRESH) -> list[str]:
+    """Drop the copies not in `live` (older than `fresh` seconds: a record that just kept one
+    may not have written its id yet), and partial copies a killed process left."""
     dropped: list[str] = []
     try:
         entries = list(store(state_dir).iterdir())
@@ -110,8 +112,8 @@ def sweep(state_dir: Path, live: set[str]) -> list[str]:
     for entry in entries:
         if entry.name in live or not entry.is_dir():
             continue
-        complete = _marker(entry).is_file()
-        if complete or time.time() - _mtime(entry) > STALE_PARTIAL:
+        age = time.time() - _mtime(entry)
+        if age > (fresh if _marker(entry).is_file() else STALE_PARTIAL):
             drop(state_dir, entry.name)
             dropped.append(entry.name)
     return dropped

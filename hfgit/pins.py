@@ -134,23 +134,38 @@ def save(git_dir: Path, made: Pin) -> None:
     write_atomic(_path(git_dir, made.tag), json.dumps(made.to_json()) + "\n")
 
 
-def release(git_dir: Path, tags: list[str], model_dir: Path | None) -> None:
-    """The versions are published (or dropped): forget their pins, and every kept copy that
-    no pin and no record in the model folder still names. Never raises."""
-    for tag in tags:
+def release(git_dir: Path, published: dict[str, str], model_dir: Path | None) -> None:
+    """The versions (tag -> commit) are published or dropped: forget their pins and drop the
+    copies kept for them (by their pins, or by the folder's record of their commit) that no
+    other pin names. Copies nothing names any more are swept too. Never raises."""
+    record = read_record(model_dir) if model_dir else None
+    done: set[str] = set()
+    for tag, commit in published.items():
+        made = load(git_dir, tag, commit)
+        if made is not None and made.kept:
+            done.add(made.kept)
         with contextlib.suppress(OSError, ValueError):
             _path(git_dir, tag).unlink()
+        if record and record.get("git_commit") == commit and isinstance(record.get(KEPT_KEY), str):
+            done.add(record[KEPT_KEY])
+    live = _named_by_pins(git_dir)
+    state = state_dir(git_dir)
+    for kept_id in done - live:
+        keep.drop(state, kept_id)
+    if record and isinstance(record.get(KEPT_KEY), str) and record[KEPT_KEY] not in done:
+        live.add(record[KEPT_KEY])
+    keep.sweep(state, live)
+
+
+def _named_by_pins(git_dir: Path) -> set[str]:
     live = set()
     with contextlib.suppress(OSError):
         for path in (state_dir(git_dir) / PINS_DIR).glob("*.json"):
-            with contextlib.suppress(OSError, ValueError):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
                 kept = json.loads(path.read_text(encoding="utf-8")).get("kept")
                 if isinstance(kept, str):
                     live.add(kept)
-    record = read_record(model_dir) if model_dir else None
-    if record and isinstance(record.get(KEPT_KEY), str):
-        live.add(record[KEPT_KEY])
-    keep.sweep(state_dir(git_dir), live)
+    return live
 
 
 def _path(git_dir: Path, tag: str) -> Path:

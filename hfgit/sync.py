@@ -14,11 +14,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from hfgit import backup, fsio, notify
+from hfgit import backup, fsio, notify, pins
 from hfgit.catalog import Catalog
 from hfgit.content import Payload, VersionContent, build_content
-from hfgit.effects import Say, Sleep, silent
-from hfgit.errors import StaleParentError, TagConflictError
+from hfgit.effects import Cancel, Say, Sleep, silent
+from hfgit.errors import ContentChangedError, HfgitError, StaleParentError, TagConflictError
+from hfgit.files import stamp_of
 from hfgit.hub import Delete, Hub, RemoteFile, Upload
 from hfgit.plan import MAIN, Action, PublishStep, plan_push
 from hfgit.project import Project
@@ -34,7 +35,7 @@ STALE_PAUSE = 0.2  # seconds, times the attempt number, before planning again
 class FileChange:
     path: str
     size: int
-    status: str  # new | changed | unchanged | deleted
+    status: str  # new | changed | unchanged | deleted | stored (its content was on the Hub)
 
 
 @dataclass
@@ -66,6 +67,11 @@ class Outcome:
     def bytes_skipped(self) -> int:
         return sum(c.size for c in self.changes if c.status == "unchanged")
 
+    @property
+    def bytes_stored(self) -> int:
+        """New or changed files whose content the Hub already had: committed, not sent."""
+        return sum(c.size for c in self.changes if c.status == "stored")
+
     def to_json(self) -> dict[str, object]:
         return {
             "tag": self.tag,
@@ -80,10 +86,21 @@ class Outcome:
             "files_sent": self.files_sent,
             "bytes_sent": self.bytes_sent,
             "bytes_skipped": self.bytes_skipped,
+            "bytes_stored": self.bytes_stored,
             "seconds": round(self.seconds, 3),
             "warnings": self.warnings,
             "dry_run": self.dry_run,
         }
+
+
+@dataclass
+class Progress:
+    """How far a push got, readable from another thread (to report an interrupted push)."""
+
+    planned: list[str] = field(default_factory=list)
+    done: list[Outcome] = field(default_factory=list)
+    current: str | None = None
+    committing: bool = False  # `current` is past its last check: its commit and tag are made
 
 
 def push(
@@ -93,35 +110,41 @@ def push(
     dry_run: bool = False,
     say: Say = silent,
     sleep: Sleep = time.sleep,
+    cancel: Cancel | None = None,
+    progress: Progress | None = None,
 ) -> list[Outcome]:
     """Publish `tags` (default: every local version tag not on the Hub yet), oldest first.
 
-    `sleep` is how a retry waits (after the Hub branch moved meanwhile, between webhook tries)."""
+    `sleep` is how a retry waits (after the Hub branch moved meanwhile, between webhook tries).
+    `cancel` stops the push before the next version, or before a version's upload starts
+    (raising effects.Interrupted); `progress` tells the caller how far it got."""
+    cancel, progress = cancel or Cancel(), progress if progress is not None else Progress()
     publisher: contextlib.AbstractContextManager[list[str]] = (
         contextlib.nullcontext([]) if dry_run else _one_publisher(project, say)
     )
     with publisher as waited_for, project.hub() as hub:
-        run = _Run(project, hub, force, dry_run, say, sleep)
+        run = _Run(project, hub, force, dry_run, say, sleep, cancel, progress)
         checked = catalog = project.catalog(hub)
         steps = _plan(project, catalog, tags, force, waited_for)
+        progress.planned = [s.tag for s in steps]
         # Every check runs before anything reaches the Hub; what it builds is used below for
         # as long as the Hub has not changed since.
-        prepared = {
-            s.tag: build_content(
-                project, project.repo.tag(s.tag), catalog, hub, force=force, say=say
-            )
-            for s in steps
-            if s.action != Action.SKIP
-        }
+        prepared = {s.tag: _content(run, s.tag, catalog) for s in steps if s.action != Action.SKIP}
         if not dry_run and prepared and hub.ensure_repo(project.config.private):
             say(
                 f"created {'private' if project.config.private else 'public'} Hub repo {hub.repo_url}"
             )
         outcomes = []
         for step in steps:
+            cancel.check()
+            progress.current, progress.committing = step.tag, False
             ready = prepared.get(step.tag) if catalog is checked else None
             outcome = _publish_with_retries(run, catalog, step, ready)
             outcomes.append(outcome)
+            progress.done.append(outcome)
+            progress.current = None
+            if not dry_run:
+                _published(project, outcome.tag, outcome.git_commit)
             if outcome.action != Action.SKIP and not dry_run:
                 catalog = project.catalog(hub)
     if not dry_run:
@@ -167,6 +190,22 @@ class _Run:
     dry_run: bool
     say: Say
     sleep: Sleep
+    cancel: Cancel
+    progress: Progress
+
+
+def _content(run: _Run, tag: str, catalog: Catalog) -> VersionContent:
+    """The version's content, checked; a version whose files changed since it was made is
+    refused for good, and `git hf status` shows why."""
+    project = run.project
+    try:
+        return build_content(
+            project, project.repo.tag(tag), catalog, run.hub, force=run.force, say=run.say
+        )
+    except ContentChangedError as e:
+        if not run.dry_run:
+            _refuse(project, tag, str(e))
+        raise
 
 
 def _publish_with_retries(
@@ -202,12 +241,14 @@ def _publish(
     project, hub, say, dry_run = run.project, run.hub, run.say, run.dry_run
     started = time.monotonic()
     if content is None:
-        content = build_content(project, project.repo.tag(step.tag), catalog, hub, force=run.force)
+        content = _content(run, step.tag, catalog)
     refs = catalog.refs
     head = refs.branches.get(step.branch) if refs else None
     base = head or (refs.branches.get(MAIN) if refs else None)
     remote = hub.tree(base) if base else []
     changes, operations = _diff(content, {f.path: f for f in remote})
+    stored = hub.stored([op for op in operations if isinstance(op, Upload)], step.branch)
+    changes = [replace(c, status="stored") if c.path in stored else c for c in changes]
     outcome = Outcome(
         step.tag,
         step.git_commit,
@@ -227,10 +268,10 @@ def _publish(
     if head is None and step.branch != MAIN and base is not None:
         hub.create_branch(step.branch, base)
         head = base
+    run.cancel.check()  # the last point where stopping leaves nothing of this version behind
+    run.progress.committing = True
     if operations:
-        outcome.hub_commit = hub.commit(
-            operations, step.branch, head, content.summary, content.description
-        )
+        outcome.hub_commit = _commit(run, content, operations, step.branch, head)
     else:
         outcome.hub_commit = head  # a re-run after a lost tag: the content is already there
     assert outcome.hub_commit is not None
@@ -246,6 +287,40 @@ def _publish(
     return outcome
 
 
+def _commit(
+    run: _Run,
+    content: VersionContent,
+    operations: list[Upload | Delete],
+    branch: str,
+    head: str | None,
+) -> str:
+    """The version's Hub commit. Its files are sent as they were checked or not at all: a file
+    that changed meanwhile fails its upload, and is named."""
+    try:
+        return run.hub.commit(operations, branch, head, content.summary, content.description)
+    except (HfgitError, RuntimeError) as e:
+        moved = [p.path_in_repo for p in content.files if _moved(p)]
+        if not moved and not isinstance(e, ContentChangedError):
+            raise
+        what = ", ".join(moved) or str(e).split(" changed")[0]
+        message = (
+            f"{content.tag}: {what} changed while {content.tag} was being published: nothing of "
+            "it is on the Hub; the model folder no longer holds what was checked"
+        )
+        _refuse(run.project, content.tag, message)
+        raise ContentChangedError(message) from e
+
+
+def _moved(payload: Payload) -> bool:
+    """A file of the version whose stat is not what it was when its hashes were checked."""
+    if payload.stamp is None or not isinstance(payload.source, Path):
+        return False
+    try:
+        return stamp_of(payload.source) != payload.stamp
+    except OSError:
+        return True
+
+
 def _diff(
     content: VersionContent, remote: dict[str, RemoteFile]
 ) -> tuple[list[FileChange], list[Upload | Delete]]:
@@ -259,7 +334,9 @@ def _diff(
         status = _status(payload, remote.get(payload.path_in_repo))
         changes.append(FileChange(payload.path_in_repo, payload.size, status))
         if status != "unchanged":
-            operations.append(Upload(payload.path_in_repo, payload.source))
+            operations.append(
+                Upload(payload.path_in_repo, payload.source, payload.sha256, payload.size)
+            )
     for path, file in sorted(remote.items()):
         if path not in local_paths and path not in KEEP_ON_HUB:
             changes.append(FileChange(path, file.size, "deleted"))
@@ -299,6 +376,21 @@ def _one_publisher(project: Project, say: Say) -> Iterator[list[str]]:
         say("waiting for another publish of this repository to finish")
     with publish_lock(project.state_dir):
         yield waited_for
+
+
+def _published(project: Project, tag: str, commit: str) -> None:
+    """A version is on the Hub: its pin, its kept copy and any refusal go."""
+    from hfgit.hooks.queue import clear_refusals
+
+    git_dir = project.repo.git_dir
+    pins.release(git_dir, {tag: commit}, project.model_dir)
+    clear_refusals(pins.state_dir(git_dir).parent, [tag])
+
+
+def _refuse(project: Project, tag: str, reason: str) -> None:
+    from hfgit.hooks.queue import refuse
+
+    refuse(pins.state_dir(project.repo.git_dir).parent, tag, reason)
 
 
 def _forget_queued(project: Project, tags: list[str]) -> None:

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from hfgit import __version__, trailers
-from hfgit.errors import HubError, TagConflictError
-from hfgit.hub import library
+from hfgit.errors import HfgitError, HubError, TagConflictError
+from hfgit.hub import library, uploads
 from hfgit.hub.errors import translated_errors
 from hfgit.hub.retry import RetryPolicy, call_with_retries
 
@@ -51,8 +51,13 @@ class HubRefs:
 
 @dataclass(frozen=True)
 class Upload:
+    """A file to commit. With `sha256` (and `size`), that content is committed or nothing is:
+    a file that no longer holds it fails the commit (see uploads.py)."""
+
     path_in_repo: str
     source: Path | bytes
+    sha256: str | None = None
+    size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -162,15 +167,13 @@ class Hub:
 
         A commit whose answer was lost is found below the branch head (down to `parent`) by
         its Hfgit-Version and Hfgit-Git-Commit trailers, and is not made twice."""
-        from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+        from huggingface_hub import CommitOperationDelete
 
         # Built once and reused by every try: hashes are computed once, and an upload step
         # that completed is not sent again.
+        xet = uploads.xet_in_use()
         ops: list[Any] = [
-            CommitOperationAdd(
-                path_in_repo=op.path_in_repo,
-                path_or_fileobj=str(op.source) if isinstance(op.source, Path) else op.source,
-            )
+            uploads.addition(op, xet)
             if isinstance(op, Upload)
             else CommitOperationDelete(path_in_repo=op.path_in_repo)
             for op in operations
@@ -180,6 +183,11 @@ class Hub:
             return self._landed(branch, parent, summary, description)
 
         def attempt() -> str:
+            if xet:  # hashed while uploading: check before the commit names the content
+                self._api.preupload_lfs_files(
+                    self.repo_id, additions=ops, revision=branch, repo_type=self.repo_type
+                )
+                uploads.check_uploaded(ops, [op for op in operations if isinstance(op, Upload)])
             try:
                 info = self._api.create_commit(
                     self.repo_id,
@@ -197,6 +205,16 @@ class Hub:
             return str(info.oid)
 
         return self._call(attempt, settled=landed)
+
+    def stored(self, files: list[Upload], branch: str) -> set[str]:
+        """Paths of `files` whose content the Hub already stores: committing them sends no
+        bytes. Best effort: when the Hub cannot say, none."""
+        try:
+            return self._call(
+                lambda: uploads.stored(self._api, self.repo_id, self.repo_type, branch, files)
+            )
+        except (HfgitError, ValueError, KeyError, TypeError):  # no answer, or not one we read
+            return set()
 
     def create_branch(self, branch: str, starting_point: str) -> None:
         self._call(
