@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from hfgit.constants import METADATA_FILE
-from hfgit.errors import ModelFolderError, ProvenanceError
+from hfgit.constants import CARD_FILE, METADATA_FILE
+from hfgit.errors import (
+    HfgitError,
+    HubError,
+    HubUnreachableError,
+    ModelFolderError,
+    ProvenanceError,
+    VersionTagError,
+)
+from hfgit.hub import Hub
+from hfgit.manifest import MANIFEST_KEY, Manifest
 from hfgit.metadata import read_recorded
 from hfgit.project import Project
+
+SHOWN_MISSING = 3
 
 
 @dataclass(frozen=True)
@@ -25,12 +39,24 @@ def pull(
 ) -> Pulled:
     """Download `version` (resumable, through the Hub cache); a provenance mismatch is an error."""
     local = project.repo.tags().get(version)
+    offline = _offline()
     with project.hub() as hub:
-        path = hub.download(version, directory, cache_dir=cache_dir)
+        if not offline:
+            _require_revision(hub, version)
+        try:
+            path = hub.download(version, directory, cache_dir=cache_dir)
+        except HubUnreachableError as e:
+            if not offline:
+                raise
+            state = "only partly in the cache" if _cut_short(e) else "not in the local cache"
+            raise HfgitError(
+                f"HF_HUB_OFFLINE is set and {version} is {state}: pull it once with network access"
+            ) from e
     try:
         recorded = read_recorded(path)
     except ModelFolderError:  # unreadable metadata: reported below as missing provenance
         recorded = None
+    complete = _check_complete(version, path, recorded, offline)
     hub_commit = str(recorded["git_commit"]) if recorded and recorded.get("git_commit") else None
     if local is not None and hub_commit and hub_commit != local.commit:
         raise ProvenanceError(
@@ -42,4 +68,77 @@ def pull(
         warnings.append(f"no local tag {version}: provenance not checked (git fetch --tags?)")
     elif not hub_commit:
         warnings.append(f"{version} on the Hub has no {METADATA_FILE}: provenance not checked")
+    if offline and not complete:
+        warnings.append(
+            f"offline: {version} is the cached copy, not checked to be complete (the version "
+            "lists no files to check it against)"
+        )
     return Pulled(version, path, hub_commit, bool(local and hub_commit), warnings)
+
+
+def _require_revision(hub: Hub, version: str) -> None:
+    """A tag or branch the Hub has (a commit id passes): the error names what is missing."""
+    if re.fullmatch(r"[0-9a-f]{40}", version):
+        return
+    refs = hub.refs()
+    if refs is None:
+        raise HubError(f"{hub.repo_id} is not on {hub.label} (or your token cannot see it)")
+    if version not in refs.tags and version not in refs.branches:
+        raise VersionTagError(
+            f"{version} is not on {hub.label} ({hub.repo_id}): `git hf log` lists the versions there"
+        )
+
+
+def _check_complete(
+    version: str, path: Path, recorded: dict[str, Any] | None, offline: bool
+) -> bool:
+    """Whether every file the version's manifest lists is in `path` at its size (an error
+    names the missing ones). Offline, a folder without the version's metadata is incomplete:
+    every version hfgit publishes has one."""
+    if recorded is None:
+        if offline:
+            raise HfgitError(
+                f"the cached {version} in {path} is incomplete: its {METADATA_FILE} is missing; "
+                "pull it once with network access"
+            )
+        return False
+    listed = Manifest.from_json(recorded.get(MANIFEST_KEY))
+    if listed is None:
+        return False
+    missing = [
+        name
+        for name, (size, _) in sorted(listed.files.items())
+        if name not in (CARD_FILE, METADATA_FILE) and not _has(path / name, size)
+    ]
+    if missing:
+        shown = ", ".join(missing[:SHOWN_MISSING]) + (
+            ", ..." if len(missing) > SHOWN_MISSING else ""
+        )
+        raise HfgitError(
+            f"{path} holds {version} only in part: {len(missing)} of its files are missing or "
+            f"cut short ({shown}); pull it again with network access"
+        )
+    return True
+
+
+def _cut_short(error: BaseException) -> bool:
+    """The library found the cached snapshot incomplete (its IncompleteSnapshotError, which
+    the Hub adapter reports as the Hub being out of reach)."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if type(cause).__name__ == "IncompleteSnapshotError":
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def _has(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size == size
+    except OSError:
+        return False
+
+
+def _offline() -> bool:
+    """HF_HUB_OFFLINE as huggingface_hub reads it."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE")

@@ -48,7 +48,7 @@ def load_mapping(data: bytes | str, source: str) -> dict[str, Any]:
     try:
         value = yaml.safe_load(data)
     except yaml.YAMLError as e:
-        raise HfgitError(f"{source}: not valid JSON or YAML ({e})") from None
+        raise HfgitError(f"{source}: not valid JSON or YAML ({_yaml_problem(e)})") from None
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -58,11 +58,21 @@ def load_mapping(data: bytes | str, source: str) -> dict[str, Any]:
     return value
 
 
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """The parser's complaint on one line, with where it is."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}{problem}"
+
+
 def load_mapping_file(path: Path) -> dict[str, Any]:
     try:
         return load_mapping(path.read_bytes(), str(path))
     except FileNotFoundError:
         raise HfgitError(f"{path}: no such file") from None
+    except OSError as e:
+        raise HfgitError(f"{path}: cannot read it ({e.strerror or e})") from None
 
 
 def numeric_metrics(values: dict[str, Any]) -> dict[str, float]:

@@ -197,7 +197,8 @@ def card(version: str | None, revision: str | None, output: Path | None) -> None
 
 def _write(output: Path, text: str) -> None:
     if not output.parent.is_dir():
-        raise HfgitError(f"cannot write {output}: folder {output.parent} does not exist")
+        state = "is not a folder" if output.parent.exists() else "does not exist"
+        raise HfgitError(f"cannot write {output}: {output.parent} {state}")
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as e:
