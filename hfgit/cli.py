@@ -109,7 +109,7 @@ def run(command: click.Command, args: list[str], prog_name: str) -> int:
     except click.exceptions.Exit as e:
         return int(e.exit_code)
     except click.UsageError as e:
-        e.show()
+        _usage(e)
         return EXIT_USAGE
     except click.Abort:
         click.echo("interrupted", err=True)
@@ -127,6 +127,13 @@ def run(command: click.Command, args: list[str], prog_name: str) -> int:
         _report(f"unexpected error: {type(e).__name__}: {e} (set {ENV_DEBUG}=1 for a traceback)", e)
         return EXIT_UNEXPECTED
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _usage(e: click.UsageError) -> None:
+    """Two lines: what is wrong with the command line, and where its help is."""
+    click.echo(redact(f"error: {e.format_message()}"), err=True)
+    if e.ctx is not None:
+        click.echo(f"Try '{e.ctx.command_path} -h' for help.", err=True)
 
 
 def _report(message: str, exc: BaseException) -> None:
