@@ -8,7 +8,8 @@
   is installed, unless the user disabled it.
 * The HTTP client: `set_client_factory` (public) makes the library's shared client one whose
   `send` retries transient faults (`retry.py`); hooks, timeouts and redirects are the
-  library's own, read from its default client.
+  library's own, read from its default client. (A client factory that the calling program set
+  itself, for a proxy or certificates, is replaced: the library offers no way to wrap it.)
 * One private touch, isolated in `_set_xet`, for a library imported before hfgit knew its
   endpoint.
 """
