@@ -7,13 +7,15 @@ Safe while a hub serves the same root (in this process or another):
 2. Sweep: an unmarked object is removed only if its mtime is older than `start - grace`, and
    the check and the unlink happen under the collector guard.
 
-Everything that makes a repo use an object holds that same guard while it gives the object
-a fresh mtime (publishing an upload, or touching an object a commit claims) and adds the
-repo's index marker. So for any object a repo is about to use, either the marker existed
-when the mark read that index (marked, kept), or the touch came less than one guard section
-before the mark (mtime newer than the cutoff, kept, as long as `grace` exceeds the few
-milliseconds a section lasts), or the sweep removed it first, in which case the commit finds
-it gone and refuses it as never uploaded, and an upload simply publishes its bytes again.
+Everything that makes a repo use an object first gives it a fresh mtime under that same
+guard (publishing an upload, or touching each object a commit claims), then adds the repo's
+index marker (an upload in the same guarded section, a commit once its tree is written, before
+its ref moves). So for any object a repo is about to use, either the marker existed when the
+mark read that index (marked, kept), or the touch came shortly before the mark or after it
+(mtime newer than the cutoff, kept, as long as `grace` exceeds the time between touch and
+marker: milliseconds, a commit's tree writing at most), or the sweep removed it first, in
+which case the commit finds it gone and refuses it as never uploaded, and an upload simply
+publishes its bytes again.
 
 Temp files: an upload writes its temp file all along, so one untouched for `grace` belongs to
 an upload whose process was killed.

@@ -89,18 +89,17 @@ def commit(ctx: Context, request: Request, kind: str, ns: str, name: str, rev: s
         parent = repo.git[head]
         usable = _usable_objects(ctx, repo, caller, wanted)
         with ctx.storage.collector_guard():
-            sizes = _claim(ctx, usable)
-            editor = TreeEditor(repo.git, parent.tree)
-            for op, path, payload in wanted.ops:
-                if isinstance(payload, LfsRef):
-                    op, payload = "add", repo.git.create_blob(_pointer(payload, sizes))
-                editor.apply(op, path, payload)  # type: ignore[arg-type]
-            _check_pointer_sizes(wanted, sizes)
-            sig = signature(caller.name or repo.owner)
-            new = repo.git.create_commit(
-                None, sig, sig, wanted.message, editor.write(), [parent.id]
-            )
-            repo.objects.add(sorted(sizes), COMMITTED)
+            sizes = _claim(ctx, usable)  # from here the collector spares them (see collector)
+        editor = TreeEditor(repo.git, parent.tree)
+        for op, path, payload in wanted.ops:
+            if isinstance(payload, LfsRef):
+                op, payload = "add", repo.git.create_blob(_pointer(payload, sizes))
+            editor.apply(op, path, payload)  # type: ignore[arg-type]
+        _check_pointer_sizes(wanted, sizes)
+        sig = signature(caller.name or repo.owner)
+        new = repo.git.create_commit(None, sig, sig, wanted.message, editor.write(), [parent.id])
+        with ctx.storage.collector_guard():
+            repo.objects.add(sorted(sizes), COMMITTED)  # before the ref names the commit
         repo.git.references.create(target_ref, new, force=True)
     url = repo_url(request, repo)
     return json_response(
@@ -134,7 +133,8 @@ def _usable_objects(ctx: Context, repo: HubRepo, caller: Caller, wanted: CommitR
 
 def _claim(ctx: Context, usable: set[str]) -> dict[str, int]:
     """Sizes of the usable objects still in the store, each touched so that the collector
-    spares it until this commit's index markers exist (call under the collector guard)."""
+    spares it (for its grace period) until this commit's index markers exist (call under the
+    collector guard)."""
     sizes = {}
     for oid in sorted(usable):
         size = ctx.storage.lfs.size(oid)
