@@ -156,6 +156,7 @@ def record(
         write_json_atomic(path, data)
     except OSError as e:
         raise ModelFolderError(f"cannot write {_shown(path)}: {e.strerror or e}") from None
+    pins.remember(repo.git_dir, data)
     return path
 
 

@@ -6,10 +6,15 @@
     {"tag": "v1.2.0", "commit": "<the tag's commit>", "made_at": "<UTC time>",
      "record": <the model folder's experiment_metadata.json then, or null>,
      "snapshot": {"<path>": [size, mtime_ns], ...},
-     "kept": "<id of the kept copy under keep/, or null>"}
+     "kept": "<id of the kept copy under keep/, or null>",
+     "late": ["<files already modified after the tag was made when the pin was>", ...]}
 
 Making one is a stat per file and one small read: it must not slow `git tag` down.
 Light on purpose (the hook path loads it): no git, YAML or Hub library.
+
+`records/<commit>.json` keeps the last record made at each commit (`git hf record`), so that a
+tag made without the hook still finds the record, and kept copy, of its commit after the
+folder was recorded again for the next version.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from hfgit.manifest import MANIFEST_KEY, Manifest, Snapshot, take_snapshot
 
 STATE_DIR = "hfgit"
 PINS_DIR = "pins"
+RECORDS_DIR = "records"
 KEPT_KEY = "kept"  # in a record: the id of the copy `record --keep` made
 
 
@@ -40,6 +46,7 @@ class Pin:
     record: dict[str, Any] | None
     snapshot: Snapshot | None
     kept: str | None = None
+    late: tuple[str, ...] = ()  # changed after the tag, before the pin: the pin is not the tag's
 
     @property
     def manifest(self) -> Manifest | None:
@@ -53,6 +60,7 @@ class Pin:
             "record": self.record,
             "snapshot": self.snapshot.to_json() if self.snapshot else None,
             "kept": self.kept,
+            "late": list(self.late),
         }
 
 
@@ -67,15 +75,38 @@ def state_dir(git_dir: Path) -> Path:
 
 def read_record(model_dir: Path) -> dict[str, Any] | None:
     """The folder's experiment_metadata.json as recorded, or None (absent or unreadable)."""
+    return _read_json(model_dir / METADATA_FILE)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
     try:
-        data = json.loads((model_dir / METADATA_FILE).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
 
 
-def pin(git_dir: Path, model_dir: Path, tag: str, commit: str) -> Pin:
-    """Fix what `tag` publishes: the folder's record and the stat of its files, now."""
+def remember(git_dir: Path, record: dict[str, Any]) -> None:
+    """Keep `record` as the last one made at its commit."""
+    commit = record.get("git_commit")
+    if isinstance(commit, str) and _is_sha(commit):
+        write_atomic(state_dir(git_dir) / RECORDS_DIR / f"{commit}.json", json.dumps(record) + "\n")
+
+
+def recorded_at(git_dir: Path, commit: str) -> dict[str, Any] | None:
+    """The last record made at `commit`, or None."""
+    if not _is_sha(commit):
+        return None
+    return _read_json(state_dir(git_dir) / RECORDS_DIR / f"{commit}.json")
+
+
+def pin(
+    git_dir: Path, model_dir: Path, tag: str, commit: str, tagged_at_ns: int | None = None
+) -> Pin:
+    """Fix what `tag` publishes: the folder's record and the stat of its files, now.
+
+    `tagged_at_ns` is when the tag was made: a file (or the record) modified since then was
+    changed in between, and the pin says so (`late`) rather than fix the wrong content."""
     record = read_record(model_dir)
     try:
         snapshot: Snapshot | None = take_snapshot(model_dir)
@@ -89,9 +120,20 @@ def pin(git_dir: Path, model_dir: Path, tag: str, commit: str) -> Pin:
         record,
         snapshot,
         kept if keep.path_of(state_dir(git_dir), kept) else None,
+        _late(model_dir, snapshot, tagged_at_ns),
     )
     save(git_dir, made)
     return made
+
+
+def _late(model_dir: Path, snapshot: Snapshot | None, tagged_at_ns: int | None) -> tuple[str, ...]:
+    if tagged_at_ns is None:
+        return ()
+    stats = dict(snapshot.files) if snapshot else {}
+    with contextlib.suppress(OSError):
+        st = (model_dir / METADATA_FILE).stat()
+        stats[METADATA_FILE] = (st.st_size, st.st_mtime_ns)
+    return tuple(sorted(path for path, (_, mtime) in stats.items() if mtime > tagged_at_ns))
 
 
 def keep_tagged(git_dir: Path, model_dir: Path, made: Pin) -> Pin:
@@ -99,13 +141,15 @@ def keep_tagged(git_dir: Path, model_dir: Path, made: Pin) -> Pin:
 
     A file that moved on since the snapshot leaves the pin without a copy; publishing then
     finds the folder changed and says so."""
-    if made.kept or made.snapshot is None:
+    if made.kept or made.snapshot is None or made.late:
         return made
     files = [
         (relative, model_dir / relative, stat) for relative, stat in made.snapshot.files.items()
     ]
     kept = keep.keep_files(state_dir(git_dir), f"{made.tag}-{time.time_ns()}", files)
-    updated = Pin(made.tag, made.commit, made.made_at, made.record, made.snapshot, kept.id)
+    updated = Pin(
+        made.tag, made.commit, made.made_at, made.record, made.snapshot, kept.id, made.late
+    )
     save(git_dir, updated)
     return updated
 
@@ -120,6 +164,7 @@ def load(git_dir: Path, tag: str, commit: str) -> Pin | None:
         return None
     record = data.get("record")
     kept = data.get("kept")
+    late = data.get("late")
     return Pin(
         tag,
         commit,
@@ -127,6 +172,7 @@ def load(git_dir: Path, tag: str, commit: str) -> Pin | None:
         record if isinstance(record, dict) else None,
         Snapshot.from_json(data.get("snapshot")),
         kept if isinstance(kept, str) else None,
+        tuple(str(p) for p in late) if isinstance(late, list) else (),
     )
 
 
@@ -142,12 +188,16 @@ def release(git_dir: Path, published: dict[str, str], model_dir: Path | None) ->
     done: set[str] = set()
     for tag, commit in published.items():
         made = load(git_dir, tag, commit)
+        for named in (made.record if made else None, recorded_at(git_dir, commit), record):
+            if named and named.get("git_commit") == commit and isinstance(named.get(KEPT_KEY), str):
+                done.add(named[KEPT_KEY])
         if made is not None and made.kept:
             done.add(made.kept)
         with contextlib.suppress(OSError, ValueError):
             _path(git_dir, tag).unlink()
-        if record and record.get("git_commit") == commit and isinstance(record.get(KEPT_KEY), str):
-            done.add(record[KEPT_KEY])
+        if _is_sha(commit):
+            with contextlib.suppress(OSError):
+                (state_dir(git_dir) / RECORDS_DIR / f"{commit}.json").unlink()
     live = _named_by_pins(git_dir)
     state = state_dir(git_dir)
     for kept_id in done - live:
@@ -158,14 +208,26 @@ def release(git_dir: Path, published: dict[str, str], model_dir: Path | None) ->
 
 
 def _named_by_pins(git_dir: Path) -> set[str]:
+    """Kept copies still named: by a pin, or by the record of a commit not yet published."""
     live = set()
-    with contextlib.suppress(OSError):
-        for path in (state_dir(git_dir) / PINS_DIR).glob("*.json"):
-            with contextlib.suppress(OSError, ValueError, AttributeError):
-                kept = json.loads(path.read_text(encoding="utf-8")).get("kept")
-                if isinstance(kept, str):
-                    live.add(kept)
+    state = state_dir(git_dir)
+    for path in [*_listing(state / PINS_DIR), *_listing(state / RECORDS_DIR)]:
+        data = _read_json(path) or {}
+        kept = data.get(KEPT_KEY) if path.parent.name == RECORDS_DIR else data.get("kept")
+        if isinstance(kept, str):
+            live.add(kept)
     return live
+
+
+def _listing(folder: Path) -> list[Path]:
+    try:
+        return list(folder.glob("*.json"))
+    except OSError:
+        return []
+
+
+def _is_sha(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
 
 
 def _path(git_dir: Path, tag: str) -> Path:

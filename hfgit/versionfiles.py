@@ -48,10 +48,16 @@ def version_files(project: Project, tag: Tag, force: bool, say: Say | None) -> V
     pin = pins.load(git_dir, tag.name, tag.commit)
     expected: manifest.Expected | None
     if pin is not None:
+        if pin.late and not force:
+            raise ContentChangedError(
+                f"{tag.name}: the model folder changed while {tag.name} was being tagged "
+                f"({', '.join(pin.late[:3])} modified after the tag): what was tagged is not "
+                "known; train, record and tag it again, or --force publishes it as it is now"
+            )
         recorded, kept_id = pin.record, pin.kept
         expected = pin.manifest or pin.snapshot
     else:
-        recorded = md.read_recorded(project.require_model_dir())
+        recorded = _record_of(project, tag)
         kept_id = (recorded or {}).get(pins.KEPT_KEY)
         expected = manifest.Manifest.from_json((recorded or {}).get(manifest.MANIFEST_KEY))
     kept = keep.path_of(state, kept_id)
@@ -86,6 +92,16 @@ def version_files(project: Project, tag: Tag, force: bool, say: Say | None) -> V
         warnings,
         kept=kept is not None,
     )
+
+
+def _record_of(project: Project, tag: Tag) -> dict[str, Any] | None:
+    """The folder's record when it was made at the tag's commit, else the last record made at
+    that commit (the folder was recorded again since), else the folder's record, whatever it is
+    (push then says which commit it belongs to)."""
+    folder = md.read_recorded(project.model_dir) if project.model_dir.is_dir() else None
+    if folder is not None and folder.get("git_commit") == tag.commit:
+        return folder
+    return pins.recorded_at(project.repo.git_dir, tag.commit) or folder
 
 
 def _made_at(tag: Tag, common_dir: Path) -> datetime | None:
