@@ -38,6 +38,7 @@ class HubVersion:
 class Catalog:
     refs: HubRefs | None  # None: the repository does not exist yet
     versions: list[HubVersion]  # highest first
+    main_holds: str | None = None  # the version main's head commit carries, tagged or not yet
 
     @property
     def exists(self) -> bool:
@@ -109,6 +110,9 @@ def read_catalog(
         sha: c for sha in {commit for _, commit in tagged} if (c := cache.get(sha)) is not None
     }
     commits = {**known, **_find_commits(hub, refs, {commit for _, commit in tagged} - known.keys())}
+    head = _main_head(hub, refs, commits, cache)
+    if head is not None:
+        commits[head.id] = head
     cache.put(commits)
     cache.save()
     versions = []
@@ -127,7 +131,21 @@ def read_catalog(
                 said.params,
             )
         )
-    return Catalog(refs, versions)
+    said = trailers.parse(head.message) if head else trailers.Trailers()
+    holds = said.version if said.version and parse_tag(said.version, scheme) else None
+    return Catalog(refs, versions, holds)
+
+
+def _main_head(
+    hub: Hub, refs: HubRefs, read: dict[str, HubCommit], cache: CommitCache
+) -> HubCommit | None:
+    """The commit at the head of `main`: a publisher that committed a version there but has not
+    tagged it yet still holds main with it (one request when it was not read before)."""
+    sha = refs.branches.get(MAIN)
+    if sha is None:
+        return None
+    known = read.get(sha) or cache.get(sha)
+    return known or next(hub.commits(sha), None)
 
 
 def _find_commits(hub: Hub, refs: HubRefs, wanted: set[str]) -> dict[str, HubCommit]:

@@ -52,12 +52,15 @@ def plan_push(
     scheme: TagScheme,
     requested: Iterable[str] | None = None,
     force: bool = False,
+    main_holds: str | None = None,
 ) -> list[PublishStep]:
     """The steps for publishing local tags (tag -> git commit) against Hub tags (tag -> git commit).
 
     Oldest first. With no `requested` tags: every local version tag not on the Hub at its
     git commit (not there yet, or diverged: a conflict unless `force`). A version goes to
-    `main` when it is the highest so far, else to its own line's branch."""
+    `main` when it is the highest so far, else to its own line's branch. `main_holds` is the
+    version the head of the Hub's `main` says it holds: a version whose tag another publisher
+    has not created yet still counts."""
     if requested is None:
         wanted = [v for v in _versions(local, scheme) if hub.get(v.tag, "") != local[v.tag]]
     else:
@@ -67,7 +70,7 @@ def plan_push(
                 raise VersionTagError(f"no local tag {tag!r}: create it with `git tag {tag}` first")
             wanted.append(require_version(tag, scheme))
         wanted.sort()
-    highest = max(_versions(hub, scheme), default=None)
+    highest = max(_versions([*hub, *([main_holds] if main_holds else [])], scheme), default=None)
     steps = []
     for version in wanted:
         commit = local[version.tag]
@@ -88,6 +91,14 @@ def plan_push(
             highest = version
         steps.append(PublishStep(version, commit, action, branch, reason))
     return steps
+
+
+def branch_base(version: Version, hub_tags: Iterable[str]) -> str | None:
+    """Where a new line branch for `version` starts: the highest Hub version below it (that
+    line's previous version, else the nearest lower one), never a higher one. None: the Hub
+    holds no lower version."""
+    lower = [v for v in _versions(hub_tags, version.scheme) if v < version]
+    return lower[-1].tag if lower else None
 
 
 def compare(

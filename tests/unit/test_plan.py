@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hfgit.errors import VersionTagError
-from hfgit.plan import MAIN, Action, TagState, compare, plan_push
-from hfgit.versioning import TagScheme
+from hfgit.plan import MAIN, Action, TagState, branch_base, compare, plan_push
+from hfgit.versioning import TagScheme, require_version
 
 SEMVER = TagScheme.of("semver")
 A, B, C, D, E = (c * 40 for c in "abcde")
@@ -157,6 +157,35 @@ def test_timestamp_versions_older_than_the_hub_go_to_their_own_branch():
     local = {"v20240101-000000": A, "v20240301-000000": B}
     (step,) = plan_push(local, {"v20240301-000000": B}, scheme)
     assert (step.tag, step.branch) == ("v20240101-000000", "v20240101-000000")
+
+
+@pytest.mark.parametrize(
+    ("holds", "branch"),
+    [
+        ("v5.3.0", "v5.2.x"),  # a publisher committed v5.3.0 on main; its tag is not made yet
+        ("v5.1.0", MAIN),
+        ("v5.2.0", MAIN),  # a re-run after its own commit landed but its tag did not
+        (None, MAIN),
+        ("not-a-version", MAIN),
+    ],
+)
+def test_the_version_main_holds_counts_before_its_tag_exists(holds, branch):
+    (step,) = plan_push({"v5.2.0": B}, {"v5.1.0": A}, SEMVER, main_holds=holds)
+    assert (step.tag, step.action, step.branch) == ("v5.2.0", Action.PUBLISH, branch)
+
+
+@pytest.mark.parametrize(
+    ("version", "hub", "base"),
+    [
+        ("v1.6.1", ["v1.5.0", "v1.6.0", "v1.7.0"], "v1.6.0"),  # the line's previous version
+        ("v1.6.0", ["v1.5.2", "v1.7.0", "v2.0.0"], "v1.5.2"),  # else the nearest lower one
+        ("v1.6.0", ["v1.7.0", "v2.0.0"], None),  # nothing lower: never a higher one
+        ("v1.6.0", ["v1.6.0-rc.1", "v1.7.0"], "v1.6.0-rc.1"),
+        ("v1.6.0", ["v1.5.0", "nightly", "v1.10.0"], "v1.5.0"),  # by precedence, not by name
+    ],
+)
+def test_a_line_branch_starts_at_the_highest_hub_version_below(version, hub, base):
+    assert branch_base(require_version(version, SEMVER), hub) == base
 
 
 # --- compare -----------------------------------------------------------------------------
