@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -135,6 +137,99 @@ def test_reference_transaction_shim_queues_a_created_version_tag(tmp_path: Path)
         what="the shim to start git-hf",
     )
     assert "git-hf hook reference-transaction v1.0.0" in called.read_text()
+
+
+# The hook's parent process, as git would be: bash under argv[0] "git..." (its own "-c SCRIPT"
+# reads as a git option with a value, so the git arguments after it are what the shim sees).
+PARENT = '$WRAPPER "$HOOK" committed <<<"$HOOK_INPUT"; exit $?'
+WRAPPER = '#!/bin/sh\n"$@"\nexit $?\n'  # a hook manager between git and the shim
+
+
+def shim_run_by(
+    tmp_path: Path, argv: list[str], wrapped: bool = False, **env: str
+) -> tuple[list[str], str]:
+    """Run the reference-transaction shim for a created v1.0.0 under a parent process whose
+    command line is `argv`; return what it queued and what it printed."""
+    (tmp_path / ".git" / "hfgit" / "queue").mkdir(parents=True)
+    hook = tmp_path / "reference-transaction"
+    hook.write_text(shim.render("reference-transaction", DEFAULT_GLOBS, ""))
+    hook.chmod(0o755)
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for tool, says in (("git-hf", ""), ("git", f"{tmp_path}/.git")):
+        fake = bindir / tool
+        fake.write_text(f'#!/bin/sh\necho "{tool} $*" >>"{tmp_path}/calls"\necho "{says}"\n')
+        fake.chmod(0o755)
+    wrapper = tmp_path / "hook-manager"
+    wrapper.write_text(WRAPPER)
+    wrapper.chmod(0o755)
+    bash = shutil.which("bash") or "/bin/bash"
+    done = subprocess.run(
+        [bash, "-c", f'exec -a "$0" {bash} -c {shlex.quote(PARENT)} "$@"', *argv],
+        env={
+            "PATH": f"{bindir}:/usr/bin:/bin",
+            "HOOK": str(hook),
+            "HOOK_INPUT": f"{ZERO} {SHA} refs/tags/v1.0.0",
+            "WRAPPER": str(wrapper) if wrapped else "",
+            **env,
+        },
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    queued = sorted(p.name for p in (tmp_path / ".git" / "hfgit" / "queue").iterdir())
+    return queued, done.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["git", "tag", "v1.0.0"],
+        ["/usr/bin/git", "-C", "work", "-c", "user.name=x", "--no-pager", "tag", "v1.0.0"],
+        ["git", "--git-dir", ".git", "tag", "-a", "v1.0.0"],
+    ],
+)
+@pytest.mark.parametrize("wrapped", [False, True], ids=["direct", "wrapped"])
+def test_reference_transaction_shim_queues_tags_made_by_git_tag(
+    tmp_path: Path, argv: list[str], wrapped: bool
+) -> None:
+    queued, _ = shim_run_by(tmp_path, argv, wrapped)
+    assert queued == ["v1.0.0"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["git-receive-pack", "../work"], {}),  # a push into this repository (no slash)
+        (["/usr/lib/git-core/git-receive-pack", "/srv/work"], {}),
+        (["git", "receive-pack", "../work"], {}),  # --receive-pack='git receive-pack'
+        (["git", "tag", "v1.0.0"], {"GIT_DIR": "."}),  # receive-pack runs hooks in the git dir
+        (["git", "fetch", "--tags"], {}),
+        (["/usr/lib/git-core/git", "-c", "x=y", "fetch", "origin"], {}),
+        (["git", "pull", "--tags"], {}),
+        (["git", "tag", "v1.0.0"], {"GIT_REFLOG_ACTION": "pull --tags origin"}),
+        (["git", "clone", "../upstream"], {}),
+        (["git", "remote", "update"], {}),
+        (["git", "update-ref", "refs/tags/v1.0.0", SHA], {}),
+        (["git", "fetch-tags-alias"], {}),  # an alias of anything but tag
+    ],
+)
+def test_reference_transaction_shim_ignores_tags_from_elsewhere(
+    tmp_path: Path, argv: list[str], env: dict[str, str]
+) -> None:
+    queued, _ = shim_run_by(tmp_path, argv, **env)
+    assert queued == []
+    calls = tmp_path / "calls"
+    assert "git-hf" not in (calls.read_text() if calls.exists() else "")
+
+
+def test_reference_transaction_shim_prints_the_failure_flag_after_a_tag(tmp_path: Path) -> None:
+    (tmp_path / ".git" / "hfgit").mkdir(parents=True)
+    (tmp_path / ".git" / "hfgit" / "failed").write_text("hfgit: v0.9.0 was refused\n")
+    _, err = shim_run_by(tmp_path, ["git", "tag", "v1.0.0"])
+    assert err == "hfgit: v0.9.0 was refused\n"
 
 
 def test_pre_push_shim_starts_python_only_for_pushed_version_tags(tmp_path: Path) -> None:
