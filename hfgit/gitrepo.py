@@ -44,7 +44,16 @@ class GitRepo:
 
     @property
     def git_dir(self) -> Path:
-        return Path(self._repo.path).resolve()
+        """The common git dir, shared by every work tree: where hfgit keeps its state.
+
+        (pygit2's `Repository.path` of a linked work tree is that tree's own git dir, which
+        names the common one in its `commondir` file.)"""
+        path = Path(self._repo.path)
+        try:
+            pointer = (path / "commondir").read_text(encoding="utf-8").strip()
+        except OSError:
+            pointer = ""
+        return (path / pointer if pointer else path).resolve()
 
     def head_commit(self) -> str | None:
         if self._repo.head_is_unborn:

@@ -37,6 +37,13 @@ def git_dir(start: Path | None = None) -> Path:
     return (path if path.is_absolute() else where / path).resolve()
 
 
+def own_git_dir(repo_root: Path) -> Path:
+    """This work tree's own git dir (a linked work tree's differs from the common one): where
+    git keeps the state of a rebase, merge or cherry-pick under way."""
+    path = Path(git("rev-parse", "--git-dir", cwd=repo_root))
+    return (path if path.is_absolute() else repo_root / path).resolve()
+
+
 def work_tree(start: Path | None = None) -> Path:
     """The top of the work tree containing `start` (the repository root)."""
     where = start or Path.cwd()
@@ -103,7 +110,8 @@ def is_ancestor(repo_root: Path, ancestor: str, rev: str) -> bool:
 
 
 def in_progress(git_dir: Path) -> str | None:
-    """The multi-commit operation under way (rebase, cherry-pick, ...), if any."""
+    """The multi-commit operation under way (rebase, cherry-pick, ...) in the work tree whose
+    own git dir is `git_dir`, if any."""
     for name, what in (
         ("rebase-merge", "rebase"),
         ("rebase-apply", "rebase"),
