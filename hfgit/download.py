@@ -39,6 +39,8 @@ def pull(
 ) -> Pulled:
     """Download `version` (resumable, through the Hub cache); a provenance mismatch is an error."""
     local = project.repo.tags().get(version)
+    if directory is not None and directory.exists() and not directory.is_dir():
+        raise HfgitError(f"cannot download into {directory}: it is not a folder")
     offline = _offline()
     with project.hub() as hub:
         if not offline:

@@ -65,8 +65,12 @@ def endpoint_url(value: str) -> str:
     value = value.strip()
     if value == LOCAL_ENDPOINT:
         return value
-    url = urlparse(value)
-    if url.scheme not in ("http", "https") or not url.hostname:
+    try:
+        url = urlparse(value)
+        host = url.hostname
+    except ValueError:  # e.g. an unclosed [IPv6 address
+        host = None
+    if host is None or url.scheme not in ("http", "https"):
         raise click.BadParameter(f"{value!r} is not an http(s) URL or 'local'")
     return value.rstrip("/")
 

@@ -295,6 +295,7 @@ CASES = [
     Case("push-with-a-rejected-token", ("push",), 1, ("rejected the token",), (tagged,), env={"HF_TOKEN": WRONG_TOKEN}),
     Case("push-to-a-hub-that-is-down", ("push", "--endpoint", f"http://127.0.0.1:{closed_port()}"), 1, ("cannot reach",), (tagged,)),
     Case("push-endpoint-not-http", ("push", "--endpoint", "ftp://hub.example"), 2, ("ftp://hub.example",)),
+    Case("push-endpoint-unclosed-ipv6", ("push", "--endpoint", "http://[::1"), 2, ("http://[::1",)),
     Case("push-token-with-a-space", ("push", "--token", "hf_a b"), 2, ("one word",)),
     # reading the Hub without a token: said as that, not as "not there"
     Case("log-without-a-token", ("log",), 1, ("no token was sent", REPO), (published,), env=NO_TOKEN),
@@ -307,6 +308,7 @@ CASES = [
     Case("pull-offline-download-cut-short", ("pull", "v0.1.0", "--local-dir", "dl"), 1, ("v0.1.0 is only partly in the cache",), (published, pulled_into("dl", "model.safetensors"), offline)),
     Case("pull-offline-cut-short-no-listing", ("pull", "v0.1.0", "--local-dir", "dl"), 1, ("dl holds v0.1.0 only in part", "model.safetensors"), (recorded_and_published, pulled_into("dl", "model.safetensors", listing=False), offline), process=True),
     Case("pull-offline-no-metadata-no-listing", ("pull", "v0.1.0", "--local-dir", "dl"), 1, ("v0.1.0", "incomplete", "experiment_metadata.json is missing"), (published, pulled_into("dl", "experiment_metadata.json", listing=False), offline), process=True),
+    Case("pull-into-a-device", ("pull", "v0.1.0", "--local-dir", "/dev/null"), 1, ("/dev/null", "not a folder"), (published,)),
     Case("pull-into-a-file", ("pull", "v0.1.0", "--local-dir", "train.py"), 2, ("train.py",)),
     # git hf init
     Case("init-without-repo-id-or-token", ("init", "--no-hooks"), 2, ("--repo-id", "no token"), (no_config,), not_created(".hfgit.yaml"), NO_TOKEN),
