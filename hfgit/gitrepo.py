@@ -123,7 +123,7 @@ class GitRepo:
                 date = _utc(obj.tagger.time)
         try:
             commit = obj.peel(pygit2.Commit)
-        except (pygit2.InvalidSpecError, ValueError):
+        except (pygit2.GitError, ValueError):  # InvalidSpecError is a GitError
             return None  # a tag of a tree or blob: not a version
         return Tag(
             ref_name[len("refs/tags/") :],

@@ -10,7 +10,7 @@ from pathlib import Path
 from hfgit.catalog import Catalog, CommitCache, read_catalog
 from hfgit.config import Config, load_config
 from hfgit.constants import CONFIG_FILE
-from hfgit.errors import ModelFolderError
+from hfgit.errors import HfgitError, ModelFolderError
 from hfgit.gitrepo import GitRepo, Tag
 from hfgit.hub import Access, Hub, connect
 from hfgit.versioning import parse_tag
@@ -70,5 +70,10 @@ class Project:
     def state_dir(self) -> Path:
         """hfgit's private state under the git dir (locks, caches, queues)."""
         path = self.repo.git_dir / "hfgit"
-        path.mkdir(exist_ok=True)
+        try:
+            path.mkdir(exist_ok=True)
+        except OSError as e:
+            raise HfgitError(
+                f"cannot keep hfgit's state in {path}: {e.strerror or e} (it must be a folder)"
+            ) from None
         return path

@@ -160,6 +160,16 @@ def moved_tag(ws: Workspace, mp: pytest.MonkeyPatch) -> None:
     ws.git("tag", "-f", "v0.1.0")
 
 
+def tree_tag(ws: Workspace, mp: pytest.MonkeyPatch) -> None:
+    ws.git("tag", "-a", "v0.0.9", "-m", "a tree, not a commit", "HEAD^{tree}")
+
+
+def state_dir_is_a_file(ws: Workspace, mp: pytest.MonkeyPatch) -> None:
+    state = ws.root / ".git" / "hfgit"
+    shutil.rmtree(state, ignore_errors=True)
+    state.write_text("not a folder")
+
+
 def no_config(ws: Workspace, mp: pytest.MonkeyPatch) -> None:
     (ws.root / ".hfgit.yaml").unlink()
 
@@ -290,6 +300,8 @@ CASES = [
     # git hf push: what is on the Hub, as it is
     Case("push-tag-moved-after-publishing", ("push",), 1, ("v0.1.0 diverged", "--force"), (published, moved_tag)),
     Case("push-unknown-tag", ("push", "v9.9.9"), 1, ("'v9.9.9'",)),
+    Case("push-a-tag-of-a-tree", ("push", "v0.0.9"), 1, ("'v0.0.9'",), (tree_tag,)),
+    Case("push-state-folder-is-a-file", ("push",), 1, (".git/hfgit", "must be a folder"), (tagged, state_dir_is_a_file)),
     Case("push-a-tag-that-is-no-version", ("push", "latest"), 1, ("'latest'", "not a version tag"), (tag("latest"),)),
     Case("push-without-a-token-to-a-private-repo", ("push", "v0.2.0"), 1, ("no token was sent", "HF_TOKEN"), (published, commit_and_tag("v0.2.0")), env=NO_TOKEN),
     Case("push-with-a-rejected-token", ("push",), 1, ("rejected the token",), (tagged,), env={"HF_TOKEN": WRONG_TOKEN}),
