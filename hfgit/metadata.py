@@ -49,12 +49,18 @@ def load_mapping(data: bytes | str, source: str) -> dict[str, Any]:
         value = yaml.safe_load(data)
     except yaml.YAMLError as e:
         raise HfgitError(f"{source}: not valid JSON or YAML ({_yaml_problem(e)})") from None
+    except RecursionError:
+        raise HfgitError(f"{source}: nested too deeply to read") from None
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise HfgitError(
             f"{source}: expected an object of name -> value, found {type(value).__name__}"
         )
+    try:  # it is published as JSON: YAML anchors may make a structure that contains itself
+        json.dumps(value, default=str)
+    except (ValueError, RecursionError):
+        raise HfgitError(f"{source}: a value refers back to itself (a YAML alias loop)") from None
     return value
 
 
