@@ -279,6 +279,8 @@ CASES = [
     Case("record-model-dir-option-is-a-file", ("record", "--model-dir", "train.py"), 2, ("train.py", "is a file")),
     Case("record-params-not-yaml", ("record", "--params", "bad.yaml"), 1, ("bad.yaml", "not valid JSON or YAML"), (file_at("bad.yaml", "lr: [0.1\n"),)),
     Case("record-params-a-list", ("record", "--params", "list.json"), 1, ("list.json", "expected an object"), (file_at("list.json", "[1, 2]"),)),
+    Case("record-params-alias-loop", ("record", "--params", "loop.yaml"), 1, ("loop.yaml", "refers back to itself"), (file_at("loop.yaml", "a: &x [*x]\n"),)),
+    Case("record-params-nested-too-deep", ("record", "--params", "deep.yaml"), 1, ("deep.yaml", "nested too deeply"), (file_at("deep.yaml", "[" * 100_000),)),
     Case("record-metrics-missing", ("record", "--metrics", "eval/nope.json"), 2, ("eval/nope.json", "does not exist")),
     Case("record-metadata-path-is-a-folder", ("record",), 1, ("experiment_metadata.json", "cannot write"), (metadata_is_a_folder,)),
     # git hf bump
