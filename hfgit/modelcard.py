@@ -119,8 +119,9 @@ def front_matter(data: CardInput) -> dict[str, Any]:
     ours = {k: v for k, v in meta.items() if v is not None}
     # What the training run's README.md says fills in what hfgit does not set; tags add up.
     theirs = data.trainer.meta
-    extra_tags = theirs.get("tags") if isinstance(theirs.get("tags"), list) else []
-    ours["tags"] = list(dict.fromkeys([*ours["tags"], *map(str, extra_tags)]))
+    extra_tags = theirs.get("tags")
+    if isinstance(extra_tags, list):
+        ours["tags"] = list(dict.fromkeys([*ours["tags"], *map(str, extra_tags)]))
     return {**ours, **{k: v for k, v in theirs.items() if k not in ours and v is not None}}
 
 

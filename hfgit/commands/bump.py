@@ -99,9 +99,9 @@ def _refuse_a_second_version(head: str, here: list[Version], new_tag: str) -> No
     if not here:
         return
     new = parse_tag(new_tag, here[0].scheme)
-    promoted = new is not None and new.semver is not None and not new.is_prerelease
-    if promoted and all(
-        v.semver is not None and v.is_prerelease and v.semver.finalize_version() == new.semver
+    release = new.semver if new is not None and not new.is_prerelease else None
+    if release is not None and all(
+        v.semver is not None and v.is_prerelease and v.semver.finalize_version() == release
         for v in here
     ):
         return
