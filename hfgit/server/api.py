@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 import pygit2
 
 from hfgit.server import trees
-from hfgit.server.auth import check_write
+from hfgit.server.access import gated
+from hfgit.server.auth import Caller, check_write
 from hfgit.server.context import Context, repo_url, resolve
 from hfgit.server.hubrepo import HubRepo
 from hfgit.server.messages import Request, Response, json_response
@@ -64,15 +65,24 @@ def _repo_target(ctx: Context, request: Request) -> tuple[str, str, str, dict[st
 
 def create_repo(ctx: Context, request: Request) -> Response:
     kind, namespace, name, body = _repo_target(ctx, request)
-    check_write(ctx.caller(request), namespace)
+    caller = ctx.caller(request)
+    namespace = own_namespace(caller, namespace)
+    check_write(caller, namespace)
     repo_id = check_repo_id(namespace, name)
     private = _requested_privacy(body)
     repo = ctx.storage.create(kind, repo_id, owner=namespace, private=private)
-    if repo is None:
+    if repo is None:  # the id, or one differing only in case, is taken
         existing = ctx.storage.open(kind, repo_id)
         url = repo_url(request, existing) if existing else f"{request.base_url}/{repo_id}"
         raise conflict(f"You already created this {kind} repo", body={"url": url})
     return json_response({"url": repo_url(request, repo), "name": repo_id, "id": repo_id})
+
+
+def own_namespace(caller: Caller, namespace: str) -> str:
+    """Namespaces ignore case: the caller's own, in the casing of their user name."""
+    if caller.name is not None and namespace.lower() == caller.name.lower():
+        return caller.name
+    return namespace
 
 
 def _requested_privacy(body: dict[str, Any]) -> bool:
@@ -85,9 +95,11 @@ def _requested_privacy(body: dict[str, Any]) -> bool:
 
 def delete_repo(ctx: Context, request: Request) -> Response:
     kind, namespace, name, _ = _repo_target(ctx, request)
-    check_write(ctx.caller(request), namespace)
+    caller = ctx.caller(request)
     repo_id = check_repo_id(namespace, name)
-    if not ctx.storage.delete(kind, repo_id):
+    repo = ctx.storage.open(kind, repo_id)
+    check_write(caller, repo.owner if repo else own_namespace(caller, namespace))
+    if repo is None or not ctx.storage.delete(kind, repo.repo_id):
         raise repo_not_found(repo_id)
     return json_response({"success": True})
 
@@ -108,7 +120,7 @@ def repo_info(
         "createdAt": trees.hub_date(float(repo.meta.get("createdAt", commit.commit_time))),
         "private": repo.private,
         "disabled": False,
-        "gated": False,
+        "gated": gated(repo),
         "downloads": 0,
         "likes": 0,
         "tags": [],

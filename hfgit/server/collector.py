@@ -3,7 +3,9 @@
 Safe while a hub serves the same root (in this process or another):
 
 1. Mark: the union of every repo's LFS index (`repoobjects`). Indexes only grow while their
-   repo exists and vanish with it, so an object outside all of them is used by no repo now.
+   repo exists and vanish with it (or lose, when a branch's history is squashed, the objects
+   no ref of the repo references any more), so an object outside all of them is used by no
+   repo now.
 2. Sweep: an unmarked object is removed only if its mtime is older than `start - grace`, and
    the check and the unlink happen under the collector guard.
 

@@ -5,6 +5,13 @@ database as they arrive, then, under the repo lock, the parent is checked, the L
 the commit names are authorised for this repo, the new tree and commit are written, and only
 then is the branch ref moved.
 
+Who may commit where (a branch, a pull request's `refs/pr/N`, or `?create_pr=1` to open one,
+which needs read access only) is decided by `pulls`; a pull request's commits are recorded as
+its events. A README.md added at the root has its metadata checked first (`cardmeta`):
+errors refuse the commit with the Hub's 400, warnings come back in an `X-HF-Warning` header,
+which the client logs. The preupload answers `shouldIgnore` from the root `.gitignore` (the
+one sent along with the files, else the revision's).
+
 LFS objects: a commit may reference an object uploaded to this repo, or one that a commit of
 another repo the committer can read references (whoever can read a file can copy it; the Hub
 allows the same). Any other oid is refused when it arrives as an `lfsFile` line (422, the
@@ -17,11 +24,14 @@ from __future__ import annotations
 
 import pygit2
 
-from hfgit.server import trees
+from hfgit.server import pulls, trees
 from hfgit.server.auth import Caller, can_read
+from hfgit.server.cardmeta import INVALID, check_card
 from hfgit.server.commitbody import CommitRequest, LfsRef, b64decode, read_commit
 from hfgit.server.context import Context, repo_url, resolve
+from hfgit.server.discussionstore import Discussion, Discussions
 from hfgit.server.gitattributes import NO_RULES, lfs_rules, upload_mode
+from hfgit.server.gitignore import GitIgnore, parse
 from hfgit.server.hubrepo import HubRepo, signature
 from hfgit.server.lfs import format_pointer
 from hfgit.server.messages import Request, Response, json_response
@@ -30,13 +40,18 @@ from hfgit.server.problems import STALE_PARENT, ApiError, bad_request, revision_
 from hfgit.server.repoobjects import COMMITTED
 from hfgit.server.treeedit import TreeEditor
 
+README = "README.md"
+
 
 def preupload(ctx: Context, request: Request, kind: str, ns: str, name: str, rev: str) -> Response:
-    repo, _ = ctx.repo(request, kind, ns, name, write=True)
+    repo, caller = ctx.repo(request, kind, ns, name)
+    pulls.check_commit(caller, repo, repo.branch_ref(rev) or rev, request.flag("create_pr"))
     commit = resolve(repo, rev)
-    files = request.json_object(ctx.limits.json_bytes).get("files")
+    body = request.json_object(ctx.limits.json_bytes)
+    files = body.get("files")
     if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
         raise bad_request("'files' must be a list of objects")
+    ignore = _gitignore(commit, body.get("gitIgnore"))
     attributes = trees.lookup(commit.tree, ".gitattributes")
     rules = (
         lfs_rules(attributes.data.decode("utf-8", "replace"))
@@ -51,8 +66,22 @@ def preupload(ctx: Context, request: Request, kind: str, ns: str, name: str, rev
             raise bad_request(f"'size' of {path} must be a non-negative integer")
         mode = upload_mode(rules, path, size, b64decode(item.get("sample", ""), path))
         oid = _current_oid(repo, commit.tree, path, mode)
-        answers.append({"path": path, "uploadMode": mode, "shouldIgnore": False, "oid": oid})
+        answers.append(
+            {"path": path, "uploadMode": mode, "shouldIgnore": ignore.ignores(path), "oid": oid}
+        )
     return json_response({"files": answers, "commitOid": str(commit.id)})
+
+
+def _gitignore(commit: pygit2.Commit, sent: object) -> GitIgnore:
+    """The rules of the `.gitignore` sent with the files, else of the one at the revision."""
+    if sent is not None:
+        if not isinstance(sent, str):
+            raise bad_request("'gitIgnore' must be the text of a .gitignore")
+        return parse(sent)
+    blob = trees.lookup(commit.tree, ".gitignore")
+    if not isinstance(blob, pygit2.Blob):
+        return parse("")
+    return parse(blob.data.decode("utf-8", "replace"))
 
 
 def _current_oid(repo: HubRepo, tree: pygit2.Tree, path: str, mode: str) -> str | None:
@@ -67,26 +96,37 @@ def _current_oid(repo: HubRepo, tree: pygit2.Tree, path: str, mode: str) -> str 
 
 
 def commit(ctx: Context, request: Request, kind: str, ns: str, name: str, rev: str) -> Response:
-    repo, caller = ctx.repo(request, kind, ns, name, write=True)
+    repo, caller = ctx.repo(request, kind, ns, name)
+    create_pr = request.flag("create_pr")
     base_ref = repo.branch_ref(rev)
-    if base_ref is None:
+    if base_ref is None or (create_pr and not base_ref.startswith("refs/heads/")):
         raise revision_not_found(rev)
+    pulls.check_commit(caller, repo, base_ref, create_pr)
     cap = ctx.limits.commit_bytes
     if (request.body.declared or 0) > cap:
         raise too_large(cap)
     request.body.cap = cap
     wanted = read_commit(request, repo.git, ctx.limits.commit_line_bytes)
+    warnings = _check_readme(ctx, repo, wanted)
+    author = caller.name or repo.owner
     with repo.lock():
         head = repo.ref_target(base_ref)
         if head is None:
             raise revision_not_found(rev)
-        if wanted.parent and not head.startswith(wanted.parent.lower()):
-            raise ApiError(412, STALE_PARENT)
-        target_ref, pr_number = base_ref, None
-        if request.flag("create_pr"):
-            pr_number = _next_pr_number(repo)
-            target_ref = f"refs/pr/{pr_number}"
-        parent = repo.git[head]
+        store = Discussions(repo).load()
+        pr: Discussion | None
+        if create_pr:
+            start = _pr_start(repo, wanted.parent, head)
+            pr = store.open(author, wanted.summary, wanted.description, True, base_ref)
+            pr["status"] = "open"
+            target_ref = f"refs/pr/{pr['num']}"
+        else:
+            if wanted.parent and not head.startswith(wanted.parent.lower()):
+                raise ApiError(412, STALE_PARENT)
+            start, target_ref = head, base_ref
+            pr = store.pull_request(base_ref)
+            pulls.check_open_for_commits(pr)
+        parent = repo.git[start]
         usable = _usable_objects(ctx, repo, caller, wanted)
         with ctx.storage.collector_guard():
             sizes = _claim(ctx, usable)  # from here the collector spares them (see collector)
@@ -96,11 +136,14 @@ def commit(ctx: Context, request: Request, kind: str, ns: str, name: str, rev: s
                 op, payload = "add", repo.git.create_blob(_pointer(payload, sizes))
             editor.apply(op, path, payload)  # type: ignore[arg-type]
         _check_pointer_sizes(wanted, sizes)
-        sig = signature(caller.name or repo.owner)
+        sig = signature(author)
         new = repo.git.create_commit(None, sig, sig, wanted.message, editor.write(), [parent.id])
         with ctx.storage.collector_guard():
             repo.objects.add(sorted(sizes), COMMITTED)  # before the ref names the commit
         repo.git.references.create(target_ref, new, force=True)
+        if pr is not None:
+            store.event(pr, author, "commit", {"subject": wanted.summary, "oid": str(new)})
+            store.save()
     url = repo_url(request, repo)
     return json_response(
         {
@@ -109,9 +152,43 @@ def commit(ctx: Context, request: Request, kind: str, ns: str, name: str, rev: s
             "commitUrl": f"{url}/commit/{new}",
             "commitMessage": wanted.message,
             "hookOutput": "",
-            "pullRequestUrl": f"{url}/discussions/{pr_number}" if pr_number else None,
-        }
+            "pullRequestUrl": f"{url}/discussions/{pr['num']}" if create_pr and pr else None,
+        },
+        headers=_warning_headers(warnings),
     )
+
+
+def _pr_start(repo: HubRepo, parent: str | None, head: str) -> str:
+    """Where a new pull request branches off: `parentCommit` if given, else the base's head."""
+    if not parent:
+        return head
+    found = repo.resolve(parent)
+    if found is None:
+        raise revision_not_found(parent)
+    return str(found.id)
+
+
+def _check_readme(ctx: Context, repo: HubRepo, wanted: CommitRequest) -> list[str]:
+    """Refuse a README.md with invalid metadata (400); the warnings about a valid one."""
+    added = [payload for op, path, payload in wanted.ops if path == README and op == "add"]
+    if not added or not isinstance(added[-1], pygit2.Oid):
+        return []
+    blob = repo.git.get(added[-1])
+    if not isinstance(blob, pygit2.Blob):
+        return []
+    found = check_card(blob.data.decode("utf-8", "replace"), repo.kind, ctx.limits.yaml_bytes)
+    if found.errors:
+        errors = [{"message": message} for message in found.errors]
+        raise ApiError(400, INVALID, body={"errors": errors})
+    return found.warnings
+
+
+def _warning_headers(warnings: list[str]) -> dict[str, str]:
+    if not warnings:
+        return {}
+    text = "; ".join(warnings)
+    safe = "".join(c if 32 <= ord(c) < 127 else "?" for c in text)[:500]
+    return {"X-HF-Warning": f"metadata; Warnings while validating metadata in README.md: {safe}"}
 
 
 def _usable_objects(ctx: Context, repo: HubRepo, caller: Caller, wanted: CommitRequest) -> set[str]:
@@ -166,12 +243,3 @@ def _not_uploaded(oid: str) -> ApiError:
     return ApiError(
         422, f"LFS object {oid} was not uploaded to this repository; upload it before committing"
     )
-
-
-def _next_pr_number(repo: HubRepo) -> int:
-    numbers = [
-        int(n.rsplit("/", 1)[1])
-        for n in repo.git.references
-        if n.startswith("refs/pr/") and n.rsplit("/", 1)[1].isdigit()
-    ]
-    return max(numbers, default=0) + 1

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pygit2
 
+from hfgit.server.access import check_content
 from hfgit.server.auth import Caller, Users, can_read, check_write
 from hfgit.server.messages import Request
 from hfgit.server.naming import check_repo_id
@@ -40,9 +41,16 @@ class Context:
         return self.users.identify(request.headers.get("Authorization"))
 
     def repo(
-        self, request: Request, kind: str, namespace: str, name: str, write: bool = False
+        self,
+        request: Request,
+        kind: str,
+        namespace: str,
+        name: str,
+        write: bool = False,
+        content: bool = False,
     ) -> tuple[HubRepo, Caller]:
-        """The repo if the caller may see it (else 404 RepoNotFound), and may write when asked."""
+        """The repo if the caller may see it (else 404 RepoNotFound), and may write when asked;
+        `content`: the caller is about to read its files (a gated repo's need access)."""
         caller = self.caller(request)
         repo_id = check_repo_id(namespace, name)
         repo = self.storage.open(kind, repo_id)
@@ -50,6 +58,8 @@ class Context:
             raise repo_not_found(repo_id)
         if write:
             check_write(caller, repo.owner)
+        if content:
+            check_content(repo, caller, request.base_url)
         return repo, caller
 
 

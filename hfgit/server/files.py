@@ -81,7 +81,7 @@ def _entries(
 def resolve_file(
     ctx: Context, request: Request, kind: str, ns: str, name: str, rev: str, path: str
 ) -> Response:
-    repo, _ = ctx.repo(request, kind, ns, name)
+    repo, _ = ctx.repo(request, kind, ns, name, content=True)
     commit = resolve(repo, rev)
     commit_id = str(commit.id)
     blob = _lookup(commit, path)

@@ -23,6 +23,7 @@ from hfgit.server.problems import (
     too_large,
     unauthorized,
 )
+from hfgit.server.pulls import check_upload
 
 LFS_JSON = "application/vnd.git-lfs+json"
 DOWNLOAD_TTL = 3600
@@ -34,7 +35,9 @@ def batch(ctx: Context, request: Request, kind: str, ns: str, name: str) -> Resp
     operation = body.get("operation")
     if operation not in ("upload", "download"):
         raise bad_request("The LFS 'operation' must be 'upload' or 'download'")
-    repo, caller = ctx.repo(request, kind, ns, name, write=operation == "upload")
+    repo, caller = ctx.repo(request, kind, ns, name, content=operation == "download")
+    if operation == "upload":
+        check_upload(caller, repo, body.get("ref"))  # writers, and pull request authors
     objects = body.get("objects")
     if not isinstance(objects, list) or not all(isinstance(o, dict) for o in objects):
         raise bad_request("'objects' must be a list of {oid, size}")
@@ -151,7 +154,8 @@ def download(ctx: Context, request: Request, oid: str) -> Response:
 
 
 def verify(ctx: Context, request: Request) -> Response:
-    """After an upload: 200 if the repo now has the object, else 404. Needs write access."""
+    """After an upload: 200 if the repo now has the object, else 404. Needs a token that may
+    upload to the repo (a writer, or anyone feeding a pull request)."""
     if ctx.caller(request).name is None:
         raise unauthorized()
     repo_key = request.param("repo") or ""
@@ -159,7 +163,8 @@ def verify(ctx: Context, request: Request) -> Response:
     ns, _, name = repo_id.partition("/")
     if kind_dir not in ("models", "datasets") or not ns or not name:
         raise repo_not_found(repo_id or repo_key)
-    repo, _ = ctx.repo(request, kind_dir.removesuffix("s"), ns, name, write=True)
+    repo, caller = ctx.repo(request, kind_dir.removesuffix("s"), ns, name)
+    check_upload(caller, repo, None)
     body = request.json_object(ctx.limits.json_bytes)
     oid, size = body.get("oid"), body.get("size")
     if not is_sha256(oid) or not isinstance(size, int) or isinstance(size, bool):

@@ -1,8 +1,9 @@
-"""Side endpoints the client calls on its own: README metadata check, agent registry.
+"""Side endpoints the client calls on its own (agent registry, Xet tokens), and the bounded
+YAML loader README metadata is read with (`cardmeta`).
 
-README front matter is untrusted YAML from anonymous callers: the body is capped, and the
-YAML's parse events (counted in C, before any object is built) bound its nodes, nesting and
-aliases, so that no document costs more than a small one.
+README front matter is untrusted YAML from anonymous callers: the YAML's parse events
+(counted in C, before any object is built) bound its nodes, nesting and aliases, so that no
+document costs more than a small one.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import yaml
 
 from hfgit.server.context import Context
 from hfgit.server.messages import Request, Response, json_response
-from hfgit.server.problems import ApiError, bad_request
+from hfgit.server.problems import ApiError
 
 YAML_EVENTS = 20_000
 YAML_DEPTH = 64
@@ -19,37 +20,6 @@ YAML_ALIASES = 16
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _OPENS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSES = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-
-
-def validate_yaml(ctx: Context, request: Request) -> Response:
-    """`{"errors": [], "warnings": []}`, or 400 when the front matter is not a YAML mapping."""
-    content = request.json_object(ctx.limits.yaml_bytes).get("content")
-    if not isinstance(content, str):
-        raise bad_request("'content' must be the text of the README")
-    problem = front_matter_problem(content)
-    if problem is None:
-        return json_response({"errors": [], "warnings": []})
-    return json_response(
-        {"error": problem, "errors": [{"message": problem}], "warnings": []},
-        status=400,
-        headers={"X-Error-Message": problem.encode("ascii", "replace").decode()[:500]},
-    )
-
-
-def front_matter_problem(text: str) -> str | None:
-    lines = text.lstrip("\ufeff").splitlines()
-    if not lines or lines[0].strip() != "---":
-        return None
-    end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), None)
-    if end is None:
-        return "The YAML front matter is not closed by a '---' line"
-    try:
-        data = load_bounded("\n".join(lines[1:end]))
-    except ValueError as e:
-        return f"The YAML front matter is invalid: {e}".replace("\n", " ")
-    if data is not None and not isinstance(data, dict):
-        return "The YAML front matter must be a mapping (key: value)"
-    return None
 
 
 def load_bounded(text: str) -> object:

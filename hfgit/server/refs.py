@@ -9,7 +9,7 @@ import pygit2
 from hfgit.server.context import Context, resolve
 from hfgit.server.messages import Request, Response, json_response
 from hfgit.server.naming import check_ref_name
-from hfgit.server.problems import bad_request, conflict, revision_not_found
+from hfgit.server.problems import bad_request, conflict, forbidden, revision_not_found
 from hfgit.server.storage import DEFAULT_BRANCH, signature
 
 
@@ -39,15 +39,15 @@ def list_refs(ctx: Context, request: Request, kind: str, ns: str, name: str) -> 
 def create_tag(ctx: Context, request: Request, kind: str, ns: str, name: str, rev: str) -> Response:
     repo, caller = ctx.repo(request, kind, ns, name, write=True)
     body = request.json_object(ctx.limits.json_bytes)
+    target = resolve(repo, rev)  # as on the Hub: an unknown revision first, then the name
     tag = check_ref_name(body.get("tag"), "tag")
     message = body.get("message")
     if message is not None and not isinstance(message, str):
         raise bad_request("'message' must be a string")
-    target = resolve(repo, rev)
     ref_name = f"refs/tags/{tag}"
     with repo.lock():
         if ref_name in repo.git.references:
-            raise conflict(f"Tag {tag} already exists")
+            raise conflict(f"Reference {ref_name} already exists")
         if message:
             sig = signature(caller.name or repo.owner)
             repo.git.create_tag(tag, target.id, pygit2.enums.ObjectType.COMMIT, sig, message)
@@ -62,7 +62,7 @@ def delete_ref(
     repo, _ = ctx.repo(request, kind, ns, name, write=True)
     ref_name = f"refs/{group}/{ref}"
     if group == "heads" and ref == DEFAULT_BRANCH:
-        raise bad_request(f"The default branch '{DEFAULT_BRANCH}' cannot be deleted")
+        raise forbidden(f"Cannot delete {ref_name}: it is the default branch")
     with repo.lock():
         if not _valid_ref(ref_name) or ref_name not in repo.git.references:
             raise revision_not_found(ref)
@@ -83,7 +83,7 @@ def create_branch(
     ref_name = f"refs/heads/{branch}"
     with repo.lock():
         if ref_name in repo.git.references:
-            raise conflict(f"Reference {branch} already exists")
+            raise conflict(f"Reference {ref_name} already exists")
         repo.git.references.create(ref_name, target.id)
     return json_response({"name": branch, "ref": ref_name, "targetCommit": str(target.id)})
 

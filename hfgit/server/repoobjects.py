@@ -73,6 +73,15 @@ class RepoObjects:
         add_markers(self.root / state, oids)
         self._known.update(oids)
 
+    def forget(self, oids: Iterable[str]) -> None:
+        """Drop `oids` from the index (history rewritten without them; call with the repo
+        lock held): once no other repo indexes them, the collector may remove them."""
+        for oid in oids:
+            if _OID.fullmatch(oid):
+                for state in (UPLOADED, COMMITTED):
+                    (self.root / state / oid).unlink(missing_ok=True)
+                self._known.discard(oid)
+
 
 def add_markers(folder: Path, oids: Iterable[str]) -> None:
     """Create one empty marker per oid, then make the folder durable.

@@ -6,10 +6,21 @@ client sends them unencoded, the remaining segments are joined back with `/`.
 
 from __future__ import annotations
 
-from hfgit.server import api, commits, files, lfsapi, misc, refs
+from hfgit.server import (
+    api,
+    cardmeta,
+    commits,
+    discussions,
+    files,
+    lfsapi,
+    misc,
+    refs,
+    settings,
+    squash,
+)
 from hfgit.server.context import Context
 from hfgit.server.messages import Request, Response
-from hfgit.server.naming import REPO_KINDS, check_repo_id
+from hfgit.server.naming import REPO_KINDS
 from hfgit.server.problems import ApiError, repo_not_found
 
 
@@ -44,7 +55,8 @@ class App:
             ("GET", "whoami-v2"): api.whoami,
             ("POST", "repos/create"): api.create_repo,
             ("DELETE", "repos/delete"): api.delete_repo,
-            ("POST", "validate-yaml"): misc.validate_yaml,
+            ("POST", "validate-yaml"): cardmeta.validate_yaml,
+            ("POST", "repos/move"): settings.move_repo,
             ("GET", "agent-harnesses"): misc.agent_harnesses,
         }
         handler = simple.get((method, "/".join(segs)))
@@ -84,7 +96,17 @@ class App:
             return refs.create_branch(ctx, request, kind, ns, name, joined)
         if route == ("DELETE", "branch", True):
             return refs.delete_ref(ctx, request, kind, ns, name, joined, "heads")
-        check_repo_id(ns, name)
+        if action == ["discussions"]:
+            return discussions.handle(ctx, request, kind, ns, name, rest)
+        if route == ("PUT", "settings", False):
+            return settings.update_settings(ctx, request, kind, ns, name)
+        if method == "GET" and action == ["auth-check"]:
+            return settings.auth_check(ctx, request, kind, ns, name, rest)
+        if route == ("POST", "super-squash", True):
+            return squash.super_squash(ctx, request, kind, ns, name, joined)
+        if method == "POST" and action == ["user-access-request"] and rest == ["grant"]:
+            return settings.grant_access(ctx, request, kind, ns, name)
+        ctx.repo(request, kind, ns, name)  # no such repo (`gpt2/...`: a legacy id): RepoNotFound
         raise not_found(request)
 
     def _repo_files(self, request: Request, kind: str, segs: list[str], method: str) -> Response:
@@ -99,4 +121,6 @@ class App:
             and method == "POST"
         ):
             return lfsapi.batch(self.ctx, request, kind, segs[0], segs[1].removesuffix(".git"))
+        if len(segs) >= 3 and (segs[1] == "resolve" or segs[0].endswith(".git")):
+            raise repo_not_found(segs[0].removesuffix(".git"))  # a legacy id (`gpt2/resolve/...`)
         raise not_found(request)

@@ -28,6 +28,7 @@ from hfgit.server.hubrepo import META_FILE, HubRepo, held, signature
 from hfgit.server.lfs import LfsStore
 from hfgit.server.naming import REPO_KINDS, is_valid_segment
 from hfgit.server.problems import ApiError, repo_not_found
+from hfgit.server.reponames import RepoNames
 from hfgit.server.repoobjects import COMMITTED, INDEX_DIR, UPLOADED, build_index
 
 __all__ = ["DEFAULT_BRANCH", "META_FILE", "HubRepo", "Storage", "signature", "sweep"]
@@ -49,6 +50,7 @@ class Storage:
         for sub in ("repos/models", "repos/datasets", "tmp"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self.lfs = LfsStore(self.root / "lfs")
+        self.names = RepoNames(self.root)
         self._lock = threading.Lock()
         if sweep_temps:  # what a killed server left (the collector sweeps on its own)
             for leftovers in (self.tmp, self.lfs.tmp):
@@ -61,7 +63,11 @@ class Storage:
         return self.root / "locks" / f"{kind}s" / f"{repo_id}.lock"
 
     def open(self, kind: str, repo_id: str) -> HubRepo | None:
-        path = self.repo_dir(kind, repo_id)
+        """The repo `repo_id` names ignoring case (or moved from), under its canonical id."""
+        canonical = self.names.find(kind, repo_id)
+        if canonical is None:
+            return None
+        repo_id, path = canonical, self.repo_dir(kind, canonical)
         try:
             meta = json.loads((path / META_FILE).read_text())
         except (OSError, ValueError):
@@ -101,10 +107,10 @@ class Storage:
                         yield kind, f"{namespace}/{name.removesuffix('.git')}", path
 
     def create(self, kind: str, repo_id: str, owner: str, private: bool) -> HubRepo | None:
-        """Create a repo with its initial commit; None if it already exists."""
+        """Create a repo with its initial commit; None if it already exists (ignoring case)."""
         final = self.repo_dir(kind, repo_id)
-        with self._lock:
-            if final.exists():
+        with self._lock, self.names.lock():
+            if final.exists() or self.names.existing(kind, repo_id) is not None:
                 return None
             staging = Path(tempfile.mkdtemp(dir=self.tmp, prefix="repo-")) / "repo.git"
             git = pygit2.init_repository(str(staging), bare=True, initial_head="main")
@@ -120,6 +126,7 @@ class Storage:
                 return None
             finally:
                 shutil.rmtree(staging.parent, ignore_errors=True)
+            self.names.forget(kind, repo_id)  # a new repo ends a redirect from its name
         return self.open(kind, repo_id)
 
     def delete(self, kind: str, repo_id: str) -> bool:
@@ -129,13 +136,31 @@ class Storage:
         """
         path = self.repo_dir(kind, repo_id)
         trash = self.tmp / f"deleted-{uuid.uuid4().hex}"
-        with held(self._lock_file(kind, repo_id)), self._lock:  # after commits in flight
-            try:
+        with held(self._lock_file(kind, repo_id)), self._lock, self.names.lock():
+            try:  # after commits in flight
                 os.rename(path, trash)
             except FileNotFoundError:
                 return False
+            self.names.forget(kind, repo_id)
         shutil.rmtree(trash, ignore_errors=True)
         return True
+
+    def move(self, repo: HubRepo, new_id: str) -> HubRepo | None:
+        """Rename a repo to `new_id` (its redirect left behind); None if that name is taken
+        by another repo (ignoring case). Commits in flight finish first; those waiting for
+        the old name's lock then find no repo there."""
+        target = self.repo_dir(repo.kind, new_id)
+        with held(repo.lock_file), self._lock, self.names.lock():
+            taken = self.names.existing(repo.kind, new_id)
+            if taken is not None and taken != repo.repo_id:
+                return None
+            if not (repo.path / META_FILE).exists():
+                raise repo_not_found(repo.repo_id)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(repo.path, target)
+            _remove_empty(repo.path.parent)
+            self.names.moved(repo.kind, repo.repo_id, new_id)
+        return self.open(repo.kind, new_id)
 
     def update_meta(self, repo: HubRepo, **changes: Any) -> None:
         repo.meta.update(changes)
@@ -179,6 +204,11 @@ class Storage:
             if found == oids:
                 break
         return found
+
+
+def _remove_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # only if empty: the namespace of a user's last repo
 
 
 def _listdir(folder: Path) -> list[str]:

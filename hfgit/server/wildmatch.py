@@ -53,6 +53,16 @@ class GlobSet:
     def match(self, path: str) -> bool:
         return self.last_match(path) is not None
 
+    def last_matches_along(self, path: str) -> list[int | None]:
+        """`last_match` of each leading part of `path` that ends before a `/`, then of the
+        whole path (`a`, `a/b`, `a/b/c` for `a/b/c`), in one pass over the path."""
+        parts = path.split("/")
+        on_path = self._on_path.matches_along(path)
+        return [
+            max(self._on_name.matches(part) + on_path[index], default=None)
+            for index, part in enumerate(parts)
+        ]
+
 
 def compile_glob(pattern: str) -> GlobSet:
     return GlobSet([pattern])
@@ -137,6 +147,23 @@ class _Nfa:
             known = follow
         if known is not None:
             states = self._sets[known]
+        hits = states & self.accept_mask
+        return [index for bit, index in self.accepting.items() if hits >> bit & 1]
+
+    def matches_along(self, subject: str) -> list[list[int]]:
+        """`matches` of each leading part of `subject` ending before a `/`, then of all of it
+        (one list per part), moving through `subject` once."""
+        found: list[list[int]] = []
+        states = self._closure(self.start) if self.accepting else 0
+        for char in subject:
+            if char == "/":
+                found.append(self._accepted(states))
+            if states:
+                states = self._step(states, char)
+        found.append(self._accepted(states))
+        return found
+
+    def _accepted(self, states: int) -> list[int]:
         hits = states & self.accept_mask
         return [index for bit, index in self.accepting.items() if hits >> bit & 1]
 
