@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import click
 
 from hfgit import __version__
+from hfgit.commands import interrupt
 from hfgit.constants import (
     ENV_DEBUG,
     EXIT_FAILURE,
@@ -95,7 +96,14 @@ def cli() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `git hf` and return its exit code (0 ok, 1 failure, 2 usage, 3 unexpected, 130 interrupted)."""
-    return run(cli, list(sys.argv[1:] if argv is None else argv), "git hf")
+    code = run(cli, list(sys.argv[1:] if argv is None else argv), "git hf")
+    if code == EXIT_INTERRUPTED and interrupt.left_running():
+        # Ctrl-C left an upload running in a thread: end now instead of waiting for it (the
+        # Hub drops a half upload; no commit or tag was made for it).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def run(command: click.Command, args: list[str], prog_name: str) -> int:

@@ -99,8 +99,8 @@ class Progress:
 
     planned: list[str] = field(default_factory=list)
     done: list[Outcome] = field(default_factory=list)
-    current: str | None = None
-    committing: bool = False  # `current` is past its last check: its commit and tag are made
+    current: str | None = None  # the version being published
+    stage: str = ""  # of `current`: checking | uploading (and committing) | tagging
 
 
 def push(
@@ -137,7 +137,7 @@ def push(
         outcomes = []
         for step in steps:
             cancel.check()
-            progress.current, progress.committing = step.tag, False
+            progress.current, progress.stage = step.tag, "checking"
             ready = prepared.get(step.tag) if catalog is checked else None
             outcome = _publish_with_retries(run, catalog, step, ready)
             outcomes.append(outcome)
@@ -269,12 +269,13 @@ def _publish(
         hub.create_branch(step.branch, base)
         head = base
     run.cancel.check()  # the last point where stopping leaves nothing of this version behind
-    run.progress.committing = True
+    run.progress.stage = "uploading"
     if operations:
         outcome.hub_commit = _commit(run, content, operations, step.branch, head)
     else:
         outcome.hub_commit = head  # a re-run after a lost tag: the content is already there
     assert outcome.hub_commit is not None
+    run.progress.stage = "tagging"  # the commit exists: the tag follows whatever happens
     if step.action == Action.REPUBLISH:  # the old tag moves only once the new commit exists
         say(
             f"warning: moving Hub tag {step.tag}: anyone pinned to revision={step.tag!r} will get new content"

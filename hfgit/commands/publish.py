@@ -12,7 +12,7 @@ from hfgit.commands.revision import one_version, revision_option
 from hfgit.effects import silent
 from hfgit.errors import UsageError
 from hfgit.project import Project
-from hfgit.sync import PUBLISHED_MEANWHILE, Outcome
+from hfgit.sync import PUBLISHED_MEANWHILE, Outcome, Progress
 
 
 @click.command()
@@ -43,13 +43,29 @@ def push(tags: tuple[str, ...], dry_run: bool, force: bool, as_json: bool, quiet
       git tag v1.2.0 && git hf push
       git hf push v1.2.0 --dry-run
       git hf push --json
+
+    Ctrl-C stops it at once, even mid-upload: the versions published so far stay, the one in
+    flight gets no Hub tag.
     """
     from hfgit import hub, sync
+    from hfgit.commands import interrupt
 
     project = Project.open()
     hub.show_progress_bars(not (quiet or as_json))
     notes = silent if quiet else say
-    outcomes = sync.push(project, list(tags) or None, force=force, dry_run=dry_run, say=notes)
+    progress = Progress()
+    outcomes = interrupt.run(
+        lambda cancel: sync.push(
+            project,
+            list(tags) or None,
+            force=force,
+            dry_run=dry_run,
+            say=notes,
+            cancel=cancel,
+            progress=progress,
+        ),
+        lambda running: _print_interrupted(progress, running),
+    )
     if as_json:
         emit_json([o.to_json() for o in outcomes])
     elif not outcomes:
@@ -87,9 +103,33 @@ def _print_plan(outcomes: list[Outcome]) -> None:
         click.echo(f"  commit:   {o.summary}")
         verb = "move" if o.action == "republish" else "create"
         click.echo(f"  tag:      {verb} Hub tag {o.tag} on that commit")
-        click.echo(
-            f"  upload:   {size(o.bytes_sent)} in {o.files_sent} files, {size(o.bytes_skipped)} unchanged"
-        )
+        click.echo(f"  upload:   {size(o.bytes_sent)} in {o.files_sent} files, {_not_sent(o)}")
+
+
+def _not_sent(o: Outcome) -> str:
+    """What is not sent: unchanged files, and new content the Hub already stores."""
+    stored = f", {size(o.bytes_stored)} already stored on the Hub" if o.bytes_stored else ""
+    return f"{size(o.bytes_skipped)} unchanged{stored}"
+
+
+def _print_interrupted(progress: Progress, running: bool) -> None:
+    """After Ctrl-C: what is on the Hub now, and what is not."""
+    published = [o.tag for o in progress.done if o.action != "skip" and not o.dry_run]
+    left = [t for t in progress.planned if t not in {o.tag for o in progress.done}]
+    notes = {
+        "uploading": "stopped mid-upload: no Hub tag",
+        "tagging": "stopped while its Hub tag was being made: `git hf status` shows it",
+    }
+    shown = [
+        f"{t} ({notes[progress.stage]})"
+        if t == progress.current and running and progress.stage in notes
+        else t
+        for t in left
+    ]
+    if published:
+        warn(f"published: {', '.join(published)}")
+    if shown:
+        warn(f"not published: {', '.join(shown)}; `git hf push` publishes them")
 
 
 def _print_summary(outcomes: list[Outcome]) -> None:
@@ -104,7 +144,7 @@ def _print_summary(outcomes: list[Outcome]) -> None:
         say(
             style(f"published {o.tag}", fg="green")
             + f" -> {o.branch}: {o.files_sent} files, {size(o.bytes_sent)} sent, "
-            f"{size(o.bytes_skipped)} unchanged, {o.seconds:.1f} s"
+            f"{_not_sent(o)}, {o.seconds:.1f} s"
         )
         click.echo(o.url)
 

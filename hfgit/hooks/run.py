@@ -10,6 +10,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from hfgit import pins
@@ -52,16 +53,22 @@ def reference_transaction(tags: list[str]) -> int:
     return 0
 
 
-def fix_content(root: Path, git_dir: Path, config: Config, tags: list[str]) -> None:
+def fix_content(
+    root: Path, git_dir: Path, config: Config, tags: list[str], tagged_at: int | None = None
+) -> None:
     """Fix what each new tag publishes, first thing after `git tag`: the folder's record and
     the stat of its files (a few ms). With keep_until_published, then keep a copy of the
-    folder (instant with reflinks, a full copy without)."""
+    folder (instant with reflinks, a full copy without). When the tag was made: `tagged_at`
+    (ns), else when the shim queued it."""
     if not tags:
         return
     model_dir = root / config.model_dir
     try:
         commits = gitcli.git("rev-parse", *(f"{t}^{{commit}}" for t in tags), cwd=root).split()
-        made = [pins.pin(git_dir, model_dir, t, c) for t, c in zip(tags, commits, strict=True)]
+        made = [
+            pins.pin(git_dir, model_dir, t, c, _tagged_at(git_dir, t, tagged_at))
+            for t, c in zip(tags, commits, strict=True)
+        ]
     except (HfgitError, OSError, ValueError) as e:
         queue.log(git_dir, f"could not fix the content of {' '.join(tags)}: {e}")
         return
@@ -73,6 +80,15 @@ def fix_content(root: Path, git_dir: Path, config: Config, tags: list[str]) -> N
             pins.keep_tagged(git_dir, model_dir, pinned)
         except (HfgitError, OSError) as e:
             queue.log(git_dir, f"no copy of {config.model_dir}/ kept for {pinned.tag}: {e}")
+
+
+def _tagged_at(git_dir: Path, tag: str, given: int | None) -> int | None:
+    if given is not None:
+        return given
+    try:
+        return (queue.queue_dir(git_dir) / tag).stat().st_mtime_ns  # written during `git tag`
+    except OSError:
+        return None
 
 
 def worker_main() -> int:
@@ -146,6 +162,7 @@ def post_commit() -> int:
         return 0
     tag = next_version(current, kind, config.scheme)
     subject = gitcli.head_message(root).splitlines()[0]
+    tagged_at = time.time_ns()
     subprocess.run(
         ["git", "tag", "-a", tag, "-m", f"{tag}: {subject}"],
         cwd=root,
@@ -154,7 +171,7 @@ def post_commit() -> int:
         capture_output=True,
     )
     say(f"{kind} commit on {hooks.release_branch}: tagged {tag}")
-    fix_content(root, git_dir, config, [tag])
+    fix_content(root, git_dir, config, [tag], tagged_at)
     if hooks.auto_push:
         queue.enqueue(git_dir, tag, gitcli.git("rev-parse", tag, cwd=root))
         worker.spawn(root, git_dir)
