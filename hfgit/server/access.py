@@ -36,9 +36,13 @@ def can_write(caller: Caller, repo: HubRepo) -> bool:
     return caller.can_write and caller.name == repo.owner
 
 
+def may_read_content(repo: HubRepo, caller: Caller) -> bool:
+    return not gated(repo) or caller.name == repo.owner or caller.name in granted(repo)
+
+
 def check_content(repo: HubRepo, caller: Caller, base_url: str) -> None:
     """Raise `GatedRepo` unless the caller may read the files of `repo`."""
-    if not gated(repo) or caller.name == repo.owner or caller.name in granted(repo):
+    if may_read_content(repo, caller):
         return
     what = f"{repo.kind} {repo.repo_id}"
     if caller.name is None:

@@ -140,10 +140,10 @@ def commit(ctx: Context, request: Request, kind: str, ns: str, name: str, rev: s
         new = repo.git.create_commit(None, sig, sig, wanted.message, editor.write(), [parent.id])
         with ctx.storage.collector_guard():
             repo.objects.add(sorted(sizes), COMMITTED)  # before the ref names the commit
-        repo.git.references.create(target_ref, new, force=True)
-        if pr is not None:
+        if pr is not None:  # recorded first: a pull request that cannot take it stays as it was
             store.event(pr, author, "commit", {"subject": wanted.summary, "oid": str(new)})
             store.save()
+        repo.git.references.create(target_ref, new, force=True)
     url = repo_url(request, repo)
     return json_response(
         {

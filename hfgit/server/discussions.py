@@ -76,9 +76,10 @@ def list_discussions(ctx: Context, request: Request, kind: str, ns: str, name: s
 
 
 def get(ctx: Context, request: Request, kind: str, ns: str, name: str, num: int) -> Response:
-    repo, _ = ctx.repo(request, kind, ns, name)
+    repo, caller = ctx.repo(request, kind, ns, name)
     item = Discussions(repo).load().get(num)
-    return json_response(_details(request, repo, item, request.flag("diff")))
+    diff = request.flag("diff") and access.may_read_content(repo, caller)  # a diff shows files
+    return json_response(_details(request, repo, item, diff))
 
 
 def create(ctx: Context, request: Request, kind: str, ns: str, name: str) -> Response:

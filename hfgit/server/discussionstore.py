@@ -24,6 +24,7 @@ from hfgit.server.trees import hub_date
 DISCUSSIONS_FILE = "hub-discussions.json"
 MAX_TEXT = 64 * 1024  # a title, comment or description
 MAX_DISCUSSIONS = 10_000
+MAX_FILE_BYTES = 16 * 1024 * 1024  # every change reads and rewrites the whole file
 
 Discussion = dict[str, Any]
 
@@ -38,6 +39,8 @@ class Discussions:
 
     def load(self) -> Discussions:
         try:
+            if self.path.stat().st_size > MAX_FILE_BYTES + 1024:
+                raise ValueError("too large")
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             data = {}
@@ -48,7 +51,10 @@ class Discussions:
         return self
 
     def save(self) -> None:
-        write_atomic(self.path, json.dumps({"discussions": self.items}))
+        data = json.dumps({"discussions": self.items})
+        if len(data) > MAX_FILE_BYTES:
+            raise ApiError(403, f"{self.repo.repo_id} holds too many discussions and comments")
+        write_atomic(self.path, data)
 
     def get(self, num: int) -> Discussion:
         for item in self.items:

@@ -6,7 +6,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd, HfApi
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 
-from hfgit.server import HubServer
+from hfgit.server import HubServer, discussionstore
 
 
 def _bob_opens_pr(hub, repo_id, files=None):  # type: ignore[no-untyped-def]
@@ -196,3 +196,26 @@ def test_discussions_outlive_a_restart_and_numbers_keep_counting(hub, repo_id, t
         assert api.create_discussion(repo_id, title="Next").num == 2
     finally:
         restarted.stop()
+
+
+def test_a_gated_repos_pr_diff_is_shown_only_to_those_who_may_read_its_files(hub, repo_id):
+    alice, bob = hub.api(), hub.api("bob")
+    alice.update_repo_settings(repo_id, gated="manual")
+    alice.create_commit(
+        repo_id, [CommitOperationAdd("secret.txt", b"s3cret")], commit_message="s", create_pr=True
+    )
+    assert "s3cret" in (alice.get_discussion_details(repo_id, 1).diff or "")
+    assert bob.get_discussion_details(repo_id, 1).diff is None
+    alice.grant_access(repo_id, "bob")
+    assert "s3cret" in (bob.get_discussion_details(repo_id, 1).diff or "")
+
+
+def test_a_repo_whose_discussions_are_full_refuses_more(hub, repo_id, monkeypatch):
+    monkeypatch.setattr(discussionstore, "MAX_FILE_BYTES", 4000)
+    alice = hub.api()
+    alice.create_discussion(repo_id, title="Busy")
+    with pytest.raises(HfHubHTTPError) as full:
+        for _ in range(20):
+            alice.comment_discussion(repo_id, 1, "x" * 500)
+    assert full.value.response.status_code == 403
+    assert len(alice.get_discussion_details(repo_id, 1).events) < 10
