@@ -2,7 +2,8 @@
 
 Rules (as on the Hub): anyone may read a public repo; a private repo exists only for its owner
 (everyone else gets 404 RepoNotFound); writes need a write token and the repo's namespace must
-be the caller's own.
+be the caller's own. A token comes as `Authorization: Bearer <token>` (the Hub client) or as
+the password of HTTP Basic, under any user name (git and git-lfs).
 
 Tokens are kept and compared as sha256 digests, in constant time, against every known token;
 a users file may hold the digest (`sha256:<hex>`) instead of the token itself.
@@ -10,6 +11,8 @@ a users file may hold the digest (`sha256:<hex>`) instead of the token itself.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import re
@@ -22,6 +25,7 @@ from hfgit.server.naming import is_valid_segment
 from hfgit.server.problems import ApiError, forbidden, unauthorized
 
 INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
+BASIC_CHALLENGE = 'Basic realm="Authentication required", charset="UTF-8"'
 DIGEST_PREFIX = "sha256:"
 _DIGEST = re.compile(r"[0-9a-fA-F]{64}")
 
@@ -65,10 +69,10 @@ class Users:
         """The caller behind an `Authorization` header; 401 for an unknown token."""
         if not authorization:
             return ANONYMOUS
-        scheme, _, token = authorization.strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = presented_token(authorization)
+        if not token:
             raise _invalid_credentials()
-        offered = hashlib.sha256(token.strip().encode()).digest()
+        offered = hashlib.sha256(token.encode()).digest()
         found: Caller | None = None
         for digest, caller in self._tokens:  # every entry compared: no early exit
             if hmac.compare_digest(digest, offered):
@@ -76,6 +80,33 @@ class Users:
         if found is None:
             raise _invalid_credentials()
         return found
+
+
+def presented_token(authorization: str) -> str | None:
+    """The token of `Bearer <token>`, or the password of `Basic base64(user:password)`."""
+    scheme, _, credentials = authorization.strip().partition(" ")
+    credentials = credentials.strip()
+    if scheme.lower() == "bearer":
+        return credentials or None
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    _, colon, password = decoded.partition(":")
+    return password if colon and password else None
+
+
+def challenged(error: ApiError, anonymous: bool) -> ApiError:
+    """`error` as answered to git and git-lfs, which send credentials only when asked: every
+    401, and an anonymous caller's "repo not found" (a private repo looks the same), become a
+    401 with a Basic challenge."""
+    if error.status != 401 and not (anonymous and error.code == "RepoNotFound"):
+        return error
+    headers = {**error.headers, "WWW-Authenticate": BASIC_CHALLENGE}
+    headers["LFS-Authenticate"] = BASIC_CHALLENGE
+    return ApiError(401, error.message, error.code, headers, error.body)
 
 
 def _invalid_credentials() -> ApiError:

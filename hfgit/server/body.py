@@ -111,6 +111,14 @@ class Body:
             raise
         return out
 
+    def abandon(self) -> None:
+        """Stop reading this body, wherever it is being read (a thread copying it to a
+        program that ended, say): the connection it came on then ends after its answer."""
+        self.broken = True
+        stop = getattr(self._source, "stop_reading", None)
+        if stop is not None:
+            stop()
+
     def _lower_cap(self, cap: int) -> None:
         self.cap = cap if self.cap is None else min(cap, self.cap)
 

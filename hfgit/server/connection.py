@@ -2,7 +2,9 @@
 
 A request whose framing is in doubt, a head that misses its deadline or a body that stops
 arriving ends the connection after one error answer; a body the endpoint did not read is
-drained (if small) so that the connection can carry the next request.
+drained (if small) so that the connection can carry the next request. A streamed answer (a
+CGI's output) goes out chunked while its endpoint may still read the request body; whether
+the connection can go on is decided once both are over.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote
 
-from hfgit.server.messages import Body, Request, Response, error_response
+from hfgit.server.messages import Body, Request, Response, Stream, StreamBroken, error_response
 from hfgit.server.problems import ApiError, FramingError, bad_request
 from hfgit.server.wire import Head, Wire, parse_head
 
@@ -76,8 +78,12 @@ class Connection:
             on_start=self._continue if head.expect_continue else None,
         )
         response = self._answer(head, body)
-        keep = head.keep_alive and not body.broken and _drain(body)
-        self._send(response, request_id, head.method, close=not keep)
+        if isinstance(response.body, Stream):
+            whole = self._send_stream(response, request_id, head)
+            keep = whole and head.keep_alive and not body.broken and _drain(body)
+        else:
+            keep = head.keep_alive and not body.broken and _drain(body)
+            self._send(response, request_id, head.method, close=not keep)
         log.debug(
             '%s "%s %s" %d', self.peer, head.method, head.target.partition("?")[0], response.status
         )
@@ -126,6 +132,7 @@ class Connection:
         if method == "HEAD":
             return
         body = response.body
+        assert not isinstance(body, Stream)
         if isinstance(body, bytes):
             self.wire.send(body)
             return
@@ -133,6 +140,26 @@ class Connection:
             if body.length:
                 self.conn.settimeout(self.server.limits.body_timeout)
                 self.conn.sendfile(handle, body.offset, body.length)
+
+    def _send_stream(self, response: Response, request_id: str, head: Head) -> bool:
+        """Send a streamed answer chunked; False if it broke off (then without its last
+        chunk, so that the client cannot take it for whole) and the connection must end."""
+        stream = response.body
+        assert isinstance(stream, Stream)
+        try:
+            self.wire.send(encode_head(response, request_id, close=not head.keep_alive))
+            if head.method == "HEAD":
+                return True
+            for chunk in stream:
+                if chunk:
+                    self.wire.send(b"%X\r\n%b\r\n" % (len(chunk), chunk))
+        except StreamBroken as error:
+            log.warning("%s %s cut off: %s", head.method, head.target.partition("?")[0], error)
+            return False
+        finally:
+            stream.close()
+        self.wire.send(b"0\r\n\r\n")
+        return True
 
 
 def encode_head(response: Response, request_id: str, close: bool) -> bytes:
@@ -146,8 +173,12 @@ def encode_head(response: Response, request_id: str, close: bool) -> bytes:
         "Server": "hfgit-hub",
         "X-Request-Id": request_id,
         **response.headers,
-        "Content-Length": str(response.length),
     }
+    length = response.length
+    if length is None:
+        headers["Transfer-Encoding"] = "chunked"
+    else:
+        headers["Content-Length"] = str(length)
     if close:
         headers["Connection"] = "close"
     lines = [f"HTTP/1.1 {response.status} {reason}"]

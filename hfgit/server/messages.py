@@ -1,15 +1,16 @@
 """Request and response objects the endpoints work with, independent of the HTTP server.
 
 Request bodies are read on demand from the socket with a size cap (see `body.py`); JSON
-bodies are checked for nesting and size before they are parsed. Responses carry bytes or a
-file region that the HTTP glue streams with `sendfile`.
+bodies are checked for nesting and size before they are parsed. Responses carry bytes, a
+file region that the HTTP glue streams with `sendfile`, or a `Stream` of unknown length (the
+output of a CGI program) that it sends chunked.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from hfgit.server.body import Body
 from hfgit.server.problems import ApiError, bad_request
 from hfgit.server.wire import Headers
 
-__all__ = ["Body", "FileRegion", "Handler", "Headers", "Request", "Response"]
+__all__ = ["Body", "FileRegion", "Handler", "Headers", "Request", "Response", "Stream"]
 
 JSON_LIMIT = 2 * 1024 * 1024
 JSON_DEPTH = 64
@@ -100,14 +101,37 @@ class FileRegion:
     length: int
 
 
+class Stream:
+    """A body produced while it is sent, of a length known only at its end: the HTTP glue
+    sends each chunk it yields, then calls `close` (also when the client went away).
+
+    A stream may still be reading the request body while its chunks are sent; once `close`
+    returns, it no longer does. Iteration raises `StreamBroken` when the body cannot be
+    completed: the answer then ends without its last chunk, so the client sees it cut off.
+    """
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(())
+
+    def close(self) -> None:
+        pass
+
+
+class StreamBroken(Exception):
+    """A streamed answer could not be completed (it is cut off, never ended as if whole)."""
+
+
 @dataclass
 class Response:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
-    body: bytes | FileRegion = b""
+    body: bytes | FileRegion | Stream = b""
 
     @property
-    def length(self) -> int:
+    def length(self) -> int | None:
+        """Bytes in the body; None for a stream (sent chunked)."""
+        if isinstance(self.body, Stream):
+            return None
         return self.body.length if isinstance(self.body, FileRegion) else len(self.body)
 
 

@@ -7,6 +7,7 @@ error: a request that a proxy in front of the hub could frame differently is ref
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import time
@@ -215,6 +216,12 @@ class Wire:
     def send(self, data: bytes) -> None:
         self.sock.settimeout(self.timeout)
         self.sock.sendall(data)
+
+    def stop_reading(self) -> None:
+        """End reads from this client at once: a read blocked in another thread returns
+        (with the end of the stream), and so does every later one."""
+        with contextlib.suppress(OSError):  # already closed
+            self.sock.shutdown(socket.SHUT_RD)
 
     def _fill(self, timeout: float) -> None:
         if timeout <= 0:
