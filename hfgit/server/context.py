@@ -20,7 +20,7 @@ KiB = 1024
 
 @dataclass(frozen=True)
 class Limits:
-    """Size caps and page sizes (tests shrink `page_size` to force pagination)."""
+    """Size caps, page sizes and deadlines (tests shrink them to reach the edges)."""
 
     page_size: int = 1000
     commits_page_size: int = 50
@@ -28,7 +28,8 @@ class Limits:
     yaml_bytes: int = 512 * KiB  # README metadata validation
     commit_bytes: int = 2 * GiB
     commit_line_bytes: int = 256 * MiB
-    lfs_bytes: int = 50 * GiB
+    lfs_bytes: int = 50 * GiB  # also the largest pack a git push may send
+    git_seconds: float = 3600.0  # one git request over HTTP (the clone or push of a big repo)
 
 
 @dataclass

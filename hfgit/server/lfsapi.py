@@ -4,13 +4,17 @@ Every answer about an object is scoped to one repo: an object the repo may not u
 `repoobjects`) is "not found" to downloads and verify, and "please upload" to uploads, exactly
 as if no repo held it; the bytes of an upload are checked against the sha256 before the repo
 may use them. Transfer URLs carry their repo and are signed, so they need no token.
+
+git-lfs is served too: it reads `message` in errors, and sends credentials only once asked,
+so an anonymous request that needs them gets a 401 with a Basic challenge (a private repo and
+a missing one alike). Lock verification answers that no file is locked.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from hfgit.server.auth import Caller, can_read
+from hfgit.server.auth import Caller, can_read, challenged
 from hfgit.server.context import Context
 from hfgit.server.files import parse_range
 from hfgit.server.hubrepo import HubRepo
@@ -31,6 +35,37 @@ NOT_FOUND = {"code": 404, "message": "Object does not exist"}
 
 
 def batch(ctx: Context, request: Request, kind: str, ns: str, name: str) -> Response:
+    try:
+        return _batch(ctx, request, kind, ns, name)
+    except ApiError as error:
+        raise _for_git_lfs(request, error) from None
+
+
+def locks(
+    ctx: Context, request: Request, kind: str, ns: str, name: str, rest: list[str]
+) -> Response:
+    """The locking API, reduced to "nothing is locked": `git lfs push` verifies locks first."""
+    try:
+        if rest == ["verify"] and request.method == "POST":
+            ctx.repo(request, kind, ns, name, write=True)
+            answer: dict[str, Any] = {"ours": [], "theirs": []}
+        elif not rest and request.method == "GET":
+            ctx.repo(request, kind, ns, name)
+            answer = {"locks": []}
+        else:
+            raise ApiError(501, "File locking is not supported")
+    except ApiError as error:
+        raise _for_git_lfs(request, error) from None
+    return json_response(answer, content_type=LFS_JSON)
+
+
+def _for_git_lfs(request: Request, error: ApiError) -> ApiError:
+    error = challenged(error, anonymous=not request.headers.get("Authorization"))
+    error.body.setdefault("message", error.message)
+    return error
+
+
+def _batch(ctx: Context, request: Request, kind: str, ns: str, name: str) -> Response:
     body = request.json_object(ctx.limits.json_bytes)
     operation = body.get("operation")
     if operation not in ("upload", "download"):
@@ -89,13 +124,14 @@ def _plan_upload(
     # Held by repos the caller cannot read, or by none: the same answer (send the bytes).
     # Once they match the sha256, this repo may use them.
     query = ctx.storage.lfs.sign("upload", repo.key, oid, size)
+    check = ctx.storage.lfs.sign("verify", repo.key, oid, size)
     return {
         "oid": oid,
         "size": size,
         "authenticated": True,
         "actions": {
             "upload": {"href": f"{request.base_url}/lfs/upload/{oid}?{query}"},
-            "verify": {"href": f"{request.base_url}/lfs/verify?repo={repo.key}"},
+            "verify": {"href": f"{request.base_url}/lfs/verify?oid={oid}&{check}"},
         },
     }
 
@@ -155,7 +191,10 @@ def download(ctx: Context, request: Request, oid: str) -> Response:
 
 def verify(ctx: Context, request: Request) -> Response:
     """After an upload: 200 if the repo now has the object, else 404. Needs a token that may
-    upload to the repo (a writer, or anyone feeding a pull request)."""
+    upload to the repo (a writer, or anyone feeding a pull request), or the signed URL of an
+    upload batch (git-lfs sends no credentials with it)."""
+    if request.param("sig") is not None:
+        return _verify_signed(ctx, request)
     if ctx.caller(request).name is None:
         raise unauthorized()
     repo_key = request.param("repo") or ""
@@ -171,5 +210,17 @@ def verify(ctx: Context, request: Request) -> Response:
         raise bad_request("Verify needs {oid, size}")
     assert isinstance(oid, str)
     if oid not in repo.objects or not ctx.storage.lfs.has(oid, size):
+        raise ApiError(404, f"Object {oid} of {size} bytes was not uploaded to this repository")
+    return json_response({"success": True})
+
+
+def _verify_signed(ctx: Context, request: Request) -> Response:
+    oid = check_sha256(request.param("oid"))
+    repo_key, size = ctx.storage.lfs.check_signature("verify", oid, request.param)
+    body = request.json_object(ctx.limits.json_bytes)
+    if body.get("oid") != oid or body.get("size") != size:
+        raise bad_request(f"This URL verifies LFS object {oid} of {size} bytes only")
+    repo = ctx.storage.open_key(repo_key)
+    if repo is None or oid not in repo.objects or not ctx.storage.lfs.has(oid, size):
         raise ApiError(404, f"Object {oid} of {size} bytes was not uploaded to this repository")
     return json_response({"success": True})

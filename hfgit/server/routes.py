@@ -12,6 +12,7 @@ from hfgit.server import (
     commits,
     discussions,
     files,
+    githttp,
     lfsapi,
     misc,
     refs,
@@ -121,6 +122,11 @@ class App:
             and method == "POST"
         ):
             return lfsapi.batch(self.ctx, request, kind, segs[0], segs[1].removesuffix(".git"))
+        if len(segs) >= 3 and githttp.is_git_path(segs[2:]):
+            return githttp.serve(self.ctx, request, kind, segs[0], segs[1], segs[2:])
+        if len(segs) >= 5 and segs[1].endswith(".git") and segs[2:5] == ["info", "lfs", "locks"]:
+            name = segs[1].removesuffix(".git")
+            return lfsapi.locks(self.ctx, request, kind, segs[0], name, segs[5:])
         if len(segs) >= 3 and (segs[1] == "resolve" or segs[0].endswith(".git")):
             raise repo_not_found(segs[0].removesuffix(".git"))  # a legacy id (`gpt2/resolve/...`)
         raise not_found(request)
