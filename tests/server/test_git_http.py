@@ -125,6 +125,19 @@ def test_anonymous_access_to_a_private_repo_is_refused_like_a_missing_one(
     )
 
 
+def test_a_gated_repo_clones_only_for_its_owner_and_granted_users(hub, git, tmp_path):
+    api = hub.api()
+    api.create_repo("alice/gated")
+    api.update_repo_settings("alice/gated", gated="auto")
+    assert "could not read Username" in git.fails(
+        "clone", git.url("alice/gated"), "a", cwd=tmp_path
+    )
+    refused = git.fails("clone", git.url("alice/gated", hub.tokens["bob"]), "b", cwd=tmp_path)
+    assert "not in the authorized list" in refused
+    api.grant_access("alice/gated", "bob")
+    git("clone", "-q", git.url("alice/gated", hub.tokens["bob"]), str(tmp_path / "c"))
+
+
 def test_a_wrong_token_fails_authentication_another_users_token_finds_nothing(
     hub, secret, git, tmp_path
 ):
@@ -217,6 +230,15 @@ def test_a_push_of_a_file_over_10_mib_is_refused_with_a_hint_to_use_lfs(hub, git
     _commit_file(git, demo, "big.dat", os.urandom(10 * 1024 * 1024 + 1), "Too big")
     refused = git.fails("push", "origin", "main", cwd=demo)
     assert "big.dat" in refused and "LFS" in refused
+    assert _main(hub) == before
+
+
+def test_a_push_of_a_symbolic_link_is_refused(hub, git, demo):
+    before = _main(hub)
+    (demo / "link").symlink_to("/etc/passwd")
+    git("add", "link", cwd=demo)
+    git("commit", "-q", "-m", "A link", cwd=demo)
+    assert "'link' is a symbolic link" in git.fails("push", "origin", "main", cwd=demo)
     assert _main(hub) == before
 
 

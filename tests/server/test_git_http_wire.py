@@ -67,6 +67,13 @@ def test_an_unknown_content_encoding_is_refused(hub, demo):
     assert response.status_code == 415
 
 
+def test_only_the_smart_protocol_is_served(hub, demo):
+    client = Client(hub.url)
+    assert client.get("/alice/demo/info/refs").status_code == 403  # git's old "dumb" protocol
+    assert client.get("/alice/demo/HEAD").status_code == 404
+    assert client.get("/alice/demo/git-upload-pack").status_code == 405
+
+
 def test_the_token_may_also_come_as_the_password_of_basic_auth_on_the_api(hub):
     answer = Client(hub.url).get("/api/whoami-v2", headers=basic(hub.tokens["alice"], "whoever"))
     assert answer.status_code == 200 and answer.json()["name"] == "alice"
