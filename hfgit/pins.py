@@ -127,13 +127,16 @@ def pin(
 
 
 def _late(model_dir: Path, snapshot: Snapshot | None, tagged_at_ns: int | None) -> tuple[str, ...]:
+    """Files modified between the tag and now. An mtime later than now is a clock's doing (a
+    copy from another machine, a network file system), not a write in between: not late."""
     if tagged_at_ns is None:
         return ()
+    now = time.time_ns()
     stats = dict(snapshot.files) if snapshot else {}
     with contextlib.suppress(OSError):
         st = (model_dir / METADATA_FILE).stat()
         stats[METADATA_FILE] = (st.st_size, st.st_mtime_ns)
-    return tuple(sorted(path for path, (_, mtime) in stats.items() if mtime > tagged_at_ns))
+    return tuple(sorted(p for p, (_, mtime) in stats.items() if tagged_at_ns < mtime <= now))
 
 
 def keep_tagged(git_dir: Path, model_dir: Path, made: Pin) -> Pin:

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -271,3 +272,11 @@ def test_a_pin_taken_after_the_folder_moved_on_names_the_late_files(folder, tmp_
     assert made.late == ("weights.bin",)
     assert pins.load(git_dir, "v1.0.0", "c1").late == ("weights.bin",)
     assert pins.keep_tagged(git_dir, folder, made).kept is None  # nothing worth keeping
+
+
+def test_a_file_dated_in_the_future_is_not_late(folder, tmp_path):
+    git_dir = git_dir_of(tmp_path)
+    tagged_at = max(p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()) + 1
+    ahead = time.time_ns() + 3600 * 10**9  # copied from a machine whose clock runs ahead
+    os.utime(folder / "weights.bin", ns=(ahead, ahead))
+    assert pins.pin(git_dir, folder, "v1.0.0", "c1", tagged_at_ns=tagged_at).late == ()
