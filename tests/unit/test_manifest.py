@@ -267,7 +267,8 @@ def test_release_drops_the_copy_a_record_kept_for_the_published_commit(folder, t
 def test_a_pin_taken_after_the_folder_moved_on_names_the_late_files(folder, tmp_path):
     git_dir = git_dir_of(tmp_path)
     tagged_at = max(p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()) + 1
-    rewrite(folder / "weights.bin", b"the next run")  # after the tag, before the hook looked
+    (folder / "weights.bin").write_bytes(b"the next run")  # after the tag, before the hook
+    os.utime(folder / "weights.bin", ns=(tagged_at + 1000, tagged_at + 1000))
     made = pins.pin(git_dir, folder, "v1.0.0", "c1", tagged_at_ns=tagged_at)
     assert made.late == ("weights.bin",)
     assert pins.load(git_dir, "v1.0.0", "c1").late == ("weights.bin",)
