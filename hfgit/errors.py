@@ -56,6 +56,10 @@ class ContentChangedError(ProvenanceError):
     put other files under its name."""
 
 
+class VersionsFailedError(HfgitError):
+    """Some versions of a push were not published (each for its own reason); the rest were."""
+
+
 class GateError(HfgitError):
     """A publish gate (metric threshold, no-regression rule) refused the version."""
 

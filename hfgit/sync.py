@@ -18,16 +18,28 @@ from hfgit import backup, fsio, notify, pins
 from hfgit.catalog import Catalog
 from hfgit.content import Payload, VersionContent, build_content
 from hfgit.effects import Cancel, Say, Sleep, silent
-from hfgit.errors import ContentChangedError, HfgitError, StaleParentError, TagConflictError
+from hfgit.errors import (
+    AuthError,
+    ContentChangedError,
+    HfgitError,
+    HubUnreachableError,
+    StaleParentError,
+    TagConflictError,
+    VersionsFailedError,
+)
 from hfgit.files import stamp_of
 from hfgit.hub import Delete, Hub, RemoteFile, Upload
-from hfgit.plan import MAIN, Action, PublishStep, plan_push
+from hfgit.plan import MAIN, Action, PublishStep, branch_base, plan_push
 from hfgit.project import Project
 from hfgit.versioning import parse_tag
 
 KEEP_ON_HUB = {".gitattributes"}
 PUBLISHED_MEANWHILE = "published in the background while this push waited"
 MAX_ATTEMPTS = 4
+# Failures that are not the version's own: the push stops there, and the hook queue keeps
+# the versions it did not publish for a later try.
+STOPS_THE_PUSH = (HubUnreachableError, AuthError)
+MAY_PASS = (*STOPS_THE_PUSH, StaleParentError)
 STALE_PAUSE = 0.2  # seconds, times the attempt number, before planning again
 
 
@@ -54,6 +66,13 @@ class Outcome:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
+    error: str | None = None  # why the version was not published
+    retry: bool = False  # the failure may pass: a later push may publish it as it is
+    failure: HfgitError | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
 
     @property
     def files_sent(self) -> int:
@@ -90,6 +109,8 @@ class Outcome:
             "seconds": round(self.seconds, 3),
             "warnings": self.warnings,
             "dry_run": self.dry_run,
+            "error": self.error,
+            "retry": self.retry,
         }
 
 
@@ -113,11 +134,31 @@ def push(
     cancel: Cancel | None = None,
     progress: Progress | None = None,
 ) -> list[Outcome]:
+    """`publish`, then raise what kept any version from the Hub (`raise_failures`)."""
+    outcomes = publish(project, tags, force, dry_run, say, sleep, cancel, progress)
+    raise_failures(outcomes)
+    return outcomes
+
+
+def publish(
+    project: Project,
+    tags: list[str] | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    say: Say = silent,
+    sleep: Sleep = time.sleep,
+    cancel: Cancel | None = None,
+    progress: Progress | None = None,
+) -> list[Outcome]:
     """Publish `tags` (default: every local version tag not on the Hub yet), oldest first.
 
-    `sleep` is how a retry waits (after the Hub branch moved meanwhile, between webhook tries).
-    `cancel` stops the push before the next version, or before a version's upload starts
-    (raising effects.Interrupted); `progress` tells the caller how far it got."""
+    Versions fail alone: one refused (provenance, gate, changed files, a conflict...) gets its
+    reason in its Outcome and the others go on. A failure that is not the version's own (the
+    Hub cannot be reached, the token is refused) stops the push; the versions left are
+    reported as not tried. `sleep` is how a retry waits (after the Hub branch moved meanwhile,
+    between webhook tries). `cancel` stops the push before the next version, or before a
+    version's upload starts (raising effects.Interrupted); `progress` tells the caller how far
+    it got."""
     cancel, progress = cancel or Cancel(), progress if progress is not None else Progress()
     publisher: contextlib.AbstractContextManager[list[str]] = (
         contextlib.nullcontext([]) if dry_run else _one_publisher(project, say)
@@ -125,21 +166,36 @@ def push(
     with publisher as waited_for, project.hub() as hub:
         run = _Run(project, hub, force, dry_run, say, sleep, cancel, progress)
         checked = catalog = project.catalog(hub)
+        if not dry_run:
+            _settle_queue(project, catalog)
         steps = _plan(project, catalog, tags, force, waited_for)
         progress.planned = [s.tag for s in steps]
         # Every check runs before anything reaches the Hub; what it builds is used below for
         # as long as the Hub has not changed since.
-        prepared = {s.tag: _content(run, s.tag, catalog) for s in steps if s.action != Action.SKIP}
+        prepared, refused = _check_all(run, steps, catalog)
         if not dry_run and prepared and hub.ensure_repo(project.config.private):
             say(
                 f"created {'private' if project.config.private else 'public'} Hub repo {hub.repo_url}"
             )
-        outcomes = []
+        outcomes: list[Outcome] = []
+        stopped: HfgitError | None = None
         for step in steps:
             cancel.check()
+            if step.tag in refused:
+                outcomes.append(refused[step.tag])
+                continue
+            if stopped is not None and step.action != Action.SKIP:  # a skip needs no Hub
+                outcomes.append(_failed(run, step, stopped, tried=False))
+                continue
             progress.current, progress.stage = step.tag, "checking"
             ready = prepared.get(step.tag) if catalog is checked else None
-            outcome = _publish_with_retries(run, catalog, step, ready)
+            try:
+                outcome = _publish_with_retries(run, catalog, step, ready)
+            except HfgitError as e:
+                outcomes.append(_failed(run, step, e))
+                stopped = e if isinstance(e, STOPS_THE_PUSH) else None
+                progress.current = None
+                continue
             outcomes.append(outcome)
             progress.done.append(outcome)
             progress.current = None
@@ -148,8 +204,28 @@ def push(
             if outcome.action != Action.SKIP and not dry_run:
                 catalog = project.catalog(hub)
     if not dry_run:
-        _forget_queued(project, [o.tag for o in outcomes])
+        _forget_queued(project, [o.tag for o in outcomes if not o.failed])
     return outcomes
+
+
+def raise_failures(outcomes: list[Outcome]) -> None:
+    """Raise what kept versions from the Hub: the error itself when the push had one version,
+    else a VersionsFailedError naming each version that failed and why."""
+    failed = [o for o in outcomes if o.failed]
+    if not failed:
+        return
+    if len(outcomes) == 1 and failed[0].failure is not None:
+        raise failed[0].failure
+    went = len(outcomes) - len(failed)
+    if len(failed) == 1:
+        raise VersionsFailedError(
+            f"{failed[0].tag} was not published: {failed[0].error} "
+            f"(the other {went} version{'s' if went != 1 else ''} went through)"
+        )
+    reasons = "; ".join(f"{o.tag}: {o.error}" for o in failed)
+    raise VersionsFailedError(
+        f"{len(failed)} of {len(outcomes)} versions were not published: {reasons}"
+    )
 
 
 def _plan(
@@ -168,16 +244,13 @@ def _plan(
         for t in waited_for
         if tags is None and t in local and hub.get(t) == local[t] and parse_tag(t, scheme)
     ]
+    holds = catalog.main_holds
     if meanwhile:
-        tags = [*(s.tag for s in plan_push(local, hub, scheme, None, force)), *meanwhile]
-    steps = [
+        tags = [*(s.tag for s in plan_push(local, hub, scheme, None, force, holds)), *meanwhile]
+    return [
         replace(s, reason=PUBLISHED_MEANWHILE) if s.tag in meanwhile else s
-        for s in plan_push(local, hub, scheme, tags, force)
+        for s in plan_push(local, hub, scheme, tags, force, holds)
     ]
-    conflicts = [s for s in steps if s.action == Action.CONFLICT]
-    if conflicts:
-        raise TagConflictError(conflicts[0].reason)
-    return steps
 
 
 @dataclass(frozen=True)
@@ -208,6 +281,42 @@ def _content(run: _Run, tag: str, catalog: Catalog) -> VersionContent:
         raise
 
 
+def _check_all(
+    run: _Run, steps: list[PublishStep], catalog: Catalog
+) -> tuple[dict[str, VersionContent], dict[str, Outcome]]:
+    """Each version's content, checked; the versions refused, with why."""
+    prepared, refused = {}, {}
+    for step in steps:
+        if step.action == Action.SKIP:
+            continue
+        try:
+            if step.action == Action.CONFLICT:
+                raise TagConflictError(step.reason)
+            prepared[step.tag] = _content(run, step.tag, catalog)
+        except STOPS_THE_PUSH:
+            raise
+        except HfgitError as e:
+            refused[step.tag] = _failed(run, step, e)
+    return prepared, refused
+
+
+def _failed(run: _Run, step: PublishStep, error: HfgitError | None, tried: bool = True) -> Outcome:
+    """The outcome of a version that was not published (or, `tried` False, not attempted)."""
+    reason = str(error) if tried else f"not tried: the push stopped earlier ({error})"
+    return Outcome(
+        step.tag,
+        step.git_commit,
+        step.action.value,
+        step.branch,
+        step.reason,
+        url=run.hub.revision_url(step.tag),
+        dry_run=run.dry_run,
+        error=reason,
+        retry=not tried or isinstance(error, MAY_PASS),
+        failure=error,
+    )
+
+
 def _publish_with_retries(
     run: _Run, catalog: Catalog, step: PublishStep, content: VersionContent | None
 ) -> Outcome:
@@ -231,6 +340,8 @@ def _publish_with_retries(
             run.sleep(STALE_PAUSE * attempt)
             catalog = run.project.catalog(run.hub)
             step = _plan(run.project, catalog, [step.tag], run.force)[0]
+            if step.action == Action.CONFLICT:
+                raise TagConflictError(step.reason) from None
             content = None  # built against the old catalog
     raise AssertionError("unreachable")
 
@@ -244,7 +355,7 @@ def _publish(
         content = _content(run, step.tag, catalog)
     refs = catalog.refs
     head = refs.branches.get(step.branch) if refs else None
-    base = head or (refs.branches.get(MAIN) if refs else None)
+    base = head or _branch_start(hub, catalog, step)
     remote = hub.tree(base) if base else []
     changes, operations = _diff(content, {f.path: f for f in remote})
     stored = hub.stored([op for op in operations if isinstance(op, Upload)], step.branch)
@@ -322,6 +433,23 @@ def _moved(payload: Payload) -> bool:
         return True
 
 
+def _branch_start(hub: Hub, catalog: Catalog, step: PublishStep) -> str | None:
+    """Where the version's branch starts when it does not exist yet: a line branch at the
+    highest Hub version below the version (that line's previous one, else the nearest lower
+    one), else at main's first commit; never at a commit of a higher version."""
+    refs = catalog.refs
+    if refs is None or step.branch == MAIN:
+        return refs.branches.get(MAIN) if refs else None
+    below = branch_base(step.version, [v.tag for v in catalog.versions])
+    found = catalog.get(below) if below else None
+    if found is not None:
+        return found.hub_commit
+    first = None
+    for commit in hub.commits(MAIN):
+        first = commit.id
+    return first
+
+
 def _diff(
     content: VersionContent, remote: dict[str, RemoteFile]
 ) -> tuple[list[FileChange], list[Upload | Delete]]:
@@ -395,7 +523,15 @@ def _refuse(project: Project, tag: str, reason: str) -> None:
 
 
 def _forget_queued(project: Project, tags: list[str]) -> None:
-    """Published tags leave the hook queue, whoever published them."""
-    from hfgit.hooks.queue import forget
+    """Published tags leave the hook queue, with their part of the last hook error."""
+    from hfgit.hooks.queue import resolved
 
-    forget(project.repo.git_dir, tags)
+    resolved(project.repo.git_dir, tags)
+
+
+def _settle_queue(project: Project, catalog: Catalog) -> None:
+    """Queued tags the Hub has at their git commit, whoever published them, leave the queue."""
+    from hfgit.hooks.queue import settle
+
+    local = {name: tag.commit for name, tag in project.repo.tags().items()}
+    settle(project.repo.git_dir, local, catalog.git_commits())

@@ -37,6 +37,9 @@ def push(tags: tuple[str, ...], dry_run: bool, force: bool, as_json: bool, quiet
 
     With no TAG, every local version tag not yet on the Hub is published, oldest first.
     A version already on the Hub at the same git commit is skipped without uploading.
+    A version that cannot be published (provenance, gate, changed files, a conflict) is
+    reported and skipped; the others go on, and the command exits 1 (`--json` gives each
+    version's `error`).
 
     \b
     Examples:
@@ -55,7 +58,7 @@ def push(tags: tuple[str, ...], dry_run: bool, force: bool, as_json: bool, quiet
     notes = silent if quiet else say
     progress = Progress()
     outcomes = interrupt.run(
-        lambda cancel: sync.push(
+        lambda cancel: sync.publish(
             project,
             list(tags) or None,
             force=force,
@@ -74,6 +77,7 @@ def push(tags: tuple[str, ...], dry_run: bool, force: bool, as_json: bool, quiet
         _print_plan(outcomes)
     elif not quiet:
         _print_summary(outcomes)
+    sync.raise_failures(outcomes)  # exit 1 when a version was not published
 
 
 def _nothing_to_publish(project: Project) -> str:
@@ -95,6 +99,9 @@ def _nothing_to_publish(project: Project) -> str:
 
 def _print_plan(outcomes: list[Outcome]) -> None:
     for o in outcomes:
+        if o.failed:
+            click.echo(f"{o.tag}  not publishable: {o.error}")
+            continue
         click.echo(f"{o.tag}  {o.action} -> {o.branch}  ({o.reason})")
         if o.action == "skip":
             continue
@@ -134,6 +141,10 @@ def _print_interrupted(progress: Progress, running: bool) -> None:
 
 def _print_summary(outcomes: list[Outcome]) -> None:
     for o in outcomes:
+        if o.failed:  # a push of one version says why in its error line alone
+            if len(outcomes) > 1:
+                warn(f"{o.tag}: not published: {o.error}")
+            continue
         if o.action == "skip" and o.reason == PUBLISHED_MEANWHILE:
             say(f"{o.tag}: {o.reason} (git {o.git_commit[:8]})")
             click.echo(o.url)

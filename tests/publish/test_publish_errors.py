@@ -134,7 +134,7 @@ def test_unexpected_errors_exit_3_without_traceback_unless_debug(workspace, monk
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(sync, "push", boom)
+    monkeypatch.setattr(sync, "publish", boom)
     workspace.tag("v1.0.0")
 
     quiet = workspace.run("push")
