@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "card": "hfgit.commands.inspect:card",
     "bump": "hfgit.commands.bump:bump",
     "hooks": "hfgit.commands.hooks:hooks",
+    "queue": "hfgit.commands.queue:queue",
     "hook": "hfgit.commands.hooks:hook",
     "serve": "hfgit.commands.serve:serve",
     "login": "hfgit.commands.access:login",
@@ -55,6 +56,7 @@ SUMMARIES: dict[str, str] = {
     "card": "Render the model card a version publishes.",
     "bump": "Create the next version tag (semver).",
     "hooks": "Install, remove or inspect hfgit's git hooks.",
+    "queue": "List, drop or retry the versions queued for background publishing.",
     "serve": "Run the embedded Hub-compatible server.",
     "login": "Store a Hub token for one endpoint in git's credential store.",
 }

@@ -108,16 +108,19 @@ def status(as_json: bool, check: bool) -> int:
     """
     project = Project.open()
     local = {name: tag.commit for name, tag in project.version_tags().items()}
+    from hfgit import hooks
+    from hfgit.hooks.queue import settle
+
     try:
         with project.hub() as hub:
-            states = compare(local, project.catalog(hub).git_commits(), project.config.scheme)
+            on_hub = project.catalog(hub).git_commits()
+        states = compare(local, on_hub, project.config.scheme)
         reachable = True
+        settle(project.repo.git_dir, local, on_hub)  # queued, but published meanwhile
     except HubUnreachableError as e:
         warn(f"warning: {e}; showing local versions and the queue only")
         states, reachable = dict.fromkeys(local, TagState.UNKNOWN), False
     ordered = sorted(states, key=lambda t: require_version(t, project.config.scheme), reverse=True)
-    from hfgit import hooks
-
     queue = dict(hooks.queue_report(project.repo.git_dir))
     data: dict[str, Any] = {
         "repo_id": project.config.repo_id,
@@ -145,7 +148,19 @@ def _print_status(
         click.echo(f"{states[tag].value:<11} {tag}")
     if queue.get("queued"):
         click.echo(f"queued for background publish: {', '.join(queue['queued'])}")
-    if queue.get("last_error"):
+    for entry in queue.get("entries") or []:
+        if entry["state"] != "pending":
+            said = "refused" if entry["state"] == "failed" else "waiting to retry"
+            click.echo(f"  {entry['tag']} {said}: {entry['error']}")
+    refused = {t: why for t, why in (queue.get("refused") or {}).items() if t in states}
+    for tag, why in refused.items():
+        if tag not in queue.get("queued", []) and states[tag] != TagState.PUBLISHED:
+            click.echo(f"refused {tag}: {why}")
+    failing = {e["tag"] for e in queue.get("entries") or [] if e["state"] != "pending"}
+    if failing:
+        click.echo("  `git hf queue retry` tries again; `git hf queue drop TAG` gives up on one")
+    about = set(queue.get("last_error_tags") or [])
+    if queue.get("last_error") and not (about and about <= failing):  # else told just above
         click.echo(
             f"last hook error ({queue.get('last_error_at') or 'time unknown'}): {queue['last_error']}"
         )

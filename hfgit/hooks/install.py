@@ -169,11 +169,15 @@ def _state(directory: Path, name: str, wanted: bool, config: Config) -> HookStat
 def queue_report(git_dir: Path) -> dict[str, object]:
     """Queue, last error and log of the hook path, for `git hf status`. Never raises."""
     error = queue.last_error(git_dir) or {}
+    entries = queue.entries(git_dir)
     return {
         "installed": _installed(git_dir),
-        "queued": queue.queued(git_dir),
+        "queued": [e.tag for e in entries],
+        "entries": [e.to_json() for e in entries],
+        "refused": queue.refusals(git_dir),
         "last_error": error.get("error") if isinstance(error.get("error"), str) else None,
         "last_error_at": error.get("at") if isinstance(error.get("at"), str) else None,
+        "last_error_tags": error.get("tags") if isinstance(error.get("tags"), list) else [],
         "log": str(queue.log_path(git_dir)),
     }
 

@@ -49,7 +49,7 @@ def reference_transaction(tags: list[str]) -> int:
         queue.log(git_dir, f"hooks.auto_push is off: not publishing {' '.join(tags)}")
         return 0
     queue.log(git_dir, f"tag created: {' '.join(t for t in tags if t not in not_versions)}")
-    worker.run(root, git_dir)
+    worker.run(root, git_dir, scheme=config.scheme)
     return 0
 
 
@@ -93,8 +93,8 @@ def _tagged_at(git_dir: Path, tag: str, given: int | None) -> int | None:
 
 def worker_main() -> int:
     detach()
-    root, git_dir, _ = context()
-    worker.run(root, git_dir)
+    root, git_dir, config = context()
+    worker.run(root, git_dir, scheme=config.scheme)
     return 0
 
 
@@ -146,7 +146,7 @@ def post_commit() -> int:
     """Auto-bump: a conventional commit on the release branch gets the next version tag."""
     root, git_dir, config = context()
     hooks = config.hooks
-    if hooks.auto_bump != "conventional" or gitcli.in_progress(git_dir):
+    if hooks.auto_bump != "conventional" or gitcli.in_progress(gitcli.own_git_dir(root)):
         return 0
     if gitcli.head_branch(root) != hooks.release_branch:
         return 0

@@ -119,3 +119,12 @@ def worker_idle(repo: Repo) -> bool:
         return not repo.queue()
     with locked(lock, blocking=False) as free:
         return free
+
+
+def worker_free(repo: Repo) -> bool:
+    """True when no worker holds the worker lock (whatever is left in the queue)."""
+    lock = repo.git_dir / "hfgit" / "worker.lock"
+    if not lock.exists():
+        return True
+    with locked(lock, blocking=False) as free:
+        return free

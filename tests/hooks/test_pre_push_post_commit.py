@@ -59,7 +59,10 @@ def test_strict_pre_push_publishes_before_the_tag_leaves(
 def test_post_commit_auto_bump_tags_and_publishes_conventional_commits(
     hub, make_repo: Callable[..., Repo]
 ) -> None:  # type: ignore[no-untyped-def]
-    repo = make_repo("bump", hub=hub, hooks="  auto_bump: conventional\n")
+    # each commit retrains model/: the versions' files are kept until they are published
+    repo = make_repo(
+        "bump", hub=hub, hooks="  auto_bump: conventional\nkeep_until_published: true\n"
+    )
     repo.git("tag", "v1.0.0", HFGIT_SKIP="1")
     repo.commit("docs: explain the model", file="README.md")
     repo.commit("feat: a bigger head")

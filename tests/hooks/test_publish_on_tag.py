@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hookhelpers import Repo, hub_tags, wait_for, worker_idle
+from hookhelpers import Repo, hub_tags, wait_for, worker_free, worker_idle
 
 from hfgit.hooks import queue_report
 
@@ -90,16 +90,56 @@ def test_offline_tag_stays_queued_then_publishes_with_the_next_tag(
     wait_for(lambda: worker_idle(repo) or repo.queue() == ["v1.0.0"], what="the worker to give up")
     report = queue_report(repo.git_dir)
     assert report["queued"] == ["v1.0.0"] and "v1.0.0" in str(report["last_error"])
+    assert [e["state"] for e in report["entries"]] == ["waiting"]  # tried again later
     assert "queued: v1.0.0" in repo.hf("hooks", "status").stdout
     repo.configure(hub.url, repo_id="alice/offline")  # back online
     repo.env["HF_TOKEN"] = hub.tokens["alice"]
-    repo.commit("better weights")
-    repo.git("tag", "v1.1.0")
+    repo.git("tag", "v1.0.1")  # same commit and folder as v1.0.0
     wait_for(
-        lambda: {"v1.0.0", "v1.1.0"} <= hub_tags(hub, "alice/offline"),
+        lambda: {"v1.0.0", "v1.0.1"} <= hub_tags(hub, "alice/offline"),
         what="both versions on the Hub",
     )
     wait_for(lambda: worker_idle(repo), what="the queue to drain")
+    report = queue_report(repo.git_dir)
+    assert report["last_error"] is None and report["queued"] == []
+    assert not (repo.git_dir / "hfgit" / "failed").exists()
+
+
+def test_a_version_refused_in_the_background_does_not_block_the_next_one(
+    hub, make_repo: Callable[..., Repo]
+) -> None:  # type: ignore[no-untyped-def]
+    """Tagged while offline, then retrained: that version is refused for good (its files are
+    gone), the next one publishes, and the next git command says what failed."""
+    repo = make_repo("retrained")  # endpoint: a closed port
+    repo.git("tag", "v1.0.0")
+    wait_for(lambda: queue_report(repo.git_dir)["last_error"], what="the publish to fail")
+    wait_for(lambda: worker_free(repo), what="the worker to give up")
+    repo.configure(hub.url, repo_id="alice/retrained")
+    repo.env["HF_TOKEN"] = hub.tokens["alice"]
+    repo.commit("better weights")  # the model folder is v1.1.0's now
+    repo.git("tag", "v1.1.0")
+    wait_for(lambda: "v1.1.0" in hub_tags(hub, "alice/retrained"), what="v1.1.0 on the Hub")
+    wait_for(lambda: worker_free(repo), what="the worker to finish")
+    assert hub_tags(hub, "alice/retrained") == {"v1.1.0"}
+    report = queue_report(repo.git_dir)
+    assert [(e["tag"], e["state"]) for e in report["entries"]] == [("v1.0.0", "failed")]
+    assert "changed since it was tagged" in report["entries"][0]["error"]
+    flag = (repo.git_dir / "hfgit" / "failed").read_text()
+    assert flag.startswith("hfgit: v1.0.0 was refused in the background") and flag.count("\n") == 1
+    status = repo.hf("status").stdout
+    assert "v1.0.0 refused: v1.0.0: the model folder changed" in status
+    assert "git hf queue retry" in status
+    # the next git command shows it, from sh; the next worker does not try v1.0.0 again
+    (repo.path / "NOTES.md").write_text("notes\n")
+    repo.git("add", "NOTES.md")
+    assert flag.strip() in repo.git("commit", "-q", "-m", "notes").stderr
+    assert flag.strip() in repo.git("tag", "v1.2.0").stderr
+    wait_for(lambda: "v1.2.0" in hub_tags(hub, "alice/retrained"), what="v1.2.0 on the Hub")
+    wait_for(lambda: worker_free(repo), what="the worker to finish")
+    assert "publishing v1.0.0 (try 1" not in repo.log().split("tag created: v1.2.0")[1]
+    dropped = repo.hf("queue", "drop", "v1.0.0")
+    assert "dropped v1.0.0" in dropped.stderr and repo.queue() == []
+    assert not (repo.git_dir / "hfgit" / "failed").exists()
     assert queue_report(repo.git_dir)["last_error"] is None
 
 
@@ -120,7 +160,7 @@ def test_hook_and_manual_push_at_once_publish_once(hub, make_repo: Callable[...,
     repo = make_repo("race", hub=hub)
     repo.git("tag", "v1.0.0")
     repo.hf("push", "v1.0.0")
-    wait_for(lambda: worker_idle(repo), what="the worker to finish")
+    wait_for(lambda: worker_free(repo), what="the worker to finish")
     assert "v1.0.0" in hub_tags(hub, "alice/race")
     titles = [c.title for c in hub.api().list_repo_commits("alice/race")]
     assert sum("v1.0.0" in t for t in titles) == 1, titles

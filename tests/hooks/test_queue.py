@@ -18,8 +18,11 @@ def test_forget_and_queue_report_never_raise_when_nothing_exists(tmp_path: Path)
     assert report == {
         "installed": False,
         "queued": [],
+        "entries": [],
+        "refused": {},
         "last_error": None,
         "last_error_at": None,
+        "last_error_tags": [],
         "log": str(tmp_path / "no-such-git-dir" / "hfgit" / "hook.log"),
     }
 
@@ -81,11 +84,23 @@ def test_a_failed_publish_is_retried_after_the_configured_waits_then_recorded(
     repo = make_repo(install=False)  # the Hub endpoint is a closed port
     repo.git("tag", "v1.0.0")
     monkeypatch.setenv(worker.ENV_RETRY_DELAYS, "0.5,2")
+    queue.enqueue(repo.git_dir, "v1.0.0")
     waits: list[float] = []
-    assert worker.publish(repo.path, repo.git_dir, ["v1.0.0"], sleep=waits.append) is False
-    assert waits == [0.5, 2.0]
+    verdict = worker.publish(repo.path, repo.git_dir, "v1.0.0", sleep=waits.append)
+    assert verdict == worker.WAITING and waits == [0.5, 2.0]
     assert "publishing v1.0.0 (try 3 of 3)" in repo.log()
-    assert "publishing v1.0.0 failed" in str(hooks.queue_report(repo.git_dir)["last_error"])
+    report = hooks.queue_report(repo.git_dir)
+    assert "publishing v1.0.0 failed: cannot reach" in str(report["last_error"])
+    assert report["entries"] == [
+        {
+            "tag": "v1.0.0",
+            "sha": None,
+            "state": "waiting",
+            "error": report["entries"][0]["error"],
+            "at": report["entries"][0]["at"],
+        }
+    ]
+    assert report["entries"][0]["error"].startswith("cannot reach the Hub at http://127.0.0.1:9")
 
 
 def test_retry_waits_default_to_the_backoff_when_not_configured(
