@@ -11,8 +11,11 @@ folder of the pushed objects over a pipe it inherited from this server, and wait
 3. authorises the LFS objects the new files point at, as for an API commit: uploaded to this
    repo, or committed in a repo the pusher can read, and stored with the size the pointer
    names; a pointer to anything else refuses the push (the Hub refuses it too);
-4. records them in the repo's LFS index, under the collector guard, before a ref names them;
-5. answers, and holds the lock until the push is over (git has updated the refs or not).
+4. checks the metadata of the README.md of each pushed tip where it changed, as the commit
+   endpoint does: errors refuse the push, warnings are shown to the pusher;
+5. records the LFS objects in the repo's index, under the collector guard, before a ref names
+   them;
+6. answers, and holds the lock until the push is over (git has updated the refs or not).
 """
 
 from __future__ import annotations
@@ -33,9 +36,10 @@ import pygit2
 from hfgit.fsio import write_atomic
 from hfgit.server import prereceive
 from hfgit.server.auth import Caller, can_read
+from hfgit.server.cardmeta import INVALID, check_card
 from hfgit.server.context import Context
 from hfgit.server.hubrepo import HubRepo
-from hfgit.server.pushrules import Update, review_push
+from hfgit.server.pushrules import Update, changed_cards, review_push
 from hfgit.server.repoobjects import COMMITTED
 
 log = logging.getLogger("hfgit.server")
@@ -105,8 +109,8 @@ class PushGuard:
             if line is None:
                 return  # the push ended before its hook ran
             with self._repo.lock():
-                problems = self._check(line)
-                self._answer(problems)
+                problems, notes = self._check(line)
+                self._answer(problems, notes)
                 if not problems:
                     self._over.wait(self._timeout)  # git updates the refs meanwhile
         except Exception:
@@ -117,15 +121,36 @@ class PushGuard:
                 with contextlib.suppress(OSError):
                     os.close(fd)
 
-    def _check(self, line: bytes) -> list[str]:
+    def _check(self, line: bytes) -> tuple[list[str], list[str]]:
+        """What refuses the push (nothing: it goes on), and what the pusher should know."""
         updates, quarantine = _parse_request(line, self._repo.path)
         git = pygit2.Repository(str(self._repo.path))
         if quarantine is not None:
             git.odb.add_disk_alternate(str(quarantine))
         review = review_push(git, updates)
         if review.problems:
-            return review.problems
-        return self._authorise(review.pointers)
+            return review.problems, []
+        problems, notes = self._check_cards(git, updates)
+        if problems:
+            return problems, []
+        return self._authorise(review.pointers), notes
+
+    def _check_cards(
+        self, git: pygit2.Repository, updates: list[Update]
+    ) -> tuple[list[str], list[str]]:
+        problems: list[str] = []
+        notes: list[str] = []
+        for blob_id, ref in changed_cards(git, updates).items():
+            blob = git.get(blob_id)
+            if not isinstance(blob, pygit2.Blob):
+                continue
+            text = blob.data.decode("utf-8", "replace")
+            found = check_card(text, self._repo.kind, self._ctx.limits.yaml_bytes)
+            problems += [f"{ref}: {INVALID} {error}" for error in found.errors]
+            notes += [
+                f"Warnings while validating metadata in README.md: {w}" for w in found.warnings
+            ]
+        return problems, list(dict.fromkeys(notes))
 
     def _authorise(self, pointers: dict[str, tuple[int, str]]) -> list[str]:
         """Refuse pointers to objects this repo may not use; record those it may."""
@@ -156,9 +181,10 @@ class PushGuard:
                 objects.add(sorted(named), COMMITTED)
         return problems
 
-    def _answer(self, problems: list[str]) -> None:
+    def _answer(self, problems: list[str], notes: list[str] | None = None) -> None:
         verdict: dict[str, Any] = {"ok": not problems}
-        verdict["messages"] = [REFUSED, *(f"  {p}" for p in problems)] if problems else []
+        messages = [REFUSED, *(f"  {p}" for p in problems)] if problems else notes or []
+        verdict["messages"] = messages
         with contextlib.suppress(OSError):
             os.write(self._verdict_w, (json.dumps(verdict) + "\n").encode())
 

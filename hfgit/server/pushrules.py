@@ -6,7 +6,8 @@
 - Every path in every new commit follows git's own rules (`gitpath`); files are regular or
   executable files (no symbolic links, no submodules) of at most 10 MiB (larger ones go
   through LFS), the root `.gitattributes` at most 64 KiB.
-- LFS pointers are collected, for the server to authorise against the repo (`pushes`).
+- LFS pointers are collected, for the server to authorise against the repo, and the README.md
+  of each pushed tip, for its metadata to be checked (`pushes`).
 
 Only what the push adds is looked at: the commits no ref reached before, and in each of them
 the entries that differ from its first parent's, walked iteratively whatever the depth.
@@ -77,6 +78,24 @@ def review_push(git: pygit2.Repository, updates: list[Update]) -> Review:
         parent = commit.parents[0].tree if commit.parents else None
         _review_tree(git, review, commit, parent, seen)
     return review
+
+
+def changed_cards(git: pygit2.Repository, updates: list[Update]) -> dict[pygit2.Oid, str]:
+    """The root README.md of each pushed branch or tag where it changed (blob -> ref)."""
+    found: dict[pygit2.Oid, str] = {}
+    for update in updates:
+        new = _readme(git, update.new)
+        if new is not None and new != _readme(git, update.old):
+            found.setdefault(new, update.ref)
+    return found
+
+
+def _readme(git: pygit2.Repository, oid: str) -> pygit2.Oid | None:
+    commit = _commit_of(git, oid, branch=False) if oid != ZERO else None
+    if commit is None or "README.md" not in commit.tree:
+        return None
+    entry = commit.tree["README.md"]
+    return entry.id if entry.filemode in FILES else None
 
 
 def _check_update(git: pygit2.Repository, review: Review, update: Update) -> pygit2.Oid | None:

@@ -287,6 +287,18 @@ def test_force_push_and_deletion_of_main_are_refused_other_branches_may_be_rewri
     assert [b.name for b in hub.api().list_repo_refs("alice/demo").branches] == ["main"]
 
 
+def test_a_readme_with_invalid_metadata_is_refused_and_warnings_are_shown(hub, git, demo):
+    before = _main(hub)
+    _commit_file(git, demo, "README.md", b"---\ntags: 5\n---\n# Demo\n", "Bad card")
+    refused = git.fails("push", "origin", "main", cwd=demo)
+    assert "Invalid metadata in README.md." in refused and "tags" in refused
+    assert _main(hub) == before
+    _commit_file(git, demo, "README.md", b"# Demo, no metadata\n", "Plain card")
+    pushed = git.run("push", "origin", "main", cwd=demo).stderr.decode()
+    assert "remote: Warnings while validating metadata in README.md" in pushed
+    assert _main(hub) == git("rev-parse", "HEAD", cwd=demo)
+
+
 def test_pushed_tags_are_hub_tags(hub, git, demo, tmp_path):
     commit = _commit_file(git, demo, "v.txt", b"two\n", "Version two")
     git("tag", "-a", "v2.0", "-m", "Release 2.0", cwd=demo)
