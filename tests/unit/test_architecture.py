@@ -38,6 +38,7 @@ LAYERS: dict[str, str] = {
     "hfgit.schema": "pure",
     "hfgit.repoid": "pure",
     "hfgit.spec": "pure",
+    "hfgit.outcome": "pure",
     "hfgit.config": "adapter",
     "hfgit.gitrepo": "adapter",
     "hfgit.hub": "adapter",
