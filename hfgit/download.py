@@ -14,6 +14,7 @@ from hfgit.errors import (
     HubError,
     HubUnreachableError,
     ModelFolderError,
+    NotCachedError,
     ProvenanceError,
     VersionTagError,
 )
@@ -50,7 +51,8 @@ def pull(
         except HubUnreachableError as e:
             if not offline:
                 raise
-            state = "only partly in the cache" if _cut_short(e) else "not in the local cache"
+            partial = isinstance(e, NotCachedError) and e.partial
+            state = "only partly in the cache" if partial else "not in the local cache"
             raise HfgitError(
                 f"HF_HUB_OFFLINE is set and {version} is {state}: pull it once with network access"
             ) from e
@@ -121,17 +123,6 @@ def _check_complete(
             f"cut short ({shown}); pull it again with network access"
         )
     return True
-
-
-def _cut_short(error: BaseException) -> bool:
-    """The library found the cached snapshot incomplete (its IncompleteSnapshotError, which
-    the Hub adapter reports as the Hub being out of reach)."""
-    cause: BaseException | None = error
-    while cause is not None:
-        if type(cause).__name__ == "IncompleteSnapshotError":
-            return True
-        cause = cause.__cause__ or cause.__context__
-    return False
 
 
 def _has(path: Path, size: int) -> bool:

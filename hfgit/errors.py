@@ -43,6 +43,15 @@ class HubUnreachableError(HubError):
     pass
 
 
+class NotCachedError(HubUnreachableError):
+    """The Hub is out of reach (or offline mode is on) and the cache cannot stand in for it:
+    `partial` when the cached copy is known to lack some of the version's files."""
+
+    def __init__(self, message: str, partial: bool = False) -> None:
+        super().__init__(message)
+        self.partial = partial
+
+
 class TagConflictError(HubError):
     """A Hub tag exists with the same name but a different git commit."""
 

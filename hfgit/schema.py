@@ -15,7 +15,7 @@ from hfgit.versioning import BUMP_KINDS, TAG_FORMATS
 
 REPO_TYPES = ("model", "dataset")
 UPLOAD_ITEMS = ("model", "config", "results")
-_URL = r"https?://[^\s/?#]+(/\S*)?"
+_URL = r"https?://(\[[0-9A-Fa-f:.]+\](:[0-9]+)?|[^\s/?#\[\]]+)(/\S*)?"
 
 
 REPO_ID = Rule(repoid.PATTERN, "must be a Hub repo id (namespace/name)", repoid.describe)

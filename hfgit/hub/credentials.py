@@ -204,7 +204,11 @@ def _key(endpoint: str) -> tuple[str, str, int | None, str]:
     url = urlparse(endpoint.strip())
     scheme = url.scheme.lower()
     port = _port(endpoint) or {"http": 80, "https": 443}.get(scheme)
-    return scheme, (url.hostname or "").lower(), port, url.path.rstrip("/")
+    try:
+        host = (url.hostname or "").lower()
+    except ValueError:  # an unclosed [IPv6 address: a URL that names no host matches none
+        return "", endpoint, None, ""
+    return scheme, host, port, url.path.rstrip("/")
 
 
 def _port(endpoint: str) -> int | None:

@@ -11,11 +11,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from hfgit.constants import DEFAULT_ENDPOINT, ENV_DATA_DIR, LOCAL_ENDPOINT
-from hfgit.errors import HfgitError, HubUnreachableError, UsageError
+from hfgit.errors import ConfigError, HfgitError, HubUnreachableError, UsageError
 from hfgit.hub import library
 from hfgit.hub.client import Hub
-from hfgit.hub.credentials import Access, chosen, grant_for, store_token, user_endpoints
+from hfgit.hub.credentials import (
+    GIT_CONFIG_KEY,
+    Access,
+    chosen,
+    grant_for,
+    store_token,
+    user_endpoints,
+)
 from hfgit.hub.retry import RetryPolicy
+from hfgit.schema import ENDPOINT
 from hfgit.secrets import register_secret
 
 # Links to the local hub point where `git hf serve --root <local data dir>` listens by default.
@@ -25,13 +33,15 @@ LOCAL_DISPLAY = "http://127.0.0.1:8765"
 def resolve_endpoint(configured: str | None, access: Access | None = None) -> str:
     """`--endpoint`, else the config's, else $HF_ENDPOINT, else the last `hfgit.endpoint` of
     the user's git config, else huggingface.co (`local` passes through)."""
-    endpoint = (
-        (access.endpoint if access else None)
-        or configured
-        or os.environ.get("HF_ENDPOINT")
-        or next(reversed(user_endpoints()), None)
-        or DEFAULT_ENDPOINT
-    )
+    sources = [
+        ("--endpoint", access.endpoint if access else None),
+        ("the config's endpoint", configured),
+        ("$HF_ENDPOINT", os.environ.get("HF_ENDPOINT")),
+        (f"git config --global {GIT_CONFIG_KEY}", next(reversed(user_endpoints()), None)),
+    ]
+    source, endpoint = next(((s, e) for s, e in sources if e), ("", DEFAULT_ENDPOINT))
+    if source and ENDPOINT.problem(source, endpoint):
+        raise ConfigError(f"{source} must be 'local' or an http(s) URL, not {endpoint!r}")
     return endpoint if endpoint == LOCAL_ENDPOINT else endpoint.rstrip("/")
 
 

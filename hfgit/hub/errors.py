@@ -9,7 +9,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from hfgit.errors import AuthError, HfgitError, HubError, HubUnreachableError, StaleParentError
+from hfgit.errors import (
+    AuthError,
+    HfgitError,
+    HubError,
+    HubUnreachableError,
+    NotCachedError,
+    StaleParentError,
+)
 from hfgit.hub.retry import GaveUp, Transient, causes, is_network_error, reason_of
 from hfgit.secrets import redact
 
@@ -33,6 +40,9 @@ def translated_errors(label: str, repo_id: str, no_token_hint: str | None) -> It
     except HfgitError:
         raise
     except Exception as e:
+        not_cached = _not_cached(e, label)
+        if not_cached is not None:
+            raise not_cached from e
         unreachable = _unreachable(e)
         if unreachable is not None:
             raise HubUnreachableError(f"cannot reach {label}: {unreachable}") from e
@@ -71,6 +81,20 @@ def _http_error(e: BaseException, label: str, where: str, no_token_hint: str | N
     if status == 412:
         return StaleParentError(f"{where} changed while publishing")
     return HubError(f"the Hub refused the request for {where}: {_first_line(e)}")
+
+
+def _not_cached(error: BaseException, label: str) -> NotCachedError | None:
+    """The library could not reach the Hub and found the cache missing or incomplete."""
+    from huggingface_hub import errors
+
+    # IncompleteSnapshotError exists in huggingface_hub 2.x only; 1.x says LocalEntryNotFound
+    incomplete = getattr(errors, "IncompleteSnapshotError", None)
+    for e in causes(error):
+        if incomplete is not None and isinstance(e, incomplete):
+            return NotCachedError(f"cannot reach {label}: {_first_line(e)}", partial=True)
+        if isinstance(e, errors.LocalEntryNotFoundError):
+            return NotCachedError(f"cannot reach {label}: {_first_line(e)}")
+    return None
 
 
 def _unreachable(error: BaseException) -> str | None:

@@ -51,7 +51,10 @@ _progress_bars: bool | None = None  # None: the library's default
 
 
 def is_hf_endpoint(endpoint: str) -> bool:
-    host = urlparse(endpoint).hostname or ""
+    try:
+        host = urlparse(endpoint).hostname or ""
+    except ValueError:  # an unclosed [IPv6 address names no host
+        return False
     return any(host == h or host.endswith("." + h) for h in HF_HOSTS)
 
 

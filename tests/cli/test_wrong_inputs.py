@@ -310,6 +310,8 @@ CASES = [
     Case("push-to-a-hub-that-is-down", ("push", "--endpoint", f"http://127.0.0.1:{closed_port()}"), 1, ("cannot reach",), (tagged,)),
     Case("push-endpoint-not-http", ("push", "--endpoint", "ftp://hub.example"), 2, ("ftp://hub.example",)),
     Case("push-endpoint-unclosed-ipv6", ("push", "--endpoint", "http://[::1"), 2, ("http://[::1",)),
+    Case("log-hf-endpoint-unclosed-ipv6", ("log",), 1, ("$HF_ENDPOINT", "http://[::1"), (published, file_at(".hfgit.yaml", "repo_id: alice/tool-caller\nmodel_dir: model\n")), env={"HF_ENDPOINT": "http://[::1"}),
+    Case("validate-endpoint-unclosed-ipv6", ("validate",), 1, ("endpoint", "http://[::1"), (file_at(".hfgit.yaml", "repo_id: alice/tool-caller\nmodel_dir: model\nendpoint: http://[::1\n"),)),
     Case("push-token-with-a-space", ("push", "--token", "hf_a b"), 2, ("one word",)),
     # reading the Hub without a token: said as that, not as "not there"
     Case("log-without-a-token", ("log",), 1, ("no token was sent", REPO), (published,), env=NO_TOKEN),
