@@ -1,0 +1,140 @@
+"""Publishing new weights: `git hf push` of a first version against `hf upload` of the same
+folder, both to `git hf serve` over plain LFS (no Xet), each run with weights neither side has
+sent before. Also the peak memory of the pushing process and of the hub while it receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.harness import GIT_HF, USER, HubProcess, MiB, Workspace, interleaved, median
+from benchmarks.report import Figure
+
+CONFIG = '{"model_type": "llama", "hidden_size": 4096}\n'
+MEMORY_LIMIT_MIB = 150
+
+
+@dataclass
+class PublishRuns:
+    """Seconds and peaks of each run, per side."""
+
+    hfgit: list[float]
+    hf: list[float]
+    client_peaks: list[float]  # hfgit's pushing process, MiB
+    server_peaks: list[float]  # the hub during hfgit's push, MiB
+    hf_client_peaks: list[float]
+    hf_server_peaks: list[float]
+
+
+class Publisher:
+    """Makes the folders and runs both sides; each call publishes weights never seen before."""
+
+    def __init__(self, workspace: Workspace, hub: HubProcess) -> None:
+        self.workspace, self.hub = workspace, hub
+        self.env = {**workspace.env, "HF_ENDPOINT": hub.url}
+        self.count = 0
+
+    def _nonce(self) -> int:
+        self.count += 1
+        return self.count
+
+    def hfgit(self, size: int) -> tuple[float, float, float]:
+        """(seconds, client peak, server peak) of `git hf push` of a new model's first version."""
+        from benchmarks.harness import write_weights
+
+        nonce = self._nonce()
+        repo = self.workspace.path(f"publish-hfgit-{nonce}")
+        model = repo / "model"
+        model.mkdir(parents=True)
+        ws = self.workspace
+        ws.git(repo, "init", "-q", "-b", "main")
+        (repo / ".hfgit.yaml").write_text(f"repo_id: {USER}/hfgit-{nonce}\nmodel_dir: model\n")
+        (repo / ".gitignore").write_text("model/\n")
+        (model / "config.json").write_text(CONFIG)
+        write_weights(model / "model.safetensors", size, nonce)
+        ws.git(repo, "add", "-A")
+        ws.git(repo, "commit", "-qm", "train")
+        ws.git(repo, "tag", "-a", "v1.0.0", "-m", "first")
+        self.hub.reset_peak()
+        run = ws.run([GIT_HF, "push", "-q"], repo, self.env)
+        server = self.hub.peak_mib()
+        (model / "model.safetensors").unlink()
+        return run.seconds, run.peak_mib, server
+
+    def hf(self, size: int) -> tuple[float, float, float]:
+        """The same for `hf upload` of the same folder to a new repository."""
+        from benchmarks.harness import write_weights
+
+        nonce = self._nonce()
+        folder = self.workspace.path(f"publish-hf-{nonce}")
+        folder.mkdir()
+        (folder / "config.json").write_text(CONFIG)
+        write_weights(folder / "model.safetensors", size, nonce)
+        self.hub.reset_peak()
+        hf = str(Path(GIT_HF).parent / "hf")
+        run = self.workspace.run(
+            [hf, "upload", f"{USER}/hf-{nonce}", ".", ".", "-q"], folder, self.env
+        )
+        server = self.hub.peak_mib()
+        (folder / "model.safetensors").unlink()
+        return run.seconds, run.peak_mib, server
+
+
+def publish_runs(publisher: Publisher, size: int, runs: int) -> PublishRuns:
+    peaks: dict[str, list[float]] = {"client": [], "server": [], "hf_client": [], "hf_server": []}
+
+    def hfgit(_: int) -> float:
+        seconds, client, server = publisher.hfgit(size)
+        peaks["client"].append(client)
+        peaks["server"].append(server)
+        return seconds
+
+    def hf(_: int) -> float:
+        seconds, client, server = publisher.hf(size)
+        peaks["hf_client"].append(client)
+        peaks["hf_server"].append(server)
+        return seconds
+
+    mine, theirs = interleaved(runs, hfgit, hf)
+    return PublishRuns(
+        mine, theirs, peaks["client"], peaks["server"], peaks["hf_client"], peaks["hf_server"]
+    )
+
+
+def figures(publisher: Publisher, size: int, runs: int) -> list[Figure]:
+    measured = publish_runs(publisher, size, runs)
+    amount = f"{size // MiB} MiB"
+    mine, theirs = median(measured.hfgit), median(measured.hf)
+    client, server = max(measured.client_peaks), max(measured.server_peaks)
+    return [
+        Figure(
+            f"publish {amount} of new weights",
+            mine,
+            "s",
+            "ratio <= 1.05",
+            mine / theirs <= 1.05,
+            theirs,
+            "hf upload",
+            {"hfgit": measured.hfgit, "hf upload": measured.hf},
+        ),
+        Figure(
+            f"peak memory publishing {amount}, client",
+            client,
+            "MiB",
+            f"< {MEMORY_LIMIT_MIB} MiB",
+            client < MEMORY_LIMIT_MIB,
+            max(measured.hf_client_peaks),
+            "hf upload",
+            {"hfgit": measured.client_peaks, "hf upload": measured.hf_client_peaks},
+        ),
+        Figure(
+            f"peak memory publishing {amount}, server",
+            server,
+            "MiB",
+            f"< {MEMORY_LIMIT_MIB} MiB",
+            server < MEMORY_LIMIT_MIB,
+            max(measured.hf_server_peaks),
+            "hf upload",
+            {"hfgit": measured.server_peaks, "hf upload": measured.hf_server_peaks},
+        ),
+    ]
