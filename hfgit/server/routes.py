@@ -15,6 +15,7 @@ from hfgit.server import (
     githttp,
     lfsapi,
     misc,
+    pages,
     refs,
     settings,
     squash,
@@ -45,6 +46,8 @@ class App:
             return lfsapi.verify(self.ctx, request)
         if segs[:2] == ["lfs", "objects"] and len(segs) == 3 and method in ("GET", "HEAD"):
             return lfsapi.download(self.ctx, request, segs[2])
+        if pages.is_site_path(request):
+            return pages.site(self.ctx, request)
         kind = "model"
         if segs[:1] == ["datasets"]:
             kind, segs = "dataset", segs[1:]
@@ -129,4 +132,7 @@ class App:
             return lfsapi.locks(self.ctx, request, kind, segs[0], name, segs[5:])
         if len(segs) >= 3 and (segs[1] == "resolve" or segs[0].endswith(".git")):
             raise repo_not_found(segs[0].removesuffix(".git"))  # a legacy id (`gpt2/resolve/...`)
+        page = pages.repo_page(self.ctx, request, kind, segs)
+        if page is not None:
+            return page
         raise not_found(request)

@@ -77,7 +77,7 @@ SERVER_USERS = {"hfgit.hub.endpoint", "hfgit.commands.serve"}
 LIBRARY_OWNERS = {
     "pygit2": ("hfgit.gitrepo", "hfgit.server"),
     "huggingface_hub": ("hfgit.hub",),
-    "jinja2": ("hfgit.modelcard", "hfgit.manager"),
+    "jinja2": ("hfgit.modelcard", "hfgit.manager", "hfgit.server"),
 }
 IO_MODULES = (
     "pygit2",

@@ -1,0 +1,140 @@
+"""Versions and commits of a repository, read from its refs and commit trailers.
+
+A version is a tag whose commit says `Hfgit-Version`; its metrics and params come from the
+same commit's trailers. Tag names are sorted without reading anything, then only the page
+shown is read: one commit per version, whatever the number of versions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pygit2
+
+from hfgit.server.hubrepo import HubRepo
+from hfgit.server.trees import hub_date, title_of
+
+VERSIONS_PAGE = 100  # versions read per page of /versions
+_SEMVER = re.compile(r"v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?")
+_TRAILER_KEYS = ("Hfgit-Version", "Hfgit-Git-Commit", "Hfgit-Metrics", "Hfgit-Params")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One commit as the pages show it."""
+
+    oid: str
+    title: str
+    date: str
+    author: str
+    version: str | None = None
+    git_commit: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    params: dict[str, object] = field(default_factory=dict)
+
+
+def entry(commit: pygit2.Commit) -> Entry:
+    fields = trailers(commit.message)
+    return Entry(
+        oid=str(commit.id),
+        title=title_of(commit.message) or "(no message)",
+        date=hub_date(commit.commit_time)[:16].replace("T", " "),
+        author=commit.author.name,
+        version=fields.get("Hfgit-Version"),
+        git_commit=fields.get("Hfgit-Git-Commit"),
+        metrics=_numbers(_json_object(fields.get("Hfgit-Metrics"))),
+        params=_json_object(fields.get("Hfgit-Params")),
+    )
+
+
+def trailers(message: str) -> dict[str, str]:
+    found = {}
+    for line in message.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() in _TRAILER_KEYS:
+            found[key.strip()] = value.strip()
+    return found
+
+
+def version_key(name: str) -> tuple[int, int, int, int, tuple[tuple[int, int | str], ...]] | None:
+    """Semver precedence of a tag name (`v1.2.0`, `1.2.0-rc.1`), None if it is no version."""
+    match = _SEMVER.fullmatch(name)
+    if match is None:
+        return None
+    major, minor, patch, pre = match.groups()
+    parts = tuple((0, int(p)) if p.isdigit() else (1, p) for p in (pre or "").split(".") if p)
+    return int(major), int(minor), int(patch), 0 if pre else 1, parts
+
+
+def version_tags(repo: HubRepo) -> list[str]:
+    """Tag names that read as versions, oldest first (names only: nothing else is read)."""
+    names = [
+        r.removeprefix("refs/tags/") for r in repo.git.references if r.startswith("refs/tags/")
+    ]
+    keyed = [(key, name) for name in names if (key := version_key(name)) is not None]
+    return [name for _, name in sorted(keyed)]
+
+
+def versions(repo: HubRepo, tags: list[str]) -> list[Entry]:
+    """The versions those tags hold (one commit read each), in the order given."""
+    found = []
+    for tag in tags:
+        commit = repo.resolve(tag)
+        if commit is not None:
+            item = entry(commit)
+            found.append(_named(item, tag))
+    return found
+
+
+def latest_version(repo: HubRepo) -> Entry | None:
+    tags = version_tags(repo)
+    found = versions(repo, tags[-1:])
+    return found[0] if found else None
+
+
+def history(repo: HubRepo, head: pygit2.Commit, skip: int, count: int) -> Iterator[Entry]:
+    """`count` commits of the first-parent history of `head`, after the first `skip`."""
+    walker = repo.git.walk(head.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME)
+    walker.simplify_first_parent()
+    for index, commit in enumerate(walker):
+        if index >= skip + count:
+            return
+        if index >= skip:
+            yield entry(commit)
+
+
+def _named(item: Entry, tag: str) -> Entry:
+    if item.version == tag:
+        return item
+    return Entry(
+        item.oid,
+        item.title,
+        item.date,
+        item.author,
+        tag,
+        item.git_commit,
+        item.metrics,
+        item.params,
+    )
+
+
+def _json_object(text: str | None) -> dict[str, object]:
+    try:
+        data = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _numbers(data: dict[str, object]) -> dict[str, float]:
+    return {
+        k: float(v)
+        for k, v in data.items()
+        if isinstance(v, int | float)
+        and not isinstance(v, bool)
+        and abs(float(v)) != float("inf")
+        and v == v
+    }
