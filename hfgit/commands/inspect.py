@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import webbrowser
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,13 @@ from hfgit.versioning import latest, parse_tag, require_version
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the versions as JSON on stdout.")
 @click.option("-n", "--limit", type=click.IntRange(min=1), help="Show only the N highest versions.")
+@click.option(
+    "--web",
+    is_flag=True,
+    help="Open the versions page (metrics across versions) of a `git hf serve` hub in a browser.",
+)
 @hub_options
-def log(as_json: bool, limit: int | None) -> None:
+def log(as_json: bool, limit: int | None, web: bool) -> None:
     """List the versions on the Hub, highest first, mapped back to git commits.
 
     State: published (the local tag agrees), diverged (the local tag points elsewhere),
@@ -39,8 +45,12 @@ def log(as_json: bool, limit: int | None) -> None:
     Examples:
       git hf log
       git hf log --limit 5 --json
+      git hf log --web
     """
     project = Project.open()
+    if web:
+        _open_versions_page(project)
+        return
     with project.hub() as hub:
         catalog = project.catalog(hub, limit=limit)
     local = {name: tag.commit for name, tag in project.version_tags().items()}
@@ -69,6 +79,14 @@ def log(as_json: bool, limit: int | None) -> None:
         say("no versions on the Hub yet: `git tag v0.1.0 && git hf push`")
         return
     _print_log(rows, [utc_text(v.date) or "" for v in catalog.versions])
+
+
+def _open_versions_page(project: Project) -> None:
+    """Print the versions page's address and open it ($BROWSER picks the browser)."""
+    with project.hub() as hub:
+        url = f"{hub.repo_url}/versions"
+    click.echo(url)
+    webbrowser.open(url)
 
 
 def _print_log(rows: list[dict[str, Any]], dates: list[str]) -> None:

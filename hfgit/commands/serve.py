@@ -134,6 +134,7 @@ def serve(
         "HF_HUB_DISABLE_XET=1 (this hub speaks LFS, not Xet)",
         err=True,
     )
+    click.echo(f"web pages: {server.base_url}/", err=True)
     sys.stdout.flush()
     signal.signal(signal.SIGTERM, _exit_quietly)
     server.serve_forever()

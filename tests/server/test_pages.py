@@ -4,6 +4,8 @@ may see them, and signing in with a cookie."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from html import unescape
 
 import pygit2
@@ -252,3 +254,19 @@ def test_a_card_too_large_is_linked_not_rendered(
     monkeypatch.setattr(handlers, "CARD_BYTES", 100)
     page = http.get("/alice/big").text
     assert "too large to show" in page and "<h1>Big</h1>" not in page
+
+
+def test_git_hf_serve_prints_the_address_of_its_pages(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    command = [sys.executable, "-m", "hfgit.cli", "serve", "--root", str(tmp_path / "root"),
+               "--port", "0", "--user", "alice", "--token", "hf_pagesToken123"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        lines = iter(process.stderr.readline, "")
+        address = next(line for line in lines if line.startswith("web pages: "))
+        url = address.removeprefix("web pages: ").strip()
+        page = Client(url).get("/")
+        assert page.status_code == 200 and "<h1>Repositories</h1>" in page.text
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
