@@ -30,7 +30,8 @@ from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.ui import Select  # noqa: E402
+from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 
 class Browser:
@@ -42,9 +43,13 @@ class Browser:
 
     def shot(self, name: str) -> None:
         height = self.driver.execute_script("return document.documentElement.scrollHeight")
-        self.driver.set_window_size(1280, max(800, min(int(height), 4000)))
+        metrics = {"width": 1280, "height": min(int(height), 4000), "deviceScaleFactor": 1}
+        self.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride", {**metrics, "mobile": False}
+        )
         target = self.shots / f"{name}.png"
         self.driver.save_screenshot(str(target))
+        self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         if os.environ.get("HFGIT_SCREENSHOTS"):
             SHOTS.mkdir(exist_ok=True)
             shutil.copy(target, SHOTS / target.name)
@@ -55,10 +60,16 @@ class Browser:
     def all(self, css: str) -> list:  # type: ignore[type-arg]
         return list(self.driver.find_elements(By.CSS_SELECTOR, css))
 
+    def submit(self, css: str) -> None:
+        """Press a form's button and wait for the page it leads to."""
+        html = self.driver.find_element(By.TAG_NAME, "html")
+        self.driver.find_element(By.CSS_SELECTOR, css).click()
+        WebDriverWait(self.driver, 60).until(staleness_of(html))
+
     def sign_in(self, token: str) -> None:
         self.open("/login")
         self.driver.find_element(By.ID, "token").send_keys(token)
-        self.driver.find_element(By.CSS_SELECTOR, "form.login button").click()
+        self.submit("form.login button")
 
     def nothing_ran(self) -> None:
         """No dialog opened, no injected script ran, no element came from the text."""
@@ -147,7 +158,7 @@ def test_versions_page_has_every_version_and_a_point_per_version(browser: Browse
         rising = metric == "accuracy"  # accuracy rises version after version, loss falls
         assert heights == sorted(heights, reverse=rising)
     Select(browser.driver.find_element(By.NAME, "a")).select_by_visible_text("v0.1.0")
-    browser.driver.find_element(By.CSS_SELECTOR, "form.compare button").click()
+    browser.submit("form.compare button")
     assert browser.driver.current_url.endswith("/versions?a=v0.1.0&b=v1.0.0")
     compared = browser.all("table.compared tr")
     assert [c.text for c in compared[0].find_elements(By.TAG_NAME, "th")] == [
@@ -209,7 +220,7 @@ def test_private_repo_hidden_until_signed_in(browser: Browser, hub) -> None:  # 
     cookie = browser.driver.get_cookie("hfgit_token")
     assert cookie is not None and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     assert browser.driver.execute_script("return document.cookie") == ""
-    browser.driver.find_element(By.CSS_SELECTOR, "header.site form button").click()
+    browser.submit("header.site form button")
     assert "Sign in" in browser.text() and "alice/secret" not in browser.text()
     browser.open("/alice/secret")
     assert "Not found" in browser.text()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from hfgit.server.pages.history import Entry
 
 WIDTH, HEIGHT = 640, 200
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 64, 40, 16, 40
 MAX_CHARTS = 12
 
 

@@ -212,8 +212,10 @@ def versions(ctx: Context, request: Request, kind: str, ns: str, name: str) -> R
     number = _page_number(request)
     end = max(len(tags) - number * size, 0)
     shown = history.versions(repo, tags[max(end - size, 0) : end])
-    pair = [request.param("a") or "", request.param("b") or ""]
-    compared = history.versions(repo, pair) if all(t in tags for t in pair) else []
+    asked = [request.param("a"), request.param("b")]
+    pair = [a or d for a, d in zip(asked, ([""] * 2 + tags)[-2:], strict=True)]
+    wanted = all(asked) and all(t in tags for t in pair)
+    compared = history.versions(repo, pair) if wanted else []
     return _render(
         ctx,
         request,
