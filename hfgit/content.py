@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +17,14 @@ from hfgit.gate import gate_failures
 from hfgit.gitrepo import Tag
 from hfgit.hub import LOCAL_DISPLAY, Hub
 from hfgit.project import Project
-from hfgit.versionfiles import version_files
+from hfgit.versionfiles import FileHashes, version_files
 from hfgit.versioning import parse_tag, require_version
 
 
 @dataclass(frozen=True)
 class Payload:
-    """One file of a version: from disk (streamed) or generated in memory."""
+    """One file of a version: from disk (streamed) or generated in memory. A file from disk
+    that was not read when it was checked has empty hashes and `hashes` to get them."""
 
     path_in_repo: str
     source: Path | bytes
@@ -31,11 +32,20 @@ class Payload:
     git_oid: str
     sha256: str
     stamp: tuple[int, int, int] | None = None  # a file's stat when its hashes were checked
+    hashes: FileHashes | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def generated(cls, path_in_repo: str, data: bytes) -> Payload:
         git_oid, sha256 = hash_bytes(data)
         return cls(path_in_repo, data, len(data), git_oid, sha256)
+
+    def with_hashes(self, git_oid: bool = False) -> Payload:
+        """This file with its sha256 (and its git oid, with `git_oid`), read now if the check
+        did not read them; ContentChangedError when the file changed since it was checked."""
+        if self.hashes is None or (self.sha256 and (self.git_oid or not git_oid)):
+            return self
+        hashed = self.hashes.read()
+        return replace(self, git_oid=hashed.git_oid, sha256=hashed.sha256)
 
 
 @dataclass(frozen=True)
@@ -78,7 +88,15 @@ def build_content(
         provenance, tag.name, tag.date, recorded, params, metrics_raw, config.base_model
     )
     payloads = [
-        Payload(f.path_in_repo, f.source, f.size, f.git_oid, f.sha256, fixed.stamps[f.path_in_repo])
+        Payload(
+            f.path_in_repo,
+            f.source,
+            f.size,
+            f.git_oid,
+            f.sha256,
+            fixed.stamps[f.path_in_repo],
+            fixed.unread.get(f.path_in_repo),
+        )
         for f in fixed.files
     ]
     if not payloads:

@@ -2,7 +2,8 @@
 
 Files are hashed in one streaming pass (git blob sha1 + sha256, constant memory). A small
 cache under the git dir, keyed by path, size, mtime and inode, makes the next push of
-unchanged multi-GB weights cost a stat instead of a full read."""
+unchanged multi-GB weights cost a stat instead of a full read; it also learns the sha256 the
+Hub client computes when it uploads a file hfgit did not need to read."""
 
 from __future__ import annotations
 
@@ -153,13 +154,18 @@ class Hashed:
     size: int
     mtime_ns: int
     inode: int
-    git_oid: str
-    sha256: str
+    git_oid: str  # "" when not known: not read yet, or only its sha256 was learned
+    sha256: str  # "" when not read yet
     stable: bool = True  # False: the file changed while it was read; the hashes mean nothing
 
     @property
     def stamp(self) -> tuple[int, int, int]:
         return (self.size, self.mtime_ns, self.inode)
+
+    @property
+    def known(self) -> bool:
+        """False for a file not read yet (`HashCache.cached`): its hashes are empty."""
+        return bool(self.sha256)
 
 
 def stamp_of(path: Path) -> tuple[int, int, int]:
@@ -188,15 +194,26 @@ class HashCache:
         hashed = self.read(path)
         return hashed.size, hashed.git_oid, hashed.sha256
 
-    def read(self, path: Path) -> Hashed:
+    def cached(self, path: Path) -> Hashed:
+        """The file's hashes when the cache has them for its current stat; else, without
+        reading the file, its stat with empty hashes (`Hashed.known` False)."""
+        stamp = stamp_of(path)
+        cached = self._entries.get(str(path.resolve()))
+        if cached is not None and tuple(cached[:3]) == stamp:
+            return Hashed(*stamp, str(cached[3]), str(cached[4]))
+        return Hashed(*stamp, "", "")
+
+    def read(self, path: Path, git_oid: bool = False) -> Hashed:
         """The file's hashes: from the cache while its stat is unchanged, else read in full.
+        A sha256 learned from an upload comes without a git oid: `git_oid=True` reads the file
+        when the cache lacks it.
 
         A file whose stat changed while it was read comes back `stable=False` and is not
         remembered: its hashes describe no content that exists."""
         stamp = stamp_of(path)
         key = str(path.resolve())
         cached = self._entries.get(key)
-        if cached is not None and tuple(cached[:3]) == stamp:
+        if cached is not None and tuple(cached[:3]) == stamp and (cached[3] or not git_oid):
             return Hashed(*stamp, str(cached[3]), str(cached[4]))
         if self._on_hash is not None and stamp[0] >= ANNOUNCE_BYTES:
             self._on_hash(path, stamp[0])
@@ -211,6 +228,21 @@ class HashCache:
             self._entries[key] = [*stamp, git.hexdigest(), sha.hexdigest()]
             self._dirty = True
         return Hashed(*stamp, git.hexdigest(), sha.hexdigest(), stable)
+
+    def learn(self, path: Path, stamp: tuple[int, int, int], sha256: str) -> None:
+        """Remember `sha256`, computed elsewhere (by the Hub client for an upload), as the
+        content of `path` while its stat is `stamp`; its git oid stays unknown. Nothing is
+        remembered for a file whose stat is no longer `stamp`."""
+        try:
+            if stamp_of(path) != stamp:
+                return
+        except OSError:
+            return
+        key = str(path.resolve())
+        cached = self._entries.get(key)
+        git_oid = cached[3] if cached is not None and tuple(cached[:3]) == stamp else ""
+        self._entries[key] = [*stamp, git_oid, sha256]
+        self._dirty = True
 
     def adopt(self, copy: Path, source: Hashed) -> None:
         """Remember `copy` as holding `source`'s content (a copy made while `source` stood

@@ -132,12 +132,14 @@ def take_snapshot(folder: Path) -> Snapshot:
     return Snapshot(files)
 
 
-def check(folder: Path, expected: Expected | None, cache: HashCache) -> Checked:
+def check(folder: Path, expected: Expected | None, cache: HashCache, read: bool = True) -> Checked:
     """Hash every file of `folder` and compare the folder with `expected`.
 
     A snapshot is compared by stat, a manifest by size and then content; a file found to differ
     by its stat is not read (`files` then lacks it). With nothing expected, only files that
-    change while they are read are differences."""
+    change while they are read are differences. `read=False` reads only what a manifest asks
+    to compare: other files keep the cache's hashes, or none (`Hashed.known` False) until
+    whoever needs them reads them."""
     out = Checked()
     seen = set()
     for relative, path in files_of(folder):
@@ -146,7 +148,7 @@ def check(folder: Path, expected: Expected | None, cache: HashCache) -> Checked:
             assert expected is not None
             out.differences.append(_difference(relative, expected))
             continue  # refused anyway: not worth reading
-        hashed = cache.read(path)
+        hashed = cache.read(path) if read or isinstance(expected, Manifest) else cache.cached(path)
         out.files.append((relative, path, hashed))
         if not hashed.stable:
             out.differences.append(f"{relative} changed while it was read")

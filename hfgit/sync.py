@@ -378,13 +378,21 @@ def _diff(
     changes: list[FileChange] = []
     operations: list[Upload | Delete] = []
     local_paths = set()
-    for payload in content.files:
-        local_paths.add(payload.path_in_repo)
-        status = _status(payload, remote.get(payload.path_in_repo))
+    for listed in content.files:
+        local_paths.add(listed.path_in_repo)
+        payload, status = _status(listed, remote.get(listed.path_in_repo))
         changes.append(FileChange(payload.path_in_repo, payload.size, status))
         if status != "unchanged":
+            learn = payload.hashes.learn if payload.hashes else None
             operations.append(
-                Upload(payload.path_in_repo, payload.source, payload.sha256, payload.size)
+                Upload(
+                    payload.path_in_repo,
+                    payload.source,
+                    payload.sha256 or None,  # none: the client hashes it, the cache learns it
+                    payload.size,
+                    payload.stamp,
+                    learn,
+                )
             )
     for path, file in sorted(remote.items()):
         if path not in local_paths and path not in KEEP_ON_HUB:
@@ -393,11 +401,17 @@ def _diff(
     return changes, operations
 
 
-def _status(payload: Payload, remote: RemoteFile | None) -> str:
+def _status(payload: Payload, remote: RemoteFile | None) -> tuple[Payload, str]:
+    """The file's status against the Hub's file at its path. Its hashes are read (if the
+    check did not) only when the Hub has a file of the same size there: another size is
+    other content."""
     if remote is None:
-        return "new"
+        return payload, "new"
+    if remote.size != payload.size:
+        return payload, "changed"
+    payload = payload.with_hashes(git_oid=remote.sha256 is None)
     same = payload.sha256 == remote.sha256 if remote.sha256 else payload.git_oid == remote.oid
-    return "unchanged" if same else "changed"
+    return payload, "unchanged" if same else "changed"
 
 
 def publish_lock(state_dir: Path, blocking: bool = True) -> contextlib.AbstractContextManager[bool]:

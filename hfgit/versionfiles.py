@@ -11,6 +11,11 @@ docs/architecture.md), in order:
 
 Files are read from the kept copy when there is one, else from the model folder. A folder
 that no longer holds what was fixed is refused with ContentChangedError (unless forced).
+
+Only a manifest asks for the files' content up front. Otherwise a file is hashed when the
+publish needs it (`FileHashes`: the Hub has a file of the same size at that path), or by the
+Hub client as it uploads it, the hash cache learning the client's sha256; either way the file
+must still have the stat it was checked with.
 """
 
 from __future__ import annotations
@@ -40,6 +45,36 @@ class VersionFiles:
     stamps: dict[str, tuple[int, int, int]]  # path in repo -> stat when it was checked
     warnings: list[str] = field(default_factory=list)
     kept: bool = False
+    unread: dict[str, FileHashes] = field(default_factory=dict)  # files not hashed yet
+
+
+class FileHashes:
+    """The hashes of a checked file that the check did not read: read when a publish needs
+    them, or learned from the Hub client's hash of the upload. The file must still have the
+    stat it was checked with (ContentChangedError otherwise)."""
+
+    def __init__(
+        self, cache_file: Path, path_in_repo: str, source: Path, stamp: tuple[int, int, int]
+    ) -> None:
+        self.cache_file, self.path_in_repo, self.source, self.stamp = (
+            cache_file,
+            path_in_repo,
+            source,
+            stamp,
+        )
+
+    def read(self) -> Hashed:
+        cache = HashCache(self.cache_file)
+        hashed = cache.read(self.source, git_oid=True)
+        cache.save()
+        if not hashed.stable or hashed.stamp != self.stamp:
+            raise ContentChangedError(f"{self.path_in_repo} changed after it was checked")
+        return hashed
+
+    def learn(self, sha256: str) -> None:
+        cache = HashCache(self.cache_file)
+        cache.learn(self.source, self.stamp, sha256)
+        cache.save()
 
 
 def version_files(project: Project, tag: Tag, force: bool, say: Say | None) -> VersionFiles:
@@ -63,7 +98,7 @@ def version_files(project: Project, tag: Tag, force: bool, say: Say | None) -> V
     kept = keep.path_of(state, kept_id)
     folder = kept or project.require_model_dir()
     cache = HashCache(state / CACHE_FILE, md.announcer(say))
-    checked = manifest.check(folder, expected, cache)
+    checked = manifest.check(folder, expected, cache, read=False)
     warnings: list[str] = []
     if checked.differences and expected is not None:
         since = "it was recorded" if isinstance(expected, manifest.Manifest) else "it was tagged"
@@ -75,7 +110,7 @@ def version_files(project: Project, tag: Tag, force: bool, say: Say | None) -> V
                 "files until it is published)"
             )
         warnings.append(f"{changed}; publishing it as it is now (--force)")
-        checked = manifest.check(folder, None, cache)
+        checked = manifest.check(folder, None, cache, read=False)
     if checked.differences:
         raise ContentChangedError(
             f"{tag.name}: the model folder is being written ({checked.describe()}): "
@@ -91,6 +126,11 @@ def version_files(project: Project, tag: Tag, force: bool, say: Say | None) -> V
         {path: h.stamp for path, _, h in checked.files},
         warnings,
         kept=kept is not None,
+        unread={
+            path: FileHashes(state / CACHE_FILE, path, source, h.stamp)
+            for path, source, h in checked.files
+            if not (h.known and h.git_oid)
+        },
     )
 
 

@@ -94,6 +94,19 @@ class Version:
         return not self < other
 
 
+def _precedence(sv: semver.Version) -> tuple[object, ...]:
+    """SemVer precedence as a plain tuple (sorting thousands of versions compares tuples, not
+    semver objects): a release above its pre-releases; pre-release identifiers numeric below
+    alphanumeric, numbers by value, more identifiers above fewer; build metadata ignored."""
+    if sv.prerelease is None:
+        return (sv.major, sv.minor, sv.patch, (1,))
+    ids = tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in str(sv.prerelease).split(".")
+    )
+    return (sv.major, sv.minor, sv.patch, (0, ids))
+
+
 def parse_tag(tag: str, scheme: TagScheme) -> Version | None:
     """The version a tag names, or None when it is not a version tag of this scheme."""
     if not tag.startswith(scheme.prefix):
@@ -104,7 +117,7 @@ def parse_tag(tag: str, scheme: TagScheme) -> Version | None:
             sv = semver.Version.parse(body)
         except ValueError:
             return None
-        return Version(tag, scheme, (sv,), sv)
+        return Version(tag, scheme, _precedence(sv), sv)
     if scheme.format == "timestamp":
         if not _TIMESTAMP_RE.fullmatch(body):
             return None

@@ -9,7 +9,7 @@ the branch head by its trailers, a tag or a branch in the refs. A replayed commi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -52,12 +52,17 @@ class HubRefs:
 @dataclass(frozen=True)
 class Upload:
     """A file to commit. With `sha256` (and `size`), that content is committed or nothing is:
-    a file that no longer holds it fails the commit (see uploads.py)."""
+    a file that no longer holds it fails the commit (see uploads.py). Without, the client
+    hashes the file as it uploads it: with `stamp` (the file's stat when it was checked) the
+    file must keep that stat until it is uploaded, and `on_hashed` is told the client's
+    sha256 once the commit is made."""
 
     path_in_repo: str
     source: Path | bytes
     sha256: str | None = None
     size: int | None = None
+    stamp: tuple[int, int, int] | None = None
+    on_hashed: Callable[[str], None] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -84,8 +89,6 @@ class Hub:
     ) -> None:
         self.retry = retry or RetryPolicy()
         library.prepare(endpoint, self.retry)
-        from huggingface_hub import HfApi
-
         self.endpoint = endpoint
         self.display_endpoint = display_endpoint or endpoint
         self.label = f"the Hub at {endpoint}"  # how errors name this Hub
@@ -94,9 +97,22 @@ class Hub:
         self.has_token = bool(token)
         self.token_hint = token_hint
         self._token: str | bool = token or False
-        self._api = HfApi(
-            endpoint=endpoint, token=self._token, library_name="hfgit", library_version=__version__
-        )
+        self._hf_api: Any = None
+
+    @property
+    def _api(self) -> Any:
+        """huggingface_hub's HfApi, imported at first use: reading refs and commits (all that
+        `git hf log` and `status` ask) does without it."""
+        if self._hf_api is None:
+            from huggingface_hub import HfApi
+
+            self._hf_api = HfApi(
+                endpoint=self.endpoint,
+                token=self._token,
+                library_name="hfgit",
+                library_version=__version__,
+            )
+        return self._hf_api
 
     @property
     def repo_url(self) -> str:
@@ -182,12 +198,18 @@ class Hub:
         def landed() -> str | None:
             return self._landed(branch, parent, summary, description)
 
+        pairs = [
+            (op, made) for op, made in zip(operations, ops, strict=True) if isinstance(op, Upload)
+        ]
+        hashed_here = [(op, made) for op, made in pairs if uploads.hashed_by_client(op)]
+
         def attempt() -> str:
-            if xet:  # hashed while uploading: check before the commit names the content
+            if xet or hashed_here:  # hashed while uploading: check before the commit names it
                 self._api.preupload_lfs_files(
                     self.repo_id, additions=ops, revision=branch, repo_type=self.repo_type
                 )
-                uploads.check_uploaded(ops, [op for op in operations if isinstance(op, Upload)])
+                uploads.check_uploaded(ops, [op for op, _ in pairs])
+                uploads.check_unmoved([op for op, _ in hashed_here])
             try:
                 info = self._api.create_commit(
                     self.repo_id,
@@ -204,7 +226,11 @@ class Hub:
                 raise
             return str(info.oid)
 
-        return self._call(attempt, settled=landed)
+        commit = self._call(attempt, settled=landed)
+        for upload, made in hashed_here:
+            if upload.on_hashed is not None:
+                upload.on_hashed(made.upload_info.sha256.hex())
+        return commit
 
     def stored(self, files: list[Upload], branch: str) -> set[str]:
         """Paths of `files` whose content the Hub already stores: committing them sends no
@@ -290,20 +316,31 @@ class Hub:
         )
 
     def _refs(self) -> HubRefs:
-        refs = self._api.list_repo_refs(self.repo_id, repo_type=self.repo_type)
+        """GET /api/{type}s/{id}/refs, as HfApi.list_repo_refs sends it."""
+        from huggingface_hub.utils import get_session, hf_raise_for_status
+
+        response = get_session().get(
+            f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/refs", headers=self._headers()
+        )
+        hf_raise_for_status(response)
+        data = response.json()
         return HubRefs(
-            {b.name: b.target_commit for b in refs.branches},
-            {t.name: t.target_commit for t in refs.tags},
+            {b["name"]: b["targetCommit"] for b in data["branches"]},
+            {t["name"]: t["targetCommit"] for t in data["tags"]},
+        )
+
+    def _headers(self) -> dict[str, str]:
+        from huggingface_hub.utils import build_hf_headers
+
+        return build_hf_headers(
+            token=self._token, library_name="hfgit", library_version=__version__
         )
 
     def _commits(self, revision: str) -> Iterator[HubCommit]:
-        from huggingface_hub.utils import build_hf_headers, paginate, parse_datetime
+        from huggingface_hub.utils import paginate, parse_datetime
 
         path = f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/commits/{quote(revision, safe='')}"
-        headers = build_hf_headers(
-            token=self._token, library_name="hfgit", library_version=__version__
-        )
-        for item in paginate(path, params={}, headers=headers):
+        for item in paginate(path, params={}, headers=self._headers()):
             yield HubCommit(
                 item["id"], item["title"], item["message"], parse_datetime(item["date"])
             )

@@ -45,6 +45,8 @@ def addition(upload: Upload, xet: bool) -> Any:
     from huggingface_hub.lfs import UploadInfo
 
     source = upload.source
+    if upload.sha256 is None and isinstance(source, Path) and upload.stamp is not None:
+        return _hashed_by_client(upload, source, upload.stamp)
     if upload.sha256 is None or not isinstance(source, Path):
         return CommitOperationAdd(
             path_in_repo=upload.path_in_repo,
@@ -64,6 +66,45 @@ def addition(upload: Upload, xet: bool) -> Any:
             size=size, sample=operation.upload_info.sample, sha256=bytes.fromhex(upload.sha256)
         )
     return operation
+
+
+def _hashed_by_client(upload: Upload, source: Path, stamp: tuple[int, int, int]) -> Any:
+    """The operation for a file hfgit has not hashed: the client hashes it (a small file from
+    the bytes read here, a large one as it prepares its upload), and the file must keep the
+    stat it was checked with until it is uploaded (`check_unmoved`)."""
+    from huggingface_hub import CommitOperationAdd
+
+    if stamp[0] <= INLINE_MAX:
+        data = source.read_bytes()
+        if len(data) != stamp[0] or _stamp(source) != stamp:
+            raise _changed(upload.path_in_repo)
+        return CommitOperationAdd(path_in_repo=upload.path_in_repo, path_or_fileobj=data)
+    if _stamp(source) != stamp:
+        raise _changed(upload.path_in_repo)
+    return CommitOperationAdd(path_in_repo=upload.path_in_repo, path_or_fileobj=str(source))
+
+
+def hashed_by_client(upload: Upload) -> bool:
+    """Whether the client computes the sha256 of `upload` (it had none) from its file."""
+    return upload.sha256 is None and upload.stamp is not None and isinstance(upload.source, Path)
+
+
+def check_unmoved(uploads: Iterable[Upload]) -> None:
+    """After the client hashed and uploaded files hfgit had not hashed: each still has the
+    stat it was checked with, so what the client hashed is the file that was checked."""
+    for upload in uploads:
+        if upload.stamp is not None and isinstance(upload.source, Path):
+            try:
+                moved = _stamp(upload.source) != upload.stamp
+            except OSError:
+                moved = True
+            if moved:
+                raise _changed(upload.path_in_repo)
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def check_uploaded(operations: Iterable[Any], uploads: Iterable[Upload]) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from hfgit.server.problems import FramingError
 
 RECV_SIZE = 256 * 1024
+BODY_RECV_SIZE = 1024 * 1024  # a body read asks for this much at most from one recv
 MAX_FIELDS = 100
 
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
@@ -176,8 +177,8 @@ class Wire:
 
     def read(self, size: int) -> bytes:
         """Between 1 and `size` bytes."""
-        if not self._buffer:
-            self._fill(self.timeout)
+        if not self._buffer:  # straight from the socket: a body is not copied through the buffer
+            return self._receive(self.timeout, min(size, BODY_RECV_SIZE))
         data = bytes(self._buffer[:size])
         del self._buffer[:size]
         return data
@@ -224,10 +225,13 @@ class Wire:
             self.sock.shutdown(socket.SHUT_RD)
 
     def _fill(self, timeout: float) -> None:
+        self._buffer += self._receive(timeout, RECV_SIZE)
+
+    def _receive(self, timeout: float, size: int) -> bytes:
         if timeout <= 0:
             raise TimeoutError("timed out")
         self.sock.settimeout(timeout)
-        data = self.sock.recv(RECV_SIZE)
+        data = self.sock.recv(size)
         if not data:
             raise ConnectionEnded("the client closed the connection")
-        self._buffer += data
+        return data

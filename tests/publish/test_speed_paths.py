@@ -1,0 +1,109 @@
+"""What keeps publishing and reading versions cheap, checked by what it leaves behind (the
+hash cache, the Hub's request log), never by timing: a new large file is hashed by the Hub
+client alone and its sha256 learned from the upload; a warm `git hf log` costs a bounded
+number of Hub requests whatever the number of versions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+BIG = (10 << 20) + 4096  # above the inline limit: uploaded through LFS
+
+
+def cache_entry(workspace: Any, path: Path) -> list[Any] | None:
+    cache = workspace.root / ".git" / "hfgit" / "hash-cache.json"
+    entries = json.loads(cache.read_text()) if cache.exists() else {}
+    return entries.get(str(path.resolve()))
+
+
+def test_a_new_large_file_is_hashed_by_the_client_and_the_cache_learns_its_sha256(workspace):
+    weights = workspace.write("model/model.safetensors", os.urandom(BIG))
+    workspace.commit("feat: bigger model")
+    workspace.tag("v1.0.0")
+
+    result = workspace.run("push", "--json")
+
+    assert result.code == 0, result.err
+    entry = cache_entry(workspace, weights)
+    assert entry is not None
+    size, _, _, git_oid, sha256 = entry
+    assert size == BIG
+    assert sha256 == hashlib.sha256(weights.read_bytes()).hexdigest()
+    assert git_oid == ""  # learned from the upload: hfgit never read the file to hash it
+
+
+def test_the_next_version_with_the_same_weights_reads_nothing_and_sends_nothing(workspace):
+    weights = workspace.write("model/model.safetensors", os.urandom(BIG))
+    workspace.commit("feat: bigger model")
+    workspace.tag("v1.0.0")
+    assert workspace.run("push").code == 0
+    workspace.write("model/config.json", json.dumps({"model_type": "llama", "hidden_size": 65}))
+    workspace.commit("fix: config")
+    workspace.tag("v1.1.0")
+
+    result = workspace.run("push", "--json")
+
+    assert result.code == 0, result.err
+    [outcome] = result.json
+    status = {f["path"]: f["status"] for f in outcome["files"]}
+    assert status["model.safetensors"] == "unchanged"
+    assert status["config.json"] == "changed"
+    assert outcome["bytes_sent"] < BIG
+    assert cache_entry(workspace, weights)[3] == ""  # told apart by the learned sha256 alone
+
+
+def test_a_file_of_the_same_size_is_read_and_sent_when_its_content_changed(workspace):
+    weights = workspace.write("model/model.safetensors", os.urandom(BIG))
+    workspace.commit("feat: bigger model")
+    workspace.tag("v1.0.0")
+    assert workspace.run("push").code == 0
+    workspace.write("model/model.safetensors", os.urandom(BIG))
+    workspace.commit("feat: retrained")
+    workspace.tag("v1.1.0")
+
+    result = workspace.run("push", "--json")
+
+    assert result.code == 0, result.err
+    [outcome] = result.json
+    assert {f["path"]: f["status"] for f in outcome["files"]}["model.safetensors"] == "changed"
+    assert outcome["bytes_sent"] >= BIG
+    files = workspace.api.list_repo_tree("alice/tool-caller", revision="v1.1.0")
+    [remote] = [f for f in files if f.path == "model.safetensors"]
+    assert remote.lfs.sha256 == hashlib.sha256(weights.read_bytes()).hexdigest()
+
+
+def seed_versions(workspace: Any, count: int) -> None:
+    from huggingface_hub import CommitOperationAdd
+
+    api = workspace.api
+    api.create_repo("alice/tool-caller", private=True, exist_ok=True)
+    for i in range(count):
+        tag, sha = f"v0.0.{i}", f"{i:040x}"
+        info = api.create_commit(
+            "alice/tool-caller",
+            [CommitOperationAdd(f"v/{i}.json", b"{}")],
+            commit_message=f"Publish {tag}",
+            commit_description=f"Hfgit-Version: {tag}\nHfgit-Git-Commit: {sha}",
+        )
+        api.create_tag("alice/tool-caller", tag=tag, revision=info.oid)
+
+
+def test_a_warm_log_makes_at_most_three_hub_requests_however_many_versions(workspace, hub_requests):
+    seed_versions(workspace, 120)  # more than two pages of the commit listing
+    hub_requests.clear()
+    cold = workspace.run("log", "--json")
+    assert cold.code == 0, cold.err
+    assert len(cold.json) == 120
+    cold_requests = list(hub_requests)
+    hub_requests.clear()
+
+    warm = workspace.run("log", "--json")
+
+    assert warm.code == 0, warm.err
+    assert warm.json == cold.json
+    assert len(hub_requests) <= 3, hub_requests
+    assert len(cold_requests) > 3  # the listing pages that the cache saves
