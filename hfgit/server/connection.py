@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hfgit.server")
 DRAIN_LIMIT = 16 * 1024 * 1024
+# What a refused upload may still send while its answer is on the way: read and dropped in
+# 64 KiB pieces within the linger deadline, so a client still writing sees the answer, not a reset.
+LINGER_LIMIT = 256 * 1024 * 1024
 
 
 class Connection:
@@ -193,7 +196,7 @@ def linger_close(conn: socket.socket, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     with contextlib.suppress(OSError):
         conn.shutdown(socket.SHUT_WR)
-        budget = DRAIN_LIMIT
+        budget = LINGER_LIMIT
         while budget > 0 and (left := deadline - time.monotonic()) > 0:
             conn.settimeout(left)
             data = conn.recv(64 * 1024)
