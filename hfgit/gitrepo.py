@@ -1,4 +1,8 @@
-"""The local git repository, through pygit2. The only pygit2 user outside server/."""
+"""The local git repository, through pygit2. The only pygit2 user outside server/.
+
+pygit2 is imported when first needed: finding the repository and listing its tags (all that
+`git hf log` and `status` ask) are answered by one `git` command each, which costs less than
+importing it."""
 
 from __future__ import annotations
 
@@ -6,12 +10,26 @@ import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
-
-import pygit2
+from typing import TYPE_CHECKING, Any
 
 from hfgit.errors import HfgitError, NotAGitRepoError, VersionTagError
 from hfgit.secrets import public_url
+
+if TYPE_CHECKING:
+    import pygit2
+
+# One line per tag: name, its object and type, what it points at (annotated), dates, message.
+_TAG_FIELDS = (
+    "%(refname)",
+    "%(objecttype)",
+    "%(objectname)",
+    "%(*objecttype)",
+    "%(*objectname)",
+    "%(creatordate:unix)",
+    "%(*committerdate:unix)",
+    "%(contents)",
+)
+_TAG_FORMAT = "%00".join(_TAG_FIELDS) + "%00"
 
 
 @dataclass(frozen=True)
@@ -24,12 +42,18 @@ class Tag:
 
 
 class GitRepo:
-    def __init__(self, repo: pygit2.Repository) -> None:
-        self._repo = repo
+    def __init__(self, repo: pygit2.Repository | None, where: _Where | None = None) -> None:
+        self._opened = repo
+        self._where = where or _Where.of(repo)
 
     @classmethod
     def discover(cls, start: Path | None = None) -> GitRepo:
         where = str(start or Path.cwd())
+        found = _Where.ask_git(where)
+        if found is not None:
+            return cls(None, found)
+        import pygit2
+
         path = pygit2.discover_repository(where)
         if path is None:
             raise NotAGitRepoError(f"{where} is not inside a git repository: run `git init` first")
@@ -39,21 +63,21 @@ class GitRepo:
         return cls(repo)
 
     @property
+    def _repo(self) -> pygit2.Repository:
+        if self._opened is None:
+            import pygit2
+
+            self._opened = pygit2.Repository(str(self._where.own_git_dir))
+        return self._opened
+
+    @property
     def root(self) -> Path:
-        return Path(self._repo.workdir).resolve()
+        return self._where.root
 
     @property
     def git_dir(self) -> Path:
-        """The common git dir, shared by every work tree: where hfgit keeps its state.
-
-        (pygit2's `Repository.path` of a linked work tree is that tree's own git dir, which
-        names the common one in its `commondir` file.)"""
-        path = Path(self._repo.path)
-        try:
-            pointer = (path / "commondir").read_text(encoding="utf-8").strip()
-        except OSError:
-            pointer = ""
-        return (path / pointer if pointer else path).resolve()
+        """The common git dir, shared by every work tree: where hfgit keeps its state."""
+        return self._where.git_dir
 
     def head_commit(self) -> str | None:
         if self._repo.head_is_unborn:
@@ -92,7 +116,41 @@ class GitRepo:
         return public_url(url) if url else None
 
     def tags(self) -> dict[str, Tag]:
-        """Every tag, peeled to its commit."""
+        """Every tag, peeled to its commit (one `git for-each-ref`; a tag of a tag is peeled
+        through pygit2)."""
+        try:
+            done = subprocess.run(
+                ["git", "for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags"],
+                cwd=self.root,
+                capture_output=True,
+                check=False,
+            )
+        except OSError:  # no git to run
+            return self._tags_through_pygit2()
+        if done.returncode != 0:
+            return self._tags_through_pygit2()
+        fields = done.stdout.decode("utf-8", "surrogateescape").split("\0")
+        out: dict[str, Tag] = {}
+        for i in range(0, len(fields) - len(_TAG_FIELDS), len(_TAG_FIELDS)):
+            ref_name, kind, sha, peeled_kind, peeled, created, committed, message = fields[
+                i : i + len(_TAG_FIELDS)
+            ]
+            ref_name = ref_name.lstrip("\n")
+            tag: Tag | None
+            if kind == "commit":
+                tag = Tag(ref_name[len("refs/tags/") :], sha, False, "", _utc(int(created)))
+            elif kind == "tag" and peeled_kind == "commit":
+                date = int(created or committed)
+                tag = Tag(ref_name[len("refs/tags/") :], peeled, True, message, _utc(date))
+            elif kind == "tag" and peeled_kind == "tag":
+                tag = self._tag(ref_name)  # a tag of a tag: peeled all the way down
+            else:
+                tag = None  # a tag of a tree or blob: not a version
+            if tag is not None:
+                out[tag.name] = tag
+        return out
+
+    def _tags_through_pygit2(self) -> dict[str, Tag]:
         out: dict[str, Tag] = {}
         for ref_name in self._repo.references:
             if ref_name.startswith("refs/tags/"):
@@ -110,6 +168,8 @@ class GitRepo:
         return tag
 
     def _tag(self, ref_name: str) -> Tag | None:
+        import pygit2
+
         try:
             target = self._repo.lookup_reference(ref_name).target
         except (KeyError, pygit2.InvalidSpecError):
@@ -138,6 +198,8 @@ class GitRepo:
         start = until or self.head_commit()
         if start is None:
             return []
+        import pygit2
+
         walker = self._repo.walk(start, pygit2.enums.SortMode.TOPOLOGICAL)
         if since:
             walker.hide(since)
@@ -145,6 +207,8 @@ class GitRepo:
 
     def read_file(self, commit: str, path: str) -> bytes | None:
         """A file's bytes as committed in `commit`, or None when it is not tracked there."""
+        import pygit2
+
         tree: Any = self._repo[commit].peel(pygit2.Tree)
         try:
             entry = tree[path]
@@ -169,6 +233,53 @@ class GitRepo:
             raise HfgitError(
                 f"git tag {name} failed: {done.stderr.strip() or 'no message from git'}"
             )
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where a repository lives: its work tree, its own git dir, the common one."""
+
+    root: Path
+    own_git_dir: Path
+    git_dir: Path
+
+    @classmethod
+    def ask_git(cls, start: str) -> _Where | None:
+        """What `git rev-parse` says from `start`; None when it cannot say (not a repository,
+        a bare one, inside .git, no git): pygit2 then finds it, or says why not."""
+        try:
+            done = subprocess.run(
+                [
+                    "git",
+                    "rev-parse",
+                    "--path-format=absolute",
+                    "--show-toplevel",
+                    "--git-dir",
+                    "--git-common-dir",
+                ],
+                cwd=start,
+                capture_output=True,
+                check=False,
+            )
+        except OSError:
+            return None
+        lines = done.stdout.decode("utf-8", "surrogateescape").splitlines()
+        if done.returncode != 0 or len(lines) != 3 or not all(lines):
+            return None
+        root, own, common = (Path(line) for line in lines)
+        return cls(root.resolve(), own.resolve(), common.resolve())
+
+    @classmethod
+    def of(cls, repo: pygit2.Repository | None) -> _Where:
+        if repo is None:
+            raise ValueError("a GitRepo needs a repository or where it is")
+        own = Path(repo.path)
+        try:  # a linked work tree's own git dir names the common one in `commondir`
+            pointer = (own / "commondir").read_text(encoding="utf-8").strip()
+        except OSError:
+            pointer = ""
+        common = own / pointer if pointer else own
+        return cls(Path(repo.workdir).resolve(), own.resolve(), common.resolve())
 
 
 def _utc(epoch: int) -> datetime:

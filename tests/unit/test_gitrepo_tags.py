@@ -1,0 +1,76 @@
+"""Tags and the repository's place are read with the git command line (no pygit2 import on
+the way of `git hf log` and `status`): the answers are the ones pygit2 gives, for every kind
+of tag."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hfgit.errors import NotAGitRepoError
+from hfgit.gitrepo import GitRepo
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "commit", "-q", "--allow-empty", "-m", "one")
+    git(root, "tag", "-a", "v1.0.0", "-m", "first\n\nwith a body")
+    git(root, "commit", "-q", "--allow-empty", "-m", "two")
+    git(root, "tag", "v1.1.0")  # lightweight
+    git(root, "-c", "advice.nestedTag=false", "tag", "-a", "v1.2.0", "v1.0.0", "-m", "nested")
+    git(root, "tag", "tree-tag", "HEAD^{tree}")
+    (tmp_path / "blob").write_text("a blob\n")
+    git(root, "tag", "-a", "blob-tag", "-m", "blob", git(root, "hash-object", "-w", "../blob"))
+    git(root, "pack-refs", "--all")  # some in packed-refs, one loose
+    git(root, "tag", "-a", "v2.0.0", "-m", "loose")
+    return root
+
+
+def test_every_tag_reads_as_pygit2_reads_it(repo: Path):
+    found = GitRepo.discover(repo)
+
+    tags = found.tags()
+
+    assert sorted(tags) == ["v1.0.0", "v1.1.0", "v1.2.0", "v2.0.0"]  # no tree or blob tag
+    for name, tag in tags.items():
+        assert tag == found.tag(name)  # one tag, read through pygit2
+        assert tag.commit == git(repo, "rev-parse", f"{name}^{{commit}}")
+    assert tags["v1.2.0"].commit == tags["v1.0.0"].commit  # a tag of a tag, peeled through
+    assert tags["v1.0.0"].annotated and not tags["v1.1.0"].annotated
+    assert tags["v1.0.0"].message == "first\n\nwith a body\n"
+
+
+def test_a_linked_work_tree_and_the_git_dir_find_the_same_repository(repo: Path, tmp_path: Path):
+    git(repo, "worktree", "add", "-q", str(tmp_path / "linked"))
+
+    main = GitRepo.discover(repo)
+    linked = GitRepo.discover(tmp_path / "linked")
+    inside = GitRepo.discover(repo / ".git")
+
+    assert linked.git_dir == main.git_dir == (repo / ".git").resolve()
+    assert linked.root == (tmp_path / "linked").resolve()
+    assert inside.root == main.root == repo.resolve()
+    assert linked.tags() == main.tags()
+    assert linked.head_commit() == main.head_commit()
+
+
+def test_outside_a_repository_and_in_a_bare_one_say_so(tmp_path: Path):
+    bare = tmp_path / "bare.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    alone = tmp_path / "alone"
+    alone.mkdir()
+
+    with pytest.raises(NotAGitRepoError, match="bare repository"):
+        GitRepo.discover(bare)
+    with pytest.raises(NotAGitRepoError, match="not inside a git repository"):
+        GitRepo.discover(alone)
