@@ -70,6 +70,7 @@ def test_the_hook_path_imports_no_heavy_library(
 def test_the_check_catches_a_hook_path_that_loads_the_git_adapter(
     make_repo: Callable[..., Repo], tmp_path: Path
 ) -> None:
-    modules = hook_imports(make_repo(), tmp_path, prelude="import hfgit.gitrepo")
+    prelude = "from hfgit.gitrepo import GitRepo\nGitRepo.discover().head_commit()"
+    modules = hook_imports(make_repo(), tmp_path, prelude=prelude)
     assert "hfgit.hooks.worker" in modules
     assert "pygit2" in heavy(modules)
