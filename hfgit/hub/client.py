@@ -8,6 +8,7 @@ the branch head by its trailers, a tag or a branch in the refs. A replayed commi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,7 @@ from urllib.parse import quote
 
 from hfgit import __version__, trailers
 from hfgit.errors import HfgitError, HubError, TagConflictError
-from hfgit.hub import library, uploads
+from hfgit.hub import library, reads, uploads
 from hfgit.hub.errors import translated_errors
 from hfgit.hub.retry import RetryPolicy, call_with_retries
 
@@ -88,7 +89,6 @@ class Hub:
         token_hint: str = DEFAULT_TOKEN_HINT,
     ) -> None:
         self.retry = retry or RetryPolicy()
-        library.prepare(endpoint, self.retry)
         self.endpoint = endpoint
         self.display_endpoint = display_endpoint or endpoint
         self.label = f"the Hub at {endpoint}"  # how errors name this Hub
@@ -98,12 +98,20 @@ class Hub:
         self.token_hint = token_hint
         self._token: str | bool = token or False
         self._hf_api: Any = None
+        self._library_ready = False
+
+    def library(self) -> None:
+        """huggingface_hub, imported and set up for this endpoint at first use (`library.py`):
+        reading refs and commits (all that `git hf log` and `status` ask) mostly does without."""
+        if not self._library_ready:
+            library.prepare(self.endpoint, self.retry)
+            self._library_ready = True
 
     @property
     def _api(self) -> Any:
-        """huggingface_hub's HfApi, imported at first use: reading refs and commits (all that
-        `git hf log` and `status` ask) does without it."""
+        """huggingface_hub's HfApi, imported at first use."""
         if self._hf_api is None:
+            self.library()
             from huggingface_hub import HfApi
 
             self._hf_api = HfApi(
@@ -126,13 +134,14 @@ class Hub:
         """Branches and tags, or None when the repository does not exist (or, with a token,
         is not visible to it). Without a token, a repository that is not found may be private:
         that is an AuthError saying no token was sent, never "does not exist"."""
-        from huggingface_hub.errors import RepositoryNotFoundError
-
         try:
             return self._call(self._refs)
         except HubError as e:
-            if self.has_token and isinstance(e.__cause__, RepositoryNotFoundError):
-                return None
+            if self.has_token and e.__cause__ is not None:
+                from huggingface_hub.errors import RepositoryNotFoundError
+
+                if isinstance(e.__cause__, RepositoryNotFoundError):
+                    return None
             raise
 
     def commits(self, revision: str) -> Iterator[HubCommit]:
@@ -145,6 +154,7 @@ class Hub:
 
     def tree(self, revision: str) -> list[RemoteFile]:
         """Every file at `revision` (one paginated listing)."""
+        self.library()
         from huggingface_hub.hf_api import RepoFile
 
         def listing() -> list[RemoteFile]:
@@ -183,6 +193,7 @@ class Hub:
 
         A commit whose answer was lost is found below the branch head (down to `parent`) by
         its Hfgit-Version and Hfgit-Git-Commit trailers, and is not made twice."""
+        self.library()
         from huggingface_hub import CommitOperationDelete
 
         # Built once and reused by every try: hashes are computed once, and an upload step
@@ -290,6 +301,7 @@ class Hub:
         self, revision: str, local_dir: Path | None, cache_dir: Path | None = None
     ) -> Path:
         """Download a revision (resumable, through the huggingface_hub cache); returns its folder."""
+        self.library()
         from huggingface_hub import snapshot_download
 
         return self._call(
@@ -316,20 +328,26 @@ class Hub:
         )
 
     def _refs(self) -> HubRefs:
-        """GET /api/{type}s/{id}/refs, as HfApi.list_repo_refs sends it."""
-        from huggingface_hub.utils import get_session, hf_raise_for_status
-
-        response = get_session().get(
-            f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/refs", headers=self._headers()
-        )
-        hf_raise_for_status(response)
-        data = response.json()
+        """GET /api/{type}s/{id}/refs, as HfApi.list_repo_refs sends it (`reads.py` first)."""
+        url = f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/refs"
+        page = self._read_page(url)
+        data = page.data if page is not None else self._library_get(url).json()
         return HubRefs(
             {b["name"]: b["targetCommit"] for b in data["branches"]},
             {t["name"]: t["targetCommit"] for t in data["tags"]},
         )
 
+    def _library_get(self, url: str) -> Any:
+        """GET through the library: retried, and its errors are the library's."""
+        self.library()
+        from huggingface_hub.utils import get_session, hf_raise_for_status
+
+        response = get_session().get(url, headers=self._headers())
+        hf_raise_for_status(response)
+        return response
+
     def _headers(self) -> dict[str, str]:
+        self.library()
         from huggingface_hub.utils import build_hf_headers
 
         return build_hf_headers(
@@ -337,13 +355,29 @@ class Hub:
         )
 
     def _commits(self, revision: str) -> Iterator[HubCommit]:
-        from huggingface_hub.utils import paginate, parse_datetime
+        """Page by page (Link: rel="next"), each page read by `reads.py` first, else (and
+        from there on) through the library."""
+        url: str | None = (
+            f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/commits/{quote(revision, safe='')}"
+        )
+        while url is not None:
+            page = call_with_retries(self.retry, functools.partial(self._read_page, url))
+            if page is None:
+                yield from self._library_commits(url)
+                return
+            for item in page.data:
+                yield _commit(item)
+            url = page.next_url
 
-        path = f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/commits/{quote(revision, safe='')}"
-        for item in paginate(path, params={}, headers=self._headers()):
-            yield HubCommit(
-                item["id"], item["title"], item["message"], parse_datetime(item["date"])
-            )
+    def _read_page(self, url: str) -> reads.Page | None:
+        return reads.get_page(url, self._token, self.retry.timeout)
+
+    def _library_commits(self, url: str) -> Iterator[HubCommit]:
+        self.library()
+        from huggingface_hub.utils import paginate
+
+        for item in paginate(url, params={}, headers=self._headers()):
+            yield _commit(item)
 
     def _landed(
         self, branch: str, parent: str | None, summary: str, description: str
@@ -384,6 +418,15 @@ class Hub:
             b.version,
             b.git_commit,
         )
+
+
+def _commit(item: dict[str, Any]) -> HubCommit:
+    date = reads.parse_date(item["date"])
+    if date is None:
+        from huggingface_hub.utils import parse_datetime
+
+        date = parse_datetime(item["date"])
+    return HubCommit(item["id"], item["title"], item["message"], date)
 
 
 def _same_change(

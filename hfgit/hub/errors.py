@@ -26,20 +26,21 @@ def translated_errors(label: str, repo_id: str, no_token_hint: str | None) -> It
     """Translate library and network errors into one-line HfgitErrors.
 
     `no_token_hint` is None when a token was sent, else how to provide one: a Hub that wants
-    a token is then told apart from one that refused it, or a repository that is missing."""
-    from huggingface_hub.errors import (
-        HfHubHTTPError,
-        LocalTokenNotFoundError,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
-
+    a token is then told apart from one that refused it, or a repository that is missing.
+    (The library's errors are imported only when something failed: reads may not need it.)"""
     where = f"{repo_id} on {label}"
     try:
         yield
     except HfgitError:
         raise
     except Exception as e:
+        from huggingface_hub.errors import (
+            HfHubHTTPError,
+            LocalTokenNotFoundError,
+            RepositoryNotFoundError,
+            RevisionNotFoundError,
+        )
+
         not_cached = _not_cached(e, label)
         if not_cached is not None:
             raise not_cached from e

@@ -17,7 +17,7 @@ HUB_PACKAGE = Path(__file__).resolve().parents[2] / "hfgit" / "hub"
 PROBE = """
 import json, os, sys
 from hfgit.hub import Hub
-Hub(sys.argv[1], None, "alice/x")
+Hub(sys.argv[1], None, "alice/x").library()  # what any use of the library does first
 from huggingface_hub import constants, get_session
 from huggingface_hub.utils._runtime import is_xet_available  # what uploads consult
 print(json.dumps({
@@ -78,9 +78,9 @@ def xet_state(monkeypatch):  # type: ignore[no-untyped-def]
 def test_xet_is_turned_off_for_another_hub_and_back_on_for_huggingface_co(xet_state):
     from hfgit.hub import Hub
 
-    Hub("https://models.internal.example", None, "alice/x")
+    Hub("https://models.internal.example", None, "alice/x").library()
     assert xet_state.HF_HUB_DISABLE_XET is True
-    Hub("https://huggingface.co", None, "alice/x")
+    Hub("https://huggingface.co", None, "alice/x").library()
     assert xet_state.HF_HUB_DISABLE_XET is False
 
 
@@ -88,7 +88,7 @@ def test_xet_disabled_by_the_user_stays_disabled(xet_state, monkeypatch):
     from hfgit.hub import Hub
 
     monkeypatch.setattr(xet_state, "HF_HUB_DISABLE_XET", True)  # as HF_HUB_DISABLE_XET=1 does
-    Hub("https://huggingface.co", None, "alice/x")
+    Hub("https://huggingface.co", None, "alice/x").library()
 
     assert xet_state.HF_HUB_DISABLE_XET is True
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -107,3 +109,72 @@ def test_a_warm_log_makes_at_most_three_hub_requests_however_many_versions(works
     assert warm.json == cold.json
     assert len(hub_requests) <= 3, hub_requests
     assert len(cold_requests) > 3  # the listing pages that the cache saves
+
+
+HEAVY = ("huggingface_hub", "pygit2", "httpx", "httpx2", "httpcore", "httpcore2", "trio")
+
+
+def _imported(importtime: str) -> set[str]:
+    """The modules listed by `python -X importtime` (lines "import time: self | total | name")."""
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in importtime.splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    }
+
+
+def _run_measured(workspace: Any, *args: str) -> tuple[str, set[str]]:
+    """`git hf ARGS` in a fresh interpreter under -X importtime: its output, what it imported."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "hfgit", *args],
+        cwd=workspace.root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout, _imported(done.stderr)
+
+
+def test_warm_log_and_status_import_neither_the_hub_client_nor_pygit2(workspace):
+    workspace.tag("v1.0.0")
+    workspace.git("tag", "-a", "v1.1.0", "-m", "annotated")
+    assert workspace.run("push").code == 0
+    in_process = {args: workspace.run(*args).out for args in (("log",), ("status", "--json"))}
+
+    for args, expected in in_process.items():
+        out, modules = _run_measured(workspace, *args)
+
+        assert out == expected  # the same answer as in a process that has both loaded
+        assert "hfgit.hub.reads" in modules  # (the listing is real)
+        assert {m for m in modules if m.split(".")[0] in HEAVY} == set()
+    assert "v1.1.0" in in_process[("log",)] and "published" in in_process[("log",)]
+
+
+def test_a_read_answered_otherwise_than_plainly_goes_through_the_library(workspace):
+    """A missing repository is a 404: the library reads it (no token: "not found and no token
+    was sent"), in a process where the plain read was tried first."""
+    workspace.write(
+        ".hfgit.yaml",
+        workspace.root.joinpath(".hfgit.yaml")
+        .read_text()
+        .replace("alice/tool-caller", "alice/not-there"),
+    )
+    workspace.tag("v1.0.0")
+    env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "hfgit", "log"],
+        cwd=workspace.root,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    modules = _imported(done.stderr)
+    errors = [line for line in done.stderr.splitlines() if not line.startswith("import time:")]
+
+    assert done.returncode == 1
+    assert "huggingface_hub.errors" in modules and "hfgit.hub.reads" in modules
+    assert len(errors) == 1 and "was not found and no token was sent" in errors[0]
