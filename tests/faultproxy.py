@@ -20,7 +20,8 @@ Faults (`Fault`), named by what the server saw:
                 the client's connection is closed without a byte ("answer lost")
     TRUNCATE    forward; send the status line, headers and half the body, then close
     CUT         read half of the request body, then close; the server never sees it
-    STALL       hold the request `stall_seconds` (or until the proxy closes), then forward
+    STALL       hold the request `stall_seconds` (or until release_stalls() or close), then
+                forward
 
 API:
 
@@ -32,6 +33,8 @@ API:
                         probabilities of a random fault per request (sum <= 1), drawn
                         from one RNG seeded with `seed`; all zero by default
         .add_rule(Rule) -> Rule, .clear_rules()
+        .release_stalls()
+                        forward the stalled requests at once, and stall no more
                         rules are checked first, in the order added; the first that matches
                         decides; a rule with `times=N` matches its first N requests only
         .counters       collections.Counter: "requests", "forwarded" (reached the server),
@@ -164,6 +167,7 @@ class FaultProxy:
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._closing = threading.Event()
+        self._unstall = threading.Event()  # set: stalls end (closing, or release_stalls)
         self._connections: set[socket.socket] = set()
         self._server = _Server((host, port), _handler(self))
         self.url = f"http://{host}:{self._server.server_address[1]}"
@@ -176,6 +180,7 @@ class FaultProxy:
 
     def close(self) -> None:
         self._closing.set()
+        self._unstall.set()
         self._server.shutdown()
         self._server.server_close()
         with self._lock:
@@ -197,6 +202,10 @@ class FaultProxy:
         with self._lock:
             self._rules.append(rule)
         return rule
+
+    def release_stalls(self) -> None:
+        """Forward every stalled request now, and stall no more (rules and rates stay)."""
+        self._unstall.set()
 
     def clear_rules(self) -> None:
         with self._lock:
@@ -325,7 +334,7 @@ def _serve_one(
         return _keep_alive(request)
     if fault is Fault.STALL:
         assert rule is not None
-        proxy._closing.wait(rule.stall_seconds)
+        proxy._unstall.wait(rule.stall_seconds)
     status, reason, headers, data = proxy._forward(upstream, request, body)
     if fault is Fault.DROP:
         return False
