@@ -12,8 +12,6 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 
 def _process_umask() -> int:
     # read once, at import: setting and restoring it later would race with other threads
@@ -74,6 +72,8 @@ def locked(path: Path, *, blocking: bool = True, timeout: float = -1) -> Iterato
     With `blocking=False` (or a `timeout` that runs out) yields False instead of waiting,
     so a caller can tell "another process owns this" from "I own this".
     """
+    from filelock import FileLock, Timeout  # at first use: readers that only write skip it
+
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(path, timeout=timeout, blocking=blocking)
     try:

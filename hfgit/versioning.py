@@ -8,6 +8,7 @@ Three tag formats:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -107,8 +108,10 @@ def _precedence(sv: semver.Version) -> tuple[object, ...]:
     return (sv.major, sv.minor, sv.patch, (0, ids))
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def parse_tag(tag: str, scheme: TagScheme) -> Version | None:
-    """The version a tag names, or None when it is not a version tag of this scheme."""
+    """The version a tag names, or None when it is not a version tag of this scheme.
+    (Versions are immutable: a tag read again, as status and log do, is parsed once.)"""
     if not tag.startswith(scheme.prefix):
         return None
     body = tag[len(scheme.prefix) :]
