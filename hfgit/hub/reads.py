@@ -3,13 +3,13 @@
 `git hf log` and `git hf status` only read a repository's refs and commit listings. Importing
 huggingface_hub and building its HTTP client costs more than the reads themselves, so these
 GETs are first tried here, with the same headers the library would send (the chosen token, or
-none). A 200 with a JSON body is the answer. A 429 or 5xx (with its Retry-After), a refused,
-reset or stalled connection are `Transient`, which the caller retries under its policy
-(`retry.py`), as the library's client would. Anything else, another status, a redirect, a
-TLS failure, an answer that is not JSON, offline mode, is `None`:
-the caller sends the same request through the library, where faults are retried and errors
-are read as the library reads them (`errors.py`). A redirect is never followed here, so a
-token never goes to another host.
+none), over one kept-alive connection per host. A 200 with a JSON body is the answer. A 429
+or 5xx (with its Retry-After), a refused, reset or stalled connection are `Transient`, which
+the caller retries under its policy (`retry.py`), as the library's client would. Anything
+else, another status, a redirect, a TLS failure, an answer that is not JSON, a proxy to go
+through, offline mode, is `None`: the caller sends the same request through the library,
+where faults are retried and errors are read as the library reads them (`errors.py`). A
+redirect is never followed here, so a token never goes to another host.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import os
 import platform
 import re
 import ssl
-import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import datetime
 from typing import Any
@@ -41,12 +41,7 @@ class Page:
         self.next_url = next_url
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # the 3xx surfaces as an HTTPError: the library takes the request over
-
-
-_opener: urllib.request.OpenerDirector | None = None
+_connections: dict[tuple[str, str, int | None], http.client.HTTPConnection] = {}
 
 
 def offline() -> bool:
@@ -64,30 +59,80 @@ def headers(token: str | bool) -> dict[str, str]:
 
 def get_page(url: str, token: str | bool, timeout: float) -> Page | None:
     """GET `url`: its JSON and next page; None when the answer is not a plain 200;
-    `Transient` when the Hub answered 429 or 5xx."""
-    if offline():
+    `Transient` when the Hub answered 429 or 5xx, or could not be reached."""
+    parts = urllib.parse.urlsplit(url)
+    if offline() or parts.scheme not in ("http", "https") or _proxied(parts):
         return None
-    request = urllib.request.Request(url, headers=headers(token), method="GET")
+    key = (parts.scheme, parts.hostname or "", parts.port)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    for attempt in (1, 2):
+        kept = key in _connections
+        connection = _connections.pop(key, None) or _connect(parts, timeout)
+        connection.timeout = timeout  # this call's policy, also on a kept connection
+        if connection.sock is not None:
+            connection.sock.settimeout(timeout)
+        try:
+            connection.request("GET", target, headers=headers(token))
+            response = connection.getresponse()
+            body = response.read()
+        except ssl.SSLError:
+            connection.close()
+            return None  # the library's own TLS set-up decides
+        except (OSError, http.client.HTTPException) as e:
+            connection.close()
+            if kept and attempt == 1 and isinstance(e, _CLOSED_MEANWHILE):
+                continue  # the Hub closed the kept connection: a new one, at once
+            raise Transient(reason_of(e)) from None
+        if response.will_close:
+            connection.close()
+        else:
+            _connections[key] = connection
+        break
+    if response.status in RETRY_STATUSES:
+        reason = f"{response.status} {response.reason or ''}".strip()
+        raise Transient(reason, retry_after(response))
+    if response.status != 200:
+        return None
     try:
-        with _open(request, timeout) as response:
-            if response.status != 200:
-                return None
-            data = json.loads(response.read())
-            link = response.headers.get("Link") or ""
-    except urllib.error.HTTPError as e:
-        with e:
-            if e.code in RETRY_STATUSES:
-                raise Transient(f"{e.code} {e.reason or ''}".strip(), retry_after(e)) from None
-        return None
+        data = json.loads(body)
     except ValueError:  # not JSON
         return None
-    except (OSError, http.client.HTTPException) as e:
-        cause = e.reason if isinstance(e, urllib.error.URLError) else e
-        if not isinstance(cause, BaseException) or isinstance(cause, ssl.SSLError):
-            return None  # the library's own TLS set-up decides
-        raise Transient(reason_of(cause)) from None
-    found = _NEXT.search(link)
+    found = _NEXT.search(response.headers.get("Link") or "")
     return Page(data, found.group(1) if found else None)
+
+
+_CLOSED_MEANWHILE = (
+    http.client.RemoteDisconnected,
+    ConnectionResetError,
+    BrokenPipeError,
+    http.client.CannotSendRequest,
+)
+
+
+def _connect(parts: urllib.parse.SplitResult, timeout: float) -> http.client.HTTPConnection:
+    host, port = parts.hostname or "", parts.port
+    if parts.scheme == "http":
+        return http.client.HTTPConnection(host, port, timeout=timeout)
+    # the system's certificates (and SSL_CERT_FILE / SSL_CERT_DIR), loaded once
+    return http.client.HTTPSConnection(host, port, timeout=timeout, context=_tls())
+
+
+_tls_context: ssl.SSLContext | None = None
+
+
+def _tls() -> ssl.SSLContext:
+    global _tls_context
+    if _tls_context is None:
+        _tls_context = ssl.create_default_context()
+    return _tls_context
+
+
+def _proxied(parts: urllib.parse.SplitResult) -> bool:
+    """A proxy is set for this URL (the library's client goes through it)."""
+    proxies = urllib.request.getproxies()
+    if not (proxies.get(parts.scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass(parts.netloc)
 
 
 def parse_date(text: str) -> datetime | None:
@@ -97,10 +142,3 @@ def parse_date(text: str) -> datetime | None:
     except (ValueError, AttributeError):
         return None
     return date if date.tzinfo is not None else None
-
-
-def _open(request: urllib.request.Request, timeout: float) -> Any:
-    global _opener
-    if _opener is None:  # https: the system's certificates, loaded at the first connection
-        _opener = urllib.request.build_opener(_NoRedirect())
-    return _opener.open(request, timeout=timeout)
