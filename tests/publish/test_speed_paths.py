@@ -6,10 +6,12 @@ number of Hub requests whatever the number of versions."""
 from __future__ import annotations
 
 import hashlib
+import http.server
 import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -178,3 +180,58 @@ def test_a_read_answered_otherwise_than_plainly_goes_through_the_library(workspa
     assert done.returncode == 1
     assert "huggingface_hub.errors" in modules and "hfgit.hub.reads" in modules
     assert len(errors) == 1 and "was not found and no token was sent" in errors[0]
+
+
+class _Pages(http.server.BaseHTTPRequestHandler):
+    """Two JSON pages linked by `Link: rel="next"`, over HTTP/1.1 keep-alive; a request for
+    /close is answered and its connection closed, as a server timing out idle connections."""
+
+    protocol_version = "HTTP/1.1"
+    connections: list[int] = []  # noqa: RUF012 (one server per test)
+    headers_seen: list[str | None] = []  # noqa: RUF012
+    server_url = ""
+
+    def setup(self) -> None:
+        super().setup()
+        self.connections.append(1)
+
+    def do_GET(self) -> None:
+        self.headers_seen.append(self.headers.get("authorization"))
+        body = json.dumps([self.path]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        if self.path == "/one":
+            self.send_header("Link", f'<{self.server_url}/two>; rel="next"')
+        if self.path == "/close":
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_pages_are_read_over_one_kept_connection_with_the_chosen_token():
+    from hfgit.hub import reads
+
+    _Pages.connections, _Pages.headers_seen = [], []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    _Pages.server_url = url
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        first = reads.get_page(f"{url}/one", "hf_secret", 5.0)
+        assert first is not None and first.data == ["/one"] and first.next_url == f"{url}/two"
+        second = reads.get_page(first.next_url, "hf_secret", 5.0)
+        assert second is not None and second.data == ["/two"] and second.next_url is None
+        assert len(_Pages.connections) == 1  # the second page came over the first connection
+
+        assert reads.get_page(f"{url}/close", False, 5.0) is not None
+        assert reads.get_page(f"{url}/one", False, 5.0) is not None
+        assert len(_Pages.connections) == 2  # a closed connection is not reused
+        assert _Pages.headers_seen == ["Bearer hf_secret", "Bearer hf_secret", None, None]
+    finally:
+        server.shutdown()
+        server.server_close()
