@@ -82,13 +82,19 @@ def version_files(project: Project, tag: Tag, force: bool, say: Say | None) -> V
     state = pins.state_dir(git_dir)
     pin = pins.load(git_dir, tag.name, tag.commit)
     expected: manifest.Expected | None
-    if pin is not None:
-        if pin.late and not force:
+    if pin is not None and pin.late and not force:
+        # The folder moved on before the hook could pin it; a record made at the tag's commit
+        # (kept per commit) still says what was tagged, by sha256, and where its copy is.
+        recorded = _recorded_before(pins.recorded_at(git_dir, tag.commit), tag, state.parent)
+        expected = manifest.Manifest.from_json((recorded or {}).get(manifest.MANIFEST_KEY))
+        if expected is None:
             raise ContentChangedError(
                 f"{tag.name}: the model folder changed while {tag.name} was being tagged "
                 f"({', '.join(pin.late[:3])} modified after the tag): what was tagged is not "
                 "known; train, record and tag it again, or --force publishes it as it is now"
             )
+        kept_id = (recorded or {}).get(pins.KEPT_KEY)
+    elif pin is not None:
         recorded, kept_id = pin.record, pin.kept
         expected = pin.manifest or pin.snapshot
     else:
@@ -142,6 +148,20 @@ def _record_of(project: Project, tag: Tag) -> dict[str, Any] | None:
     if folder is not None and folder.get("git_commit") == tag.commit:
         return folder
     return pins.recorded_at(project.repo.git_dir, tag.commit) or folder
+
+
+def _recorded_before(
+    recorded: dict[str, Any] | None, tag: Tag, common_dir: Path
+) -> dict[str, Any] | None:
+    """`recorded` if it was made before the tag (a record made after it is another run's)."""
+    made_at = _made_at(tag, common_dir)
+    try:
+        at = datetime.strptime(str((recorded or {})["recorded_at"]), "%Y-%m-%dT%H:%M:%SZ")
+    except (KeyError, ValueError):
+        return None
+    if made_at is not None and at.replace(tzinfo=timezone.utc) > made_at:
+        return None
+    return recorded
 
 
 def _made_at(tag: Tag, common_dir: Path) -> datetime | None:

@@ -166,3 +166,26 @@ def test_retraining_the_moment_a_tag_is_made_never_publishes_another_runs_files(
     for tag in VERSIONS[:2]:
         assert tag not in on_hub and tag in refused
         assert "changed" in refused[tag]
+
+
+def test_a_hook_that_pins_after_the_next_run_started_still_publishes_the_kept_copy(
+    hub: Any, make_repo: Callable[..., Repo]
+) -> None:
+    """`record --keep` before the tag: even when the hook pins only after the next run began
+    writing (its pin marks those files as changed after the tag), the record made at the
+    tag's commit names the version's files by sha256 and its kept copy publishes them."""
+    repo = make_repo("late-pin", hub=hub)
+    config = repo.path / ".hfgit.yaml"
+    config.write_text(config.read_text() + "keep_until_published: true\n")
+    repo.git("commit", "-q", "-am", "chore: keep each version until published")
+    made = make_versions(repo, record=True, keep=True)
+    for tag in VERSIONS:  # as if each hook had run after the next training's first write
+        pin = repo.git_dir / "hfgit" / "pins" / f"{tag}.json"
+        data = json.loads(pin.read_text())
+        data["late"] = ["weights.safetensors"]
+        pin.write_text(json.dumps(data))
+
+    publish_queue(repo)
+
+    assert assert_hub_tags_hold_what_was_tagged(hub, "alice/late-pin", made) == set(VERSIONS)
+    assert queue.refusals(repo.git_dir) == {}
