@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from hfgit import backup, fsio, notify, pins
+from hfgit import backup, changes, notify, publishstate
 from hfgit.catalog import Catalog
 from hfgit.content import Payload, VersionContent, build_content
 from hfgit.effects import Cancel, Say, Sleep, silent
@@ -28,13 +28,12 @@ from hfgit.errors import (
     VersionsFailedError,
 )
 from hfgit.files import stamp_of
-from hfgit.hub import Delete, Hub, RemoteFile, Upload
-from hfgit.outcome import FileChange, Outcome, Progress
+from hfgit.hub import Delete, Hub, Upload
+from hfgit.outcome import Outcome, Progress
 from hfgit.plan import MAIN, Action, PublishStep, branch_base, plan_push
 from hfgit.project import Project
 from hfgit.versioning import parse_tag
 
-KEEP_ON_HUB = {".gitattributes"}
 PUBLISHED_MEANWHILE = "published in the background while this push waited"
 MAX_ATTEMPTS = 4
 # Failures that are not the version's own: the push stops there, and the hook queue keeps
@@ -81,13 +80,13 @@ def publish(
     it got."""
     cancel, progress = cancel or Cancel(), progress if progress is not None else Progress()
     publisher: contextlib.AbstractContextManager[list[str]] = (
-        contextlib.nullcontext([]) if dry_run else _one_publisher(project, say)
+        contextlib.nullcontext([]) if dry_run else publishstate.one_publisher(project, say)
     )
     with publisher as waited_for, project.hub() as hub:
         run = _Run(project, hub, force, dry_run, say, sleep, cancel, progress)
         checked = catalog = project.catalog(hub)
         if not dry_run:
-            _settle_queue(project, catalog)
+            publishstate.settle_queue(project, catalog)
         steps = _plan(project, catalog, tags, force, waited_for)
         progress.planned = [s.tag for s in steps]
         # Every check runs before anything reaches the Hub; what it builds is used below for
@@ -120,11 +119,11 @@ def publish(
             progress.done.append(outcome)
             progress.current = None
             if not dry_run:
-                _published(project, outcome.tag, outcome.git_commit)
+                publishstate.published(project, outcome.tag, outcome.git_commit)
             if outcome.action != Action.SKIP and not dry_run:
                 catalog = project.catalog(hub)
     if not dry_run:
-        _forget_queued(project, [o.tag for o in outcomes if not o.failed])
+        publishstate.forget_queued(project, [o.tag for o in outcomes if not o.failed])
     return outcomes
 
 
@@ -197,7 +196,7 @@ def _content(run: _Run, tag: str, catalog: Catalog) -> VersionContent:
         )
     except ContentChangedError as e:
         if not run.dry_run:
-            _refuse(project, tag, str(e))
+            publishstate.refuse(project, tag, str(e))
         raise
 
 
@@ -277,16 +276,16 @@ def _publish(
     head = refs.branches.get(step.branch) if refs else None
     base = head or _branch_start(hub, catalog, step)
     remote = hub.tree(base) if base else []
-    changes, operations = _diff(content, {f.path: f for f in remote})
+    listed, operations = changes.diff(content, {f.path: f for f in remote})
     stored = hub.stored([op for op in operations if isinstance(op, Upload)], step.branch)
-    changes = [replace(c, status="stored") if c.path in stored else c for c in changes]
+    listed = [replace(c, status="stored") if c.path in stored else c for c in listed]
     outcome = Outcome(
         step.tag,
         step.git_commit,
         step.action.value,
         step.branch,
         step.reason,
-        changes,
+        listed,
         summary=content.summary,
         url=hub.revision_url(step.tag),
         warnings=content.warnings,
@@ -339,7 +338,7 @@ def _commit(
             f"{content.tag}: {what} changed while {content.tag} was being published: nothing of "
             "it is on the Hub; the model folder no longer holds what was checked"
         )
-        _refuse(run.project, content.tag, message)
+        publishstate.refuse(run.project, content.tag, message)
         raise ContentChangedError(message) from e
 
 
@@ -368,104 +367,3 @@ def _branch_start(hub: Hub, catalog: Catalog, step: PublishStep) -> str | None:
     for commit in hub.commits(MAIN):
         first = commit.id
     return first
-
-
-def _diff(
-    content: VersionContent, remote: dict[str, RemoteFile]
-) -> tuple[list[FileChange], list[Upload | Delete]]:
-    """What changes between the Hub branch and the version: uploads for new and changed files,
-    deletions for files the version no longer holds."""
-    changes: list[FileChange] = []
-    operations: list[Upload | Delete] = []
-    local_paths = set()
-    for listed in content.files:
-        local_paths.add(listed.path_in_repo)
-        payload, status = _status(listed, remote.get(listed.path_in_repo))
-        changes.append(FileChange(payload.path_in_repo, payload.size, status))
-        if status != "unchanged":
-            learn = payload.hashes.learn if payload.hashes else None
-            operations.append(
-                Upload(
-                    payload.path_in_repo,
-                    payload.source,
-                    payload.sha256 or None,  # none: the client hashes it, the cache learns it
-                    payload.size,
-                    payload.stamp,
-                    learn,
-                )
-            )
-    for path, file in sorted(remote.items()):
-        if path not in local_paths and path not in KEEP_ON_HUB:
-            changes.append(FileChange(path, file.size, "deleted"))
-            operations.append(Delete(path))
-    return changes, operations
-
-
-def _status(payload: Payload, remote: RemoteFile | None) -> tuple[Payload, str]:
-    """The file's status against the Hub's file at its path. Its hashes are read (if the
-    check did not) only when the Hub has a file of the same size there: another size is
-    other content."""
-    if remote is None:
-        return payload, "new"
-    if remote.size != payload.size:
-        return payload, "changed"
-    payload = payload.with_hashes(git_oid=remote.sha256 is None)
-    same = payload.sha256 == remote.sha256 if remote.sha256 else payload.git_oid == remote.oid
-    return payload, "unchanged" if same else "changed"
-
-
-def publish_lock(state_dir: Path, blocking: bool = True) -> contextlib.AbstractContextManager[bool]:
-    """One publisher per repository at a time (hook worker and manual push included)."""
-    return fsio.locked(state_dir / "push.lock", blocking=blocking)
-
-
-@contextlib.contextmanager
-def _one_publisher(project: Project, say: Say) -> Iterator[list[str]]:
-    """Hold the publish lock. When another publisher has it, say so and wait for it; yields
-    the tags that were queued for the background publish meanwhile (else nothing)."""
-    with publish_lock(project.state_dir, blocking=False) as mine:
-        if mine:
-            yield []
-            return
-    from hfgit.hooks.queue import queued
-
-    waited_for = queued(project.repo.git_dir)
-    if waited_for:
-        say(
-            f"waiting for the background publish of {', '.join(waited_for)} to finish "
-            "(`git hf status` shows the queue)"
-        )
-    else:
-        say("waiting for another publish of this repository to finish")
-    with publish_lock(project.state_dir):
-        yield waited_for
-
-
-def _published(project: Project, tag: str, commit: str) -> None:
-    """A version is on the Hub: its pin, its kept copy and any refusal go."""
-    from hfgit.hooks.queue import clear_refusals
-
-    git_dir = project.repo.git_dir
-    pins.release(git_dir, {tag: commit}, project.model_dir)
-    clear_refusals(pins.state_dir(git_dir).parent, [tag])
-
-
-def _refuse(project: Project, tag: str, reason: str) -> None:
-    from hfgit.hooks.queue import refuse
-
-    refuse(pins.state_dir(project.repo.git_dir).parent, tag, reason)
-
-
-def _forget_queued(project: Project, tags: list[str]) -> None:
-    """Published tags leave the hook queue, with their part of the last hook error."""
-    from hfgit.hooks.queue import resolved
-
-    resolved(project.repo.git_dir, tags)
-
-
-def _settle_queue(project: Project, catalog: Catalog) -> None:
-    """Queued tags the Hub has at their git commit, whoever published them, leave the queue."""
-    from hfgit.hooks.queue import settle
-
-    local = {name: tag.commit for name, tag in project.repo.tags().items()}
-    settle(project.repo.git_dir, local, catalog.git_commits())

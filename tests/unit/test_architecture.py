@@ -60,6 +60,8 @@ LAYERS: dict[str, str] = {
     "hfgit.project": "service",
     "hfgit.content": "service",
     "hfgit.versionfiles": "service",
+    "hfgit.changes": "service",
+    "hfgit.publishstate": "service",
     "hfgit.download": "service",
     "hfgit.sync": "service",
     "hfgit.api": "service",
