@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from hfgit import __version__
+from hfgit.errors import HubError
 from hfgit.hub.retry import RETRY_STATUSES, Transient, reason_of, retry_after
 
 _OFFLINE = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
@@ -98,7 +99,19 @@ def get_page(url: str, token: str | bool, timeout: float) -> Page | None:
     except ValueError:  # not JSON
         return None
     found = _NEXT.search(response.headers.get("Link") or "")
-    return Page(data, found.group(1) if found else None)
+    return Page(data, _same_origin(url, found.group(1)) if found else None)
+
+
+def _same_origin(url: str, link: str) -> str:
+    """The next page's address, which must be on the host the token was meant for."""
+    target = urllib.parse.urljoin(url, link)
+    here, there = urllib.parse.urlsplit(url), urllib.parse.urlsplit(target)
+    if (here.scheme, here.hostname, here.port) != (there.scheme, there.hostname, there.port):
+        raise HubError(
+            f"the Hub at {here.scheme}://{here.netloc} sent a next-page link to another host "
+            f"({there.scheme}://{there.netloc}): not following it with your token"
+        )
+    return target
 
 
 _CLOSED_MEANWHILE = (

@@ -15,6 +15,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 BIG = (10 << 20) + 4096  # above the inline limit: uploaded through LFS
 
 
@@ -203,6 +205,8 @@ class _Pages(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         if self.path == "/one":
             self.send_header("Link", f'<{self.server_url}/two>; rel="next"')
+        if self.path == "/elsewhere":
+            self.send_header("Link", '<http://attacker.example/two>; rel="next"')
         if self.path == "/close":
             self.send_header("Connection", "close")
         self.end_headers()
@@ -235,3 +239,24 @@ def test_pages_are_read_over_one_kept_connection_with_the_chosen_token():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_next_page_link_to_another_host_is_not_followed_with_the_token():
+    from hfgit.errors import HubError
+    from hfgit.hub import reads
+
+    _Pages.connections, _Pages.headers_seen = [], []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    _Pages.server_url = url
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(HubError, match="attacker.example"):
+            reads.get_page(f"{url}/elsewhere", "hf_secret", 5.0)
+        relative = reads.get_page(f"{url}/one", "hf_secret", 5.0)
+        assert relative is not None and relative.next_url == f"{url}/two"
+    finally:
+        server.shutdown()
+        server.server_close()
+
