@@ -252,7 +252,7 @@ def test_a_next_page_link_to_another_host_is_not_followed_with_the_token():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        with pytest.raises(HubError, match="attacker.example"):
+        with pytest.raises(HubError, match=r"attacker\.example"):
             reads.get_page(f"{url}/elsewhere", "hf_secret", 5.0)
         relative = reads.get_page(f"{url}/one", "hf_secret", 5.0)
         assert relative is not None and relative.next_url == f"{url}/two"
