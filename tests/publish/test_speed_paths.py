@@ -259,4 +259,3 @@ def test_a_next_page_link_to_another_host_is_not_followed_with_the_token():
     finally:
         server.shutdown()
         server.server_close()
-

@@ -136,7 +136,9 @@ class Graph:
             if node.level:
                 module = f"{base}.{module}" if module else base
             # `from hfgit import sync` imports the submodule hfgit.sync
-            subs = {f"{module}.{a.name}" for a in node.names if f"{module}.{a.name}" in self.modules}
+            subs = {
+                f"{module}.{a.name}" for a in node.names if f"{module}.{a.name}" in self.modules
+            }
             return subs if len(subs) == len(node.names) else {module} | subs
         if isinstance(node, ast.Call) and _is_dynamic_import(node.func):
             arg = node.args[0] if node.args else None
@@ -163,9 +165,9 @@ class Graph:
 def _with_parents(name: str, known: dict[str, Path]) -> list[str]:
     """Importing a.b.c runs a/__init__ and a/b/__init__ too."""
     parts = name.split(".")
-    return [".".join(parts[:i]) for i in range(1, len(parts) + 1) if ".".join(parts[:i]) in known] + (
-        [] if name in known else [name]
-    )
+    return [
+        ".".join(parts[:i]) for i in range(1, len(parts) + 1) if ".".join(parts[:i]) in known
+    ] + ([] if name in known else [name])
 
 
 def _is_dynamic_import(func: ast.expr) -> bool:
