@@ -25,12 +25,11 @@ if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):  # .ci/run i
 
 os.environ["SE_OFFLINE"] = "true"  # selenium-manager must never fetch a browser or driver
 from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 
@@ -61,10 +60,21 @@ class Browser:
         return list(self.driver.find_elements(By.CSS_SELECTOR, css))
 
     def submit(self, css: str) -> None:
-        """Press a form's button and wait for the page it leads to."""
-        html = self.driver.find_element(By.TAG_NAME, "html")
+        """Press a form's button and wait for the page it leads to: a new document has a new
+        `window`, without the mark set on the old one, and has finished loading."""
+        self.driver.execute_script("window.hfgitBefore = true")
         self.driver.find_element(By.CSS_SELECTOR, css).click()
-        WebDriverWait(self.driver, 60).until(staleness_of(html))
+        WebDriverWait(self.driver, 60).until(self._arrived)
+
+    def _arrived(self, driver: WebDriver) -> bool:
+        try:
+            return bool(
+                driver.execute_script(
+                    "return !window.hfgitBefore && document.readyState === 'complete'"
+                )
+            )
+        except WebDriverException:  # between two documents: ask again
+            return False
 
     def sign_in(self, token: str) -> None:
         self.open("/login")
