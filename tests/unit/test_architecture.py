@@ -34,7 +34,7 @@ LAYERS: dict[str, str] = {
     "hfgit.versioning": "pure",
     "hfgit.plan": "pure",
     "hfgit.gate": "pure",
-    "hfgit.trailers": "pure",
+    "hfgit.trailers": "base",
     "hfgit.schema": "pure",
     "hfgit.repoid": "pure",
     "hfgit.spec": "pure",

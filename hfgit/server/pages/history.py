@@ -7,19 +7,19 @@ shown is read: one commit per version, whatever the number of versions.
 
 from __future__ import annotations
 
-import json
+import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pygit2
 
+from hfgit import trailers
 from hfgit.server.hubrepo import HubRepo
 from hfgit.server.trees import hub_date, title_of
 
 VERSIONS_PAGE = 100  # versions read per page of /versions
 _SEMVER = re.compile(r"v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?")
-_TRAILER_KEYS = ("Hfgit-Version", "Hfgit-Git-Commit", "Hfgit-Metrics", "Hfgit-Params")
 
 
 @dataclass(frozen=True)
@@ -37,26 +37,18 @@ class Entry:
 
 
 def entry(commit: pygit2.Commit) -> Entry:
-    fields = trailers(commit.message)
+    said = trailers.parse(commit.message)
     return Entry(
         oid=str(commit.id),
         title=title_of(commit.message) or "(no message)",
         date=hub_date(commit.commit_time)[:16].replace("T", " "),
         author=commit.author.name,
-        version=fields.get("Hfgit-Version"),
-        git_commit=fields.get("Hfgit-Git-Commit"),
-        metrics=_numbers(_json_object(fields.get("Hfgit-Metrics"))),
-        params=_json_object(fields.get("Hfgit-Params")),
+        version=said.version,
+        git_commit=said.git_commit,
+        # a chart has no place for infinity or NaN, whoever wrote them into a commit
+        metrics={k: v for k, v in said.metrics.items() if math.isfinite(v)},
+        params=said.params,
     )
-
-
-def trailers(message: str) -> dict[str, str]:
-    found = {}
-    for line in message.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() in _TRAILER_KEYS:
-            found[key.strip()] = value.strip()
-    return found
 
 
 def version_key(name: str) -> tuple[int, int, int, int, tuple[tuple[int, int | str], ...]] | None:
@@ -107,34 +99,4 @@ def history(repo: HubRepo, head: pygit2.Commit, skip: int, count: int) -> Iterat
 
 
 def _named(item: Entry, tag: str) -> Entry:
-    if item.version == tag:
-        return item
-    return Entry(
-        item.oid,
-        item.title,
-        item.date,
-        item.author,
-        tag,
-        item.git_commit,
-        item.metrics,
-        item.params,
-    )
-
-
-def _json_object(text: str | None) -> dict[str, object]:
-    try:
-        data = json.loads(text or "{}")
-    except ValueError:
-        return {}
-    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def _numbers(data: dict[str, object]) -> dict[str, float]:
-    return {
-        k: float(v)
-        for k, v in data.items()
-        if isinstance(v, int | float)
-        and not isinstance(v, bool)
-        and abs(float(v)) != float("inf")
-        and v == v
-    }
+    return item if item.version == tag else replace(item, version=tag)
