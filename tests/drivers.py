@@ -116,6 +116,32 @@ class Workspace(RepoDriver):
         )
 
 
+def new_workspace(
+    hub: Any,
+    root: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    weights: int = 256 * 1024,
+) -> Workspace:
+    """A repository with a model folder (`weights` bytes of safetensors), configured against
+    the embedded hub, its first model committed; the test runs in it as alice."""
+    root.mkdir()
+    ws = Workspace(root, hub, capsys)
+    ws.git("init", "-q", "-b", "main")
+    ws.write(".hfgit.yaml", CONFIG.format(endpoint=hub.url))
+    ws.write("configs/train.yaml", "lr: 0.0002\nepochs: 3\nlora_r: 16\n")
+    ws.write("eval/results.json", json.dumps({"accuracy": 0.91, "f1": 0.88}))
+    ws.write("train.py", "print('training')\n")
+    ws.write(".gitignore", "model/\n")
+    ws.write("model/config.json", json.dumps({"model_type": "llama", "hidden_size": 64}))
+    ws.write("model/tokenizer.json", json.dumps({"version": "1.0"}))
+    ws.write("model/model.safetensors", os.urandom(weights))
+    ws.commit("feat: first model")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("HF_TOKEN", hub.tokens["alice"])
+    return ws
+
+
 # --- a training repository laid out like the tutorial's (tests/manager) ------------------
 
 FIXTURES = Path(__file__).parent / "manager" / "fixtures"

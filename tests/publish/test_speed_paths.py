@@ -5,6 +5,7 @@ number of Hub requests whatever the number of versions."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.server
 import json
@@ -12,6 +13,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +186,20 @@ def test_a_read_answered_otherwise_than_plainly_goes_through_the_library(workspa
     assert len(errors) == 1 and "was not found and no token was sent" in errors[0]
 
 
+@contextlib.contextmanager
+def _pages_server() -> Iterator[str]:
+    """A `_Pages` server on 127.0.0.1 for the test; yields its URL."""
+    _Pages.connections, _Pages.headers_seen = [], []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    _Pages.server_url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield _Pages.server_url
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 class _Pages(http.server.BaseHTTPRequestHandler):
     """Two JSON pages linked by `Link: rel="next"`, over HTTP/1.1 keep-alive; a request for
     /close is answered and its connection closed, as a server timing out idle connections."""
@@ -219,13 +235,7 @@ class _Pages(http.server.BaseHTTPRequestHandler):
 def test_pages_are_read_over_one_kept_connection_with_the_chosen_token():
     from hfgit.hub import reads
 
-    _Pages.connections, _Pages.headers_seen = [], []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    _Pages.server_url = url
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with _pages_server() as url:
         first = reads.get_page(f"{url}/one", "hf_secret", 5.0)
         assert first is not None and first.data == ["/one"] and first.next_url == f"{url}/two"
         second = reads.get_page(first.next_url, "hf_secret", 5.0)
@@ -236,26 +246,14 @@ def test_pages_are_read_over_one_kept_connection_with_the_chosen_token():
         assert reads.get_page(f"{url}/one", False, 5.0) is not None
         assert len(_Pages.connections) == 2  # a closed connection is not reused
         assert _Pages.headers_seen == ["Bearer hf_secret", "Bearer hf_secret", None, None]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_next_page_link_to_another_host_is_not_followed_with_the_token():
     from hfgit.errors import HubError
     from hfgit.hub import reads
 
-    _Pages.connections, _Pages.headers_seen = [], []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    _Pages.server_url = url
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with _pages_server() as url:
         with pytest.raises(HubError, match=r"attacker\.example"):
             reads.get_page(f"{url}/elsewhere", "hf_secret", 5.0)
         relative = reads.get_page(f"{url}/one", "hf_secret", 5.0)
         assert relative is not None and relative.next_url == f"{url}/two"
-    finally:
-        server.shutdown()
-        server.server_close()
