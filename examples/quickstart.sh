@@ -34,8 +34,8 @@ printf 'learning_rate: 0.0002\nepochs: 3\nlora_r: 16\n' > configs/train.yaml
 printf '%s\n' '{"accuracy": 0.87, "tool_call_f1": 0.81}' > eval/results.json
 printf 'model/\n' > .gitignore
 
-step git hf init --repo-id demo/tool-caller --endpoint local --no-hooks
-git hf init --repo-id demo/tool-caller --endpoint local --no-hooks
+step git hf init --repo-id demo/tool-caller --endpoint local --public --no-hooks
+git hf init --repo-id demo/tool-caller --endpoint local --public --no-hooks
 sed -i.bak 's|^configs: \[\]|configs: [configs/train.yaml]|; s|^# results: eval/results.json|results: eval/results.json|' .hfgit.yaml
 rm -f .hfgit.yaml.bak
 git add -A && git commit -qm "feat: first tool-calling model"
@@ -57,4 +57,4 @@ step git hf log
 git hf log
 
 printf '\nThe demo repository is %s\n' "$repo"
-printf 'Browse its hub: git hf serve --root %s/hub (then open http://127.0.0.1:8765/api/models/demo/tool-caller/refs)\n' "$HFGIT_DATA_DIR"
+printf 'Browse its hub: git hf serve --root %s/hub (then open http://127.0.0.1:8765/demo/tool-caller/versions)\n' "$HFGIT_DATA_DIR"
