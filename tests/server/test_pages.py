@@ -270,3 +270,18 @@ def test_git_hf_serve_prints_the_address_of_its_pages(tmp_path) -> None:  # type
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_metrics_no_chart_can_hold_are_left_out_of_the_charts(http: Client, hub) -> None:  # type: ignore[no-untyped-def]
+    # whoever commits may write NaN or Infinity into a trailer (JSON as Python reads it)
+    weird = {"v1.0.0": {"accuracy": float("nan"), "loss": float("inf")}}
+    publish(hub.api(), "alice/weird", {**weird, "v1.1.0": {"accuracy": 0.5, "loss": 0.2}})
+    answer = http.get("/alice/weird/versions")
+    assert answer.status_code == 200
+    for metric in ("accuracy", "loss"):
+        figure = re.search(
+            rf'<figure class="chart" data-metric="{metric}">(.*?)</figure>', answer.text, re.S
+        )
+        assert figure is not None, metric
+        points = re.findall(r'<g class="point" data-version="([^"]+)"', figure[1])
+        assert points == ["v1.1.0"]
