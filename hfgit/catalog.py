@@ -31,13 +31,19 @@ class HubVersion:
 
     @property
     def tag(self) -> str:
+        """The local tag (`clf@v1.2.0` for one of several models)."""
         return self.version.tag
+
+    @property
+    def hub_tag(self) -> str:
+        """The tag on the Hub (`v1.2.0`)."""
+        return self.version.hub_tag
 
 
 @dataclass(frozen=True)
 class Catalog:
     refs: HubRefs | None  # None: the repository does not exist yet
-    versions: list[HubVersion]  # highest first
+    versions: list[HubVersion]  # highest first; named by their local tags, as git_commits()
     main_holds: str | None = None  # the version main's head commit carries, tagged or not yet
 
     @property
@@ -91,15 +97,21 @@ class CommitCache:
 def read_catalog(
     hub: Hub, scheme: TagScheme, limit: int | None = None, cache: CommitCache | None = None
 ) -> Catalog:
-    """Hub version tags with their git commits and metrics.
+    """Hub version tags with their git commits and metrics, named by their local tags under
+    `scheme` (the Hub's `v1.2.0` is `clf@v1.2.0` for model clf).
 
     Costs one refs request plus the commit listing pages of `main` and of the line branches,
     stopping as soon as every wanted tag's commit has been seen."""
     refs = hub.refs()
     if refs is None:
         return Catalog(None, [])
+    local = scheme.local_tag
     tagged = sorted(
-        ((v, refs.tags[v.tag]) for v in (parse_tag(t, scheme) for t in refs.tags) if v is not None),
+        (
+            (v, refs.tags[v.hub_tag])
+            for v in (parse_tag(local(t), scheme) for t in refs.tags)
+            if v is not None
+        ),
         key=lambda pair: pair[0],
         reverse=True,
     )
@@ -132,7 +144,8 @@ def read_catalog(
             )
         )
     said = trailers.parse(head.message) if head else trailers.Trailers()
-    holds = said.version if said.version and parse_tag(said.version, scheme) else None
+    holds = local(said.version) if said.version else None
+    holds = holds if holds and parse_tag(holds, scheme) else None
     return Catalog(refs, versions, holds)
 
 

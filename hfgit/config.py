@@ -1,5 +1,9 @@
 """`.hfgit.yaml`: loaded and checked against the table in schema.py into frozen dataclasses
-(every error names the file, line and key), and the commented file `git hf init` writes."""
+(every error names the file, line and key), and the commented file `git hf init` writes.
+
+A file with `models:` describes several models: each entry is read over the top-level keys
+(its own keys win, section by section key), checked as a whole, and becomes one Config in
+`Config.models`, with `model` set to its name."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hfgit.errors import ConfigError
-from hfgit.schema import HFGIT_KEYS
+from hfgit.schema import ENTRY_KEYS, HFGIT_KEYS, SECTIONS, SHARED_KEYS
 from hfgit.versioning import TagScheme
 from hfgit.yamldoc import YamlDoc, problem, read_text
 
@@ -77,10 +81,23 @@ class Config:
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
     path: Path | None = None
+    name: str | None = None  # `name:`: the model's name (set in every entry of `models:`)
+    model: str | None = None  # one of several models: its name, which starts its tags
+    models: tuple[Config, ...] = ()  # the top level of a file with `models:`: each model
 
     @property
     def scheme(self) -> TagScheme:
-        return TagScheme.of(self.tag_pattern, self.tag_prefix)
+        return TagScheme.of(self.tag_pattern, self.tag_prefix, self.model)
+
+    @property
+    def label(self) -> str:
+        """The model's name where one is needed (stage tags): its name in a list of models,
+        else `name:`, else the end of repo_id, lower-cased."""
+        return self.model or self.name or self.repo_id.rpartition("/")[2].lower()
+
+    def each(self) -> tuple[Config, ...]:
+        """The models this file describes: its `models:`, or itself."""
+        return self.models or (self,)
 
 
 SCHEMA_FILE = "hfgit.schema.json"  # packaged, generated from schema.py (a test keeps it current)
@@ -119,23 +136,104 @@ def check_config(
     doc = YamlDoc(path, text, HFGIT_KEYS, closed=True)
     if doc.node is None:
         raise ConfigError(f"{path}: the file is empty; run `git hf init --force` to rewrite it")
+    several = isinstance(doc.data, dict) and "models" in doc.data
+    if several:
+        doc.table = SHARED_KEYS
+    entries = _entries(doc) if several else []
     if root is not None and isinstance(doc.data, dict):
-        _missing_files(doc, root)
+        for checked in entries or [doc]:
+            _missing_files(checked, root)
     problems = doc.problems()
+    for entry in entries:
+        problems += entry.problems()
+    problems = _in_line_order(problems)
     if problems:
         return None, problems
-    values = {key: _tuple(doc.get(key)) for key in HFGIT_KEYS}
+    models = tuple(_config(entry, path, model=entry.get("name")) for entry in entries)
+    if several:
+        return _config(doc, path, models=models), []
+    return _config(doc, path), []
+
+
+def _config(
+    doc: YamlDoc, path: Path, model: str | None = None, models: tuple[Config, ...] = ()
+) -> Config:
+    values = {key: _tuple(doc.get(key)) for key in doc.table if key != "models"}
     if values["hooks.auto_bump"] is False:  # YAML 1.1 reads a bare `off` as false
         values["hooks.auto_bump"] = "off"
+    top = _section(values, "")
+    if models:  # the top level of several models: each names its own repo and folder
+        top = {**top, "repo_id": top["repo_id"] or "", "model_dir": top["model_dir"] or ""}
     return Config(
-        **_section(values, ""),
+        **top,
         card=CardConfig(**_section(values, "card")),
         gate=GateConfig(**_section(values, "gate")),
         hooks=HooksConfig(**_section(values, "hooks")),
         notify=NotifyConfig(**_section(values, "notify")),
         backup=BackupConfig(**_section(values, "backup")),
         path=path,
-    ), []
+        model=model,
+        models=models,
+    )
+
+
+def _entries(doc: YamlDoc) -> list[YamlDoc]:
+    """Each entry of `models:` read over the top-level keys, and checked: names and repo ids
+    unique (repo ids ignore case on the Hub)."""
+    listed = doc.data["models"]
+    if not isinstance(listed, list):
+        return []  # the top-level check says so
+    if not listed:
+        doc.add("models", "models must list at least one model (or be left out for one model)")
+        return []
+    shared = {k: v for k, v in doc.data.items() if k not in ("models", "name")}
+    if "name" in doc.data:
+        doc.add("name", "name is each model's own in a list of models: give it in their entries")
+    entries = []
+    names: dict[str, int] = {}
+    repos: dict[str, int] = {}
+    for index, item in enumerate(listed):
+        key = f"models[{index}]"
+        if not isinstance(item, dict):
+            doc.add("models", f"{key} must be a mapping with name, repo_id, model_dir...")
+            continue
+        entry = doc.entry("models", index, _merged(shared, item), item, ENTRY_KEYS)
+        entries.append(entry)
+        _unique(entry, key, "name", names, "model names must be unique")
+        _unique(entry, key, "repo_id", repos, "each model needs its own Hub repository")
+    return entries
+
+
+def _unique(entry: YamlDoc, key: str, name: str, seen: dict[str, int], why: str) -> None:
+    value = entry.get(name)
+    if not isinstance(value, str) or entry.problem_of(name):
+        return
+    folded = value.lower()
+    if folded in seen:
+        entry.add(name, f"{key}.{name} {value} is models[{seen[folded]}]'s too: {why}")
+    else:
+        seen[folded] = int(key[len("models[") : -1])
+
+
+def _merged(shared: dict[str, Any], item: dict[Any, Any]) -> dict[Any, Any]:
+    """An entry's keys over the shared ones; a section (card, gate...) merges key by key."""
+    merged = dict(shared)
+    for key, value in item.items():
+        if key in SECTIONS and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _in_line_order(problems: list[str]) -> list[str]:
+    """Each problem once, by line (`file:line: ...`)."""
+
+    def line(text: str) -> int:
+        where = text.split(": ", 1)[0].rpartition(":")[2]
+        return int(where) if where.isdigit() else 0
+
+    return sorted(dict.fromkeys(problems), key=line)
 
 
 def _missing_files(doc: YamlDoc, root: Path) -> None:

@@ -1,4 +1,8 @@
-"""A repository and its `.hfgit.yaml`: what every command starts from."""
+"""A repository and its `.hfgit.yaml`: what every command starts from.
+
+A Project is one model: the only one, or one of the `models:` of `.hfgit.yaml`, whose
+`config` is that entry read over the top-level keys. Its local tags are `NAME@vX.Y.Z` when
+the repository has several models (`local_tag`, `hub_tag` map them to the Hub's `vX.Y.Z`)."""
 
 from __future__ import annotations
 
@@ -10,23 +14,69 @@ from pathlib import Path
 from hfgit.catalog import Catalog, CommitCache, read_catalog
 from hfgit.config import Config, load_config
 from hfgit.constants import CONFIG_FILE
-from hfgit.errors import HfgitError, ModelFolderError
+from hfgit.errors import HfgitError, ModelFolderError, UsageError
 from hfgit.gitrepo import GitRepo, Tag
 from hfgit.hub import Access, Hub, connect
-from hfgit.versioning import parse_tag
+from hfgit.versioning import MODEL_SEP, parse_tag
 
 
 @dataclass(frozen=True)
 class Project:
     repo: GitRepo
-    config: Config
+    config: Config  # the model's: an entry of `models:` over the top-level keys, or the file's
     # What the user chose outside the repository (endpoint, token); None: the command line's.
     access: Access | None = None
 
     @classmethod
-    def open(cls, start: Path | None = None, access: Access | None = None) -> Project:
+    def open(
+        cls, start: Path | None = None, access: Access | None = None, model: str | None = None
+    ) -> Project:
+        """One model: the only one, or the one named (UsageError when there are several and
+        none is named)."""
+        projects = cls.open_all(start, access, model)
+        if len(projects) > 1:
+            raise UsageError(f"several models: pass --model NAME (one of {_names(projects)})")
+        return projects[0]
+
+    @classmethod
+    def open_all(
+        cls, start: Path | None = None, access: Access | None = None, model: str | None = None
+    ) -> list[Project]:
+        """Every model of the repository, in the order `.hfgit.yaml` lists them, or the one
+        named (an unknown name is a one-line error naming the models)."""
         repo = GitRepo.discover(start)
-        return cls(repo, load_config(repo.root / CONFIG_FILE), access)
+        config = load_config(repo.root / CONFIG_FILE)
+        projects = [cls(repo, each, access) for each in config.each()]
+        if model is None:
+            return projects
+        chosen = [p for p in projects if p.model_label == model]
+        if not chosen:
+            if not config.models:
+                raise UsageError(
+                    f"unknown model {model!r}: this repository has one model, {projects[0].model_label} "
+                    f"(list several under models: in {CONFIG_FILE})"
+                )
+            raise UsageError(f"unknown model {model!r}: use one of {_names(projects)}")
+        return chosen
+
+    @property
+    def model(self) -> str | None:
+        """The model's name when the repository has several (its tags start `NAME@`), else None."""
+        return self.config.model
+
+    @property
+    def model_label(self) -> str:
+        """The model's name in stage tags: its name, or the single model's (`name:`, else the
+        end of repo_id, lower-cased)."""
+        return self.config.label
+
+    def local_tag(self, hub_tag: str) -> str:
+        """The local tag of a Hub tag: `v1.2.0` -> `clf@v1.2.0` (unchanged for a single model)."""
+        return self.config.scheme.local_tag(hub_tag)
+
+    def hub_tag(self, local_tag: str) -> str:
+        """The Hub tag of a local tag: `clf@v1.2.0` -> `v1.2.0` (unchanged for a single model)."""
+        return self.config.scheme.hub_tag(local_tag)
 
     @property
     def model_dir(self) -> Path:
@@ -77,3 +127,38 @@ class Project:
                 f"cannot keep hfgit's state in {path}: {e.strerror or e} (it must be a folder)"
             ) from None
         return path
+
+
+def open_version(
+    text: str, start: Path | None = None, access: Access | None = None
+) -> tuple[Project, str]:
+    """The model a version names and its Hub tag: `clf@v1.2.0` -> (clf's project, `v1.2.0`);
+    `v1.2.0` in a single-model repository -> (its project, `v1.2.0`). An unknown model, or a
+    version without its model in a repository of several, is a one-line error naming them."""
+    projects = Project.open_all(start, access)
+    return version_of(projects, text)
+
+
+def version_of(projects: list[Project], text: str) -> tuple[Project, str]:
+    """`open_version` among projects already open."""
+    several = projects[0].model is not None
+    name, sep, rest = text.partition(MODEL_SEP)
+    if not several:
+        project = projects[0]
+        if sep and name == project.model_label:  # GTO's spelling of the one model's versions
+            return project, rest
+        return project, text
+    if not sep:
+        example = f"{projects[0].model}@{text}"
+        raise UsageError(
+            f"{text}: this repository has several models: name one, e.g. {example} "
+            f"(models: {_names(projects)})"
+        )
+    for project in projects:
+        if project.model == name:
+            return project, rest
+    raise UsageError(f"{text}: unknown model {name!r}: use one of {_names(projects)}")
+
+
+def _names(projects: list[Project]) -> str:
+    return ", ".join(p.model_label for p in projects)

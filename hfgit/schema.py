@@ -2,10 +2,14 @@
 the JSON Schema is generated from, and `git hf init` writes a commented file for.
 
 `.hfgit.yaml` is closed: a key the table does not know is an error. The tutorial's config.yaml
-and huggingface_config.yaml are open: they also hold the training project's own keys."""
+and huggingface_config.yaml are open: they also hold the training project's own keys.
+
+Several models in one repository: `.hfgit.yaml` lists them under `models:`, each entry a
+mapping with a `name` and any of the top-level keys, which are its defaults (MODEL_KEYS)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from hfgit import repoid
@@ -31,6 +35,11 @@ PATH = Rule(r"^(?!/)(?!(.*/)?\.\.(/|$))[^\\\x00]+$", "must name paths inside the
 TAG_PREFIX = Rule(
     r"^(?!.*\.\.)([A-Za-z0-9_][A-Za-z0-9._-]*)?$",
     "must be letters, digits, '.', '_' or '-' (it starts every version tag)",
+)
+# GTO's artifact names, without '/': they start every local tag of the model (`clf@v1.2.0`)
+MODEL_NAME = Rule(
+    r"^[a-z0-9][a-z0-9_-]*$",
+    "must be lowercase letters, digits, '-' or '_', starting with a letter or digit",
 )
 BRANCH = Rule(
     r"^(?![-/])(?!.*(\.\.|@\{|//|/\.))(?!.*(\.lock|/|\.)$)[^\s~^:?*\[\\]+$",
@@ -118,10 +127,36 @@ SECTIONS: dict[str, dict[str, Spec]] = {
         "retries": Spec((int,), 3, minimum=0, help="attempts after the first one fails"),
     },
 }
-HFGIT_KEYS: dict[str, Spec] = {
+SECTION_KEYS: dict[str, Spec] = {
     f"{section}.{key}" if section else key: spec
     for section, specs in SECTIONS.items()
     for key, spec in specs.items()
+}
+MODEL_KEYS: dict[str, Spec] = {
+    "name": _opt(
+        MODEL_NAME,
+        "the model's name: in a list of models, the start of its tags (name@v1.2.0); "
+        "alone, the name stage tags use (default: the end of repo_id, lower-cased)",
+    ),
+    "models": Spec(
+        (list,),
+        [],
+        item_type=dict,
+        help="several models in this repository: each entry has a name and overrides any "
+        "top-level key (repo_id, model_dir, configs, card, gate, tag_pattern...)",
+        what="a list of models (mappings with name, repo_id, model_dir...)",
+    ),
+}
+HFGIT_KEYS: dict[str, Spec] = {**SECTION_KEYS, **MODEL_KEYS}
+# The top level of a file with `models:` (each model names its repo and folder, not the top)
+SHARED_KEYS: dict[str, Spec] = {
+    key: replace(spec, required=False) if spec.required else spec
+    for key, spec in HFGIT_KEYS.items()
+}
+# One entry of `models:`, read over the top-level keys
+ENTRY_KEYS: dict[str, Spec] = {
+    **{key: spec for key, spec in SECTION_KEYS.items()},
+    "name": replace(MODEL_KEYS["name"], required=True, help="the model's name (name@v1.2.0)"),
 }
 
 # The tutorial's files (open: only these keys are checked; null means "not set").
@@ -225,8 +260,8 @@ def json_schema() -> dict[str, Any]:
             out |= checks(spec, item=False)
         return {k: v for k, v in out.items() if v != {}}
 
-    def obj(name: str) -> dict[str, Any]:
-        specs = SECTIONS[name]
+    def obj(name: str, extra: dict[str, Spec] | None = None) -> dict[str, Any]:
+        specs = {**SECTIONS[name], **(extra or {})}
         schema: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
@@ -237,10 +272,24 @@ def json_schema() -> dict[str, Any]:
             schema["required"] = required
         return schema
 
-    root = obj("")
+    def sections(schema: dict[str, Any]) -> dict[str, Any]:
+        for name in SECTIONS:
+            if name:
+                schema["properties"][name] = obj(name)
+        return schema
+
+    entry = sections(obj("", {"name": ENTRY_KEYS["name"]}))
+    entry.pop("required")
+    entry["required"] = ["name"]
+    root = sections(obj("", MODEL_KEYS))
     root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     root["title"] = "hfgit configuration (.hfgit.yaml)"
-    for name in SECTIONS:
-        if name:
-            root["properties"][name] = obj(name)
+    root["properties"]["models"] = {
+        "type": "array",
+        "description": MODEL_KEYS["models"].help,
+        "minItems": 1,
+        "items": entry,
+    }
+    # one model: repo_id and model_dir at the top; several: in each entry of models
+    root["anyOf"] = [{"required": root.pop("required")}, {"required": ["models"]}]
     return root

@@ -4,6 +4,11 @@ Three tag formats:
   semver      v1.2.0, v2.0.0-rc.1        ordered by semver precedence
   timestamp   v20240101-120000           ordered by time
   experiment  exp-baseline-001           ordered by run number, then name
+
+In a repository with several models, a model's local tags carry its name first, as GTO
+writes them (`clf@v1.2.0`); the Hub tag in that model's own Hub repository is the rest
+(`v1.2.0`). A scheme with a `model` parses only that model's local tags; `Version.tag` is the
+local tag and `Version.hub_tag` the Hub's.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Literal, cast
 
@@ -31,6 +36,7 @@ _RANK = {"major": 3, "minor": 2, "patch": 1}
 # semver's pre-release identifiers: ASCII alphanumerics and hyphens, numbers without leading 0
 _IDENTIFIER = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
 _PRERELEASE_RE = re.compile(rf"{_IDENTIFIER}(?:\.{_IDENTIFIER})*")
+MODEL_SEP = "@"  # GTO's: name@v1.2.0
 
 
 @dataclass(frozen=True)
@@ -39,18 +45,38 @@ class TagScheme:
 
     format: TagFormat = "semver"
     prefix: str = "v"
+    model: str | None = None  # a model of several: its local tags are `model@<hub tag>`
 
     @classmethod
-    def of(cls, fmt: str, prefix: str | None = None) -> TagScheme:
+    def of(cls, fmt: str, prefix: str | None = None, model: str | None = None) -> TagScheme:
         if fmt not in TAG_FORMATS:
             raise VersionTagError(
                 f"unknown tag format {fmt!r}; use one of {', '.join(TAG_FORMATS)}"
             )
-        return cls(cast(TagFormat, fmt), DEFAULT_PREFIX[fmt] if prefix is None else prefix)
+        return cls(cast(TagFormat, fmt), DEFAULT_PREFIX[fmt] if prefix is None else prefix, model)
+
+    @property
+    def head(self) -> str:
+        """What every local tag of this scheme starts with before the Hub tag ("" or `clf@`)."""
+        return f"{self.model}{MODEL_SEP}" if self.model is not None else ""
+
+    @property
+    def on_hub(self) -> TagScheme:
+        """The scheme of the Hub tags (no model name: each model has its own Hub repo)."""
+        return replace(self, model=None) if self.model is not None else self
+
+    def local_tag(self, hub_tag: str) -> str:
+        """`v1.2.0` -> `clf@v1.2.0` (unchanged for a single model)."""
+        return f"{self.head}{hub_tag}"
+
+    def hub_tag(self, local_tag: str) -> str:
+        """`clf@v1.2.0` -> `v1.2.0` (unchanged for a single model, or a tag of another model)."""
+        head = self.head
+        return local_tag[len(head) :] if head and local_tag.startswith(head) else local_tag
 
     def shell_globs(self) -> list[str]:
         """sh `case` patterns that every version tag matches (a cheap pre-filter for hooks)."""
-        p = _glob_escape(self.prefix)
+        p = _glob_escape(self.head + self.prefix)
         if self.format == "semver":
             return [f"{p}[0-9]*.[0-9]*.[0-9]*"]
         if self.format == "timestamp":
@@ -59,7 +85,7 @@ class TagScheme:
 
     def describe(self) -> str:
         example = {"semver": "1.2.0", "timestamp": "20240101-120000", "experiment": "baseline-001"}
-        return f"{self.format} tags like {self.prefix}{example[self.format]}"
+        return f"{self.format} tags like {self.head}{self.prefix}{example[self.format]}"
 
 
 @dataclass(frozen=True, order=False)
@@ -76,11 +102,16 @@ class Version:
         return self.semver is not None and self.semver.prerelease is not None
 
     @property
+    def hub_tag(self) -> str:
+        """The tag's name on the Hub (`v1.2.0` for the local `clf@v1.2.0`)."""
+        return self.tag[len(self.scheme.head) :]
+
+    @property
     def line(self) -> str:
         """The release line a version belongs to; older lines live on their own Hub branch."""
         if self.semver is not None:
             return f"{self.scheme.prefix}{self.semver.major}.{self.semver.minor}.x"
-        return self.tag
+        return self.hub_tag
 
     def __lt__(self, other: Version) -> bool:
         return self.key < other.key
@@ -112,9 +143,10 @@ def _precedence(sv: semver.Version) -> tuple[object, ...]:
 def parse_tag(tag: str, scheme: TagScheme) -> Version | None:
     """The version a tag names, or None when it is not a version tag of this scheme.
     (Versions are immutable: a tag read again, as status and log do, is parsed once.)"""
-    if not tag.startswith(scheme.prefix):
+    start = scheme.head + scheme.prefix
+    if not tag.startswith(start):
         return None
-    body = tag[len(scheme.prefix) :]
+    body = tag[len(start) :]
     if scheme.format == "semver":
         try:
             sv = semver.Version.parse(body)
@@ -139,9 +171,13 @@ def require_version(tag: str, scheme: TagScheme) -> Version:
     version = parse_tag(tag, scheme)
     if version is None:
         raise VersionTagError(
-            f"{tag!r} is not a version tag (this repository uses {scheme.describe()})"
+            f"{tag!r} is not a version tag ({_whose(scheme)} uses {scheme.describe()})"
         )
     return version
+
+
+def _whose(scheme: TagScheme) -> str:
+    return f"model {scheme.model}" if scheme.model is not None else "this repository"
 
 
 def version_tags(tags: Iterable[str], scheme: TagScheme) -> list[Version]:
@@ -166,14 +202,14 @@ def next_version(
         _check_prerelease(pre_token, scheme)
     if scheme.format == "timestamp":
         moment = now or datetime.now(timezone.utc)
-        return f"{scheme.prefix}{moment.strftime(_TIMESTAMP)}"
+        return f"{scheme.head}{scheme.prefix}{moment.strftime(_TIMESTAMP)}"
     if scheme.format == "experiment":
         if current is None:
             raise VersionTagError(
                 "no experiment tag yet: create the first one, e.g. exp-baseline-001"
             )
         number, name = current.key
-        return f"{scheme.prefix}{name}-{int(number) + 1:03d}"  # type: ignore[call-overload]
+        return f"{scheme.head}{scheme.prefix}{name}-{int(number) + 1:03d}"  # type: ignore[call-overload]
     if kind not in BUMP_KINDS:
         raise UsageError(f"unknown bump {kind!r}; use one of {', '.join(BUMP_KINDS)} or auto")
     base = (
@@ -188,7 +224,7 @@ def next_version(
         bumped = getattr(base, f"bump_{kind}")().bump_prerelease(token)
     else:
         bumped = base.next_version(kind)
-    return f"{scheme.prefix}{bumped}"
+    return f"{scheme.head}{scheme.prefix}{bumped}"
 
 
 def _check_prerelease(token: str, scheme: TagScheme) -> None:

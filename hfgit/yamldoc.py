@@ -48,9 +48,56 @@ class YamlDoc:
         self._lines: dict[str, int] = {}
         self._found: dict[tuple[int, str], None] = {}  # problems, in order, once each
         self.root_line = 1
+        self._entry = ""  # an entry of a list read as a document: `models[1].`
         self.node, self.data = _load(path, text, self._read_keys)
         if self.data is None and not closed:
             self.data = {}
+        self._own: Any = self.data  # what unknown keys are looked for in
+
+    def entry(
+        self,
+        key: str,
+        index: int,
+        data: dict[Any, Any],
+        own: dict[Any, Any],
+        table: dict[str, Spec],
+    ) -> YamlDoc:
+        """The mapping at `key[index]` read as a document of its own: `data` is its keys over
+        the shared ones (the caller merges them). A problem with one of its own keys is at that
+        key's line and names it `key[index].name`; one with a shared key, at the shared key."""
+        prefix = f"{key}[{index}]."
+        view = YamlDoc.__new__(YamlDoc)
+        view.path, view.table, view.closed = self.path, table, True
+        view.node, view.data, view._own, view._entry = self.node, data, own, prefix
+        view._found = {}
+        mine = {k[len(prefix) :]: line for k, line in self._lines.items() if k.startswith(prefix)}
+        view._lines = {k: v for k, v in self._lines.items() if "[" not in k} | mine
+        view.root_line = min(mine.values(), default=self._line(key))
+        return view
+
+    def _named(self, key: str, own: bool = False) -> str:
+        """How problems name a key: with its entry's place when the entry gives it (`own`:
+        always, for a key the entry must give)."""
+        if self._entry and key and (own or key in self._own_keys()):
+            return f"{self._entry}{key}"
+        return key
+
+    def _own_keys(self) -> set[str]:
+        if not self._entry:
+            return set()
+        keys: set[str] = set()
+        for name, value in self._own.items():
+            keys.add(str(name))
+            if isinstance(value, dict):
+                keys |= {f"{name}.{sub}" for sub in value}
+        return keys
+
+    def problem_of(self, key: str) -> str | None:
+        """What is wrong with the value at `key`, or None (absent is not wrong here)."""
+        value, blocked = self._find(key)
+        if blocked:
+            return problem(blocked, _MAPPING, value)
+        return None if value is _ABSENT else problem(key, self.table[key], value)
 
     @classmethod
     def load(cls, path: Path, missing: str, table: dict[str, Spec], closed: bool) -> YamlDoc:
@@ -84,21 +131,23 @@ class YamlDoc:
         for key, spec in self.table.items():
             self._check(key, spec)
         if self.closed:
-            self._unknown("", self.data)
+            self._unknown("", self._own)
         found = sorted(self._found, key=lambda item: item[0])
         return [f"{self.path}:{line}: {text}" for line, text in found]
 
     def _check(self, key: str, spec: Spec) -> None:
         value, blocked = self._find(key)
         if blocked:
-            self.add(blocked, problem(blocked, _MAPPING, value) or "")
+            self.add(blocked, problem(self._named(blocked), _MAPPING, value) or "")
         elif value is not _ABSENT:
-            said = problem(key, spec, value)
+            said = problem(self._named(key), spec, value)
             if said:
                 self.add(key, said)
         elif spec.required:
             help = f" ({spec.help})" if spec.help else ""
-            self.add(key.rpartition(".")[0], f"missing required key {key}{help}")
+            self.add(
+                key.rpartition(".")[0], f"missing required key {self._named(key, own=True)}{help}"
+            )
 
     def _find(self, key: str) -> tuple[Any, str]:
         """(the value at `key` or _ABSENT, ""), or (the value of a parent that is not a mapping,
@@ -121,7 +170,8 @@ class YamlDoc:
         for name, value in values.items():
             key = f"{prefix}{name}"
             if name not in children:
-                self.add(key, f"unknown key {key} (known: {', '.join(sorted(children))})")
+                shown = self._named(key)
+                self.add(key, f"unknown key {shown} (known: {', '.join(sorted(children))})")
             elif isinstance(value, dict) and any(k.startswith(f"{key}.") for k in self.table):
                 self._unknown(f"{key}.", value)
 

@@ -24,7 +24,7 @@ from hfgit.config import (
     schema_text,
 )
 from hfgit.errors import ConfigError
-from hfgit.schema import SECTIONS, json_schema
+from hfgit.schema import MODEL_KEYS, SECTIONS, json_schema
 from hfgit.versioning import TagScheme
 
 REPO = Path(__file__).resolve().parents[2]
@@ -412,9 +412,9 @@ def test_the_schema_is_a_valid_draft_2020_12_schema():
 
 def test_schema_has_one_property_per_key_and_section():
     schema = json_schema()
-    top = {k for k in SECTIONS[""]} | {s for s in SECTIONS if s}
+    top = {k for k in SECTIONS[""]} | {s for s in SECTIONS if s} | set(MODEL_KEYS)
     assert set(schema["properties"]) == top
-    assert schema["required"] == ["repo_id", "model_dir"]
+    assert schema["anyOf"] == [{"required": ["repo_id", "model_dir"]}, {"required": ["models"]}]
     assert schema["additionalProperties"] is False
     for name, specs in SECTIONS.items():
         if not name:
