@@ -42,6 +42,8 @@ COMMANDS: dict[str, str] = {
     "hook": "hfgit.commands.hooks:hook",
     "serve": "hfgit.commands.serve:serve",
     "login": "hfgit.commands.access:login",
+    "diff": "hfgit.commands.compare:diff",
+    "verify": "hfgit.commands.compare:verify",
 }
 # One-line help per command, so that `git hf --help` imports none of them.
 SUMMARIES: dict[str, str] = {
@@ -59,6 +61,8 @@ SUMMARIES: dict[str, str] = {
     "queue": "List, drop or retry the versions queued for background publishing.",
     "serve": "Run the embedded Hub-compatible server.",
     "login": "Store a Hub token for one endpoint in git's credential store.",
+    "diff": "Compare two versions, or a version and the local model folder.",
+    "verify": "Check a local folder byte for byte against a version on the Hub.",
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
