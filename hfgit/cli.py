@@ -42,6 +42,9 @@ COMMANDS: dict[str, str] = {
     "hook": "hfgit.commands.hooks:hook",
     "serve": "hfgit.commands.serve:serve",
     "login": "hfgit.commands.access:login",
+    "promote": "hfgit.commands.stages:promote",
+    "demote": "hfgit.commands.stages:demote",
+    "stages": "hfgit.commands.stages:stages",
     "diff": "hfgit.commands.compare:diff",
     "verify": "hfgit.commands.compare:verify",
 }
@@ -61,6 +64,9 @@ SUMMARIES: dict[str, str] = {
     "queue": "List, drop or retry the versions queued for background publishing.",
     "serve": "Run the embedded Hub-compatible server.",
     "login": "Store a Hub token for one endpoint in git's credential store.",
+    "promote": "Put a version in a stage (git tag + Hub branch STAGE).",
+    "demote": "Take a stage away from the version it holds.",
+    "stages": "List the stages and the versions they hold.",
     "diff": "Compare two versions, or a version and the local model folder.",
     "verify": "Check a local folder byte for byte against a version on the Hub.",
 }

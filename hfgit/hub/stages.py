@@ -1,0 +1,125 @@
+"""A stage as a Hub branch whose head's tree is exactly one version's tree.
+
+The branch is made at the version's Hub commit the first time; moving it to another version
+is one commit on the branch (files the version lacks deleted, the others copied from the
+version's commit: LFS files by their pointer, no bytes sent, small files re-added), made with
+`parent_commit` so that a concurrent move is a StaleParentError, never an overwrite. So a
+`revision=STAGE` download never fails to resolve while a stage moves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hfgit.errors import StaleParentError
+from hfgit.hub.client import Hub, HubCommit, RemoteFile, _status
+
+
+@dataclass(frozen=True)
+class StageMove:
+    """What moving a stage's branch to a version takes."""
+
+    copies: list[str]  # paths the version has and the stage has not, or has otherwise
+    deletes: list[str]  # paths the stage has and the version has not
+
+
+def head_commit(hub: Hub, commit: str) -> HubCommit | None:
+    """The Hub commit `commit` (one commits page)."""
+    return next(hub.commits(commit), None)
+
+
+def plan_move(hub: Hub, head: str, version_commit: str) -> StageMove:
+    """The files to copy and delete so that the branch at `head` holds `version_commit`'s tree."""
+    want = {f.path: f for f in hub.tree(version_commit)}
+    have = {f.path: f for f in hub.tree(head)}
+    return StageMove(
+        sorted(p for p, f in want.items() if not _same(have.get(p), f)),
+        sorted(p for p in have if p not in want),
+    )
+
+
+def create(hub: Hub, stage: str, version_commit: str) -> str:
+    """Make the stage's branch at the version's commit. A branch made meanwhile by someone
+    else is a StaleParentError (an existing one is never taken over silently)."""
+
+    def attempt() -> str:
+        try:
+            hub._api.create_branch(
+                hub.repo_id, branch=stage, revision=version_commit, repo_type=hub.repo_type
+            )
+        except Exception as e:
+            if _status(e) != 409:
+                raise
+            if _branch_at(hub, stage) != version_commit:
+                raise StaleParentError(f"Hub branch {stage} was created meanwhile") from None
+        return version_commit
+
+    return hub._call(attempt, settled=lambda: _settled(hub, stage, version_commit))
+
+
+def move(
+    hub: Hub,
+    stage: str,
+    head: str,
+    version_commit: str,
+    planned: StageMove,
+    summary: str,
+    description: str,
+) -> str:
+    """One commit on the stage's branch above `head` whose tree is the version's; returns it."""
+    hub.library()
+    from huggingface_hub import CommitOperationCopy, CommitOperationDelete
+
+    operations: list[Any] = [CommitOperationDelete(path_in_repo=p) for p in planned.deletes]
+    operations += [
+        CommitOperationCopy(src_path_in_repo=p, path_in_repo=p, src_revision=version_commit)
+        for p in planned.copies
+    ]
+
+    def landed() -> str | None:
+        return hub._landed(stage, head, summary, description)
+
+    def attempt() -> str:
+        try:
+            info = hub._api.create_commit(
+                hub.repo_id,
+                operations,
+                commit_message=summary,
+                commit_description=description,
+                revision=stage,
+                parent_commit=head,
+                repo_type=hub.repo_type,
+            )
+        except Exception as e:
+            if _status(e) == 412 and (mine := landed()) is not None:
+                return mine
+            raise
+        return str(info.oid)
+
+    return hub._call(attempt, settled=landed)
+
+
+def delete(hub: Hub, stage: str, head: str) -> None:
+    """Delete the stage's branch, when it is still at `head` (the Hub's delete takes no
+    expected head: the check just before is the best a client can do)."""
+    at = _branch_at(hub, stage)
+    if at is None:
+        return
+    if at != head:
+        raise StaleParentError(f"Hub branch {stage} moved meanwhile")
+    hub._call(
+        lambda: hub._api.delete_branch(hub.repo_id, branch=stage, repo_type=hub.repo_type),
+        settled=lambda: True if _branch_at(hub, stage) is None else None,
+    )
+
+
+def _branch_at(hub: Hub, stage: str) -> str | None:
+    return hub._call(hub._refs).branches.get(stage)
+
+
+def _settled(hub: Hub, stage: str, version_commit: str) -> str | None:
+    return version_commit if _branch_at(hub, stage) == version_commit else None
+
+
+def _same(have: RemoteFile | None, want: RemoteFile) -> bool:
+    return have is not None and have.oid == want.oid

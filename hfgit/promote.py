@@ -1,0 +1,273 @@
+"""`promote`, `demote` and publishing stages: a stage tag in git first, then the Hub's branch.
+
+The git tag is made whatever the Hub says (a promotion made offline is recorded, and
+`publish_pending`, run by every `git hf push`, mirrors it later). The Hub's branch is only
+moved from a state this repository knows: a head that names a stage tag git does not have
+was moved elsewhere, and is not overwritten (see docs/architecture.md, "Stages")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hfgit import stages, stagetags
+from hfgit.catalog import Catalog
+from hfgit.effects import Say, silent
+from hfgit.errors import AuthError, HfgitError, HubUnreachableError, StaleParentError
+from hfgit.hub import Hub, HubRefs
+from hfgit.hub import stages as hub_stages
+from hfgit.project import Project
+from hfgit.stages import Event, Holding, UnknownStageError
+
+ATTEMPTS = 3  # a stage branch moved meanwhile by this repository's own promotions: re-read
+
+
+class NotPublishedError(HfgitError):
+    """A version the Hub does not have (at its git commit) cannot be a stage there."""
+
+
+@dataclass
+class StageResult:
+    """What promote or demote did: the tag made, and what the Hub's branch did."""
+
+    model: str
+    stage: str
+    version: str | None  # local tag; None for a demotion
+    tag: str | None  # the stage tag made (None: nothing to record, or a dry run)
+    hub: str = "pending"  # published | pending | unchanged | dry-run
+    copied: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    url: str | None = None
+    note: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def promote(
+    project: Project,
+    hub_tag: str,
+    stage: str,
+    message: str = "",
+    dry_run: bool = False,
+    say: Say = silent,
+) -> StageResult:
+    """Record `stage` -> the version in git, and move the Hub's branch when the Hub answers."""
+    stages.check_stage_name(stage, project)
+    local = project.local_tag(hub_tag)
+    tag = project.version_tags().get(local)
+    if tag is None:
+        raise HfgitError(f"no version {local} in this repository: `git hf log` lists the versions")
+    found = stages.events(project)
+    result = StageResult(project.model_label, stage, local, None)
+    with project.hub() as hub:
+        catalog = _reachable_catalog(project, hub, say)
+        if catalog is not None:
+            _check_on_hub(project, catalog, hub_tag, tag.commit)
+            _check_not_a_tag(catalog, stage)
+        held = stages.holdings(found).get(stage)
+        number = stages.next_number(found, stage)
+        if held is not None and held.version == local:
+            result.note = f"{stage} already holds {local}"
+        elif dry_run:
+            result.tag = stagetags.tag_name(project.model_label, stage, True, number)
+        else:
+            made = stagetags.create(
+                project.repo.root,
+                stagetags.tag_name(project.model_label, stage, True, number),
+                tag.commit,
+                _message(f"Promote {local} to {stage}", message, local),
+            )
+            result.tag, found = made.name, [*found, Event(made, local)]
+        return _mirror(project, hub, catalog, found, result, dry_run, say)
+
+
+def demote(project: Project, stage: str, message: str = "", say: Say = silent) -> StageResult:
+    """Take the stage away from the version it holds (`LABEL#STAGE!#N`) and delete its branch."""
+    stages.check_stage_name(stage, project)
+    found = stages.events(project)
+    held = stages.holdings(found).get(stage)
+    if held is None or held.version is None:
+        used = sorted(h.stage for h in stages.holdings(found).values() if h.version)
+        raise UnknownStageError(
+            f"stage {stage!r} of {project.model_label} holds no version"
+            + (f" (stages in use: {', '.join(used)})" if used else " (no stage is in use)")
+        )
+    version = held.version
+    made = stagetags.create(
+        project.repo.root,
+        stagetags.tag_name(project.model_label, stage, False, stages.next_number(found, stage)),
+        held.event.tag.commit,
+        _message(f"Demote {version} from {stage}", message, version),
+    )
+    result = StageResult(project.model_label, stage, version, made.name)
+    with project.hub() as hub:
+        catalog = _reachable_catalog(project, hub, say)
+        return _mirror(project, hub, catalog, [*found, Event(made, version)], result, False, say)
+
+
+def publish_pending(project: Project, hub: Hub, catalog: Catalog, say: Say = silent) -> list[str]:
+    """Mirror every stage whose Hub branch is behind git; returns the stages published. A
+    stage that cannot be (its version not on the Hub, moved elsewhere) is said and left, as
+    are all when the Hub stops answering: `git hf status` lists them."""
+    found = stages.events(project)
+    if not found or catalog.refs is None:
+        return []
+    done = []
+    try:
+        waiting = stages.pending(project, hub, catalog.refs, found)
+    except HfgitError as e:
+        say(f"warning: stages not published: {e}")
+        return []
+    for holding in waiting:
+        try:
+            publish(project, hub, catalog, holding, found)
+        except HfgitError as e:
+            say(f"warning: stage {holding.stage} not published: {e}")
+            if isinstance(e, (HubUnreachableError, AuthError)):
+                break
+            continue
+        done.append(holding.stage)
+        say(f"stage {holding.stage}: {_what(holding)}")
+    return done
+
+
+def publish(
+    project: Project, hub: Hub, catalog: Catalog, holding: Holding, found: list[Event]
+) -> hub_stages.StageMove | None:
+    """Make the Hub's branch hold what `holding` says: what it copied and deleted, or None
+    when the Hub already held it."""
+    known = {e.tag.name for e in found if e.stage == holding.stage}
+    refs = catalog.refs
+    for attempt in range(1, ATTEMPTS + 1):
+        refs = refs if refs is not None else hub.refs()
+        if refs is None:
+            raise NotPublishedError(f"{project.config.repo_id} is not on the Hub: `git hf push`")
+        there = stages.on_hub(project, hub, refs, holding.stage)
+        _check_movable(holding, there, known)
+        try:
+            return _apply(project, hub, refs, holding, there)
+        except StaleParentError:
+            if attempt == ATTEMPTS:
+                raise
+            refs = None  # moved meanwhile: read again, and look at who moved it
+    raise AssertionError("unreachable")
+
+
+def _check_movable(holding: Holding, there: stages.OnHub, known: set[str]) -> None:
+    if there.foreign:
+        raise HfgitError(
+            f"Hub branch {holding.stage} is not a stage (its head names no version): "
+            "pick another stage name, or delete that branch on the Hub"
+        )
+    if there.stage_tag is not None and there.stage_tag not in known:
+        raise HfgitError(
+            f"{holding.stage} on the Hub was set by {there.stage_tag} (to {there.version}), "
+            "which this repository lacks: `git fetch --tags`, then promote again"
+        )
+
+
+def _apply(
+    project: Project, hub: Hub, refs: HubRefs, holding: Holding, there: stages.OnHub
+) -> hub_stages.StageMove | None:
+    if holding.version is None:
+        if there.head is None:
+            return None
+        hub_stages.delete(hub, holding.stage, there.head)
+        return hub_stages.StageMove([], [])
+    hub_tag = project.hub_tag(holding.version)
+    if there.version == hub_tag:
+        return None
+    target = refs.tags.get(hub_tag)
+    if target is None:
+        raise NotPublishedError(
+            f"{holding.version} is not on the Hub: `git hf push {holding.version}` first"
+        )
+    if there.head is None:
+        hub_stages.create(hub, holding.stage, target)
+        return hub_stages.StageMove([], [])
+    planned = hub_stages.plan_move(hub, there.head, target)
+    summary = f"Promote {hub_tag} to {holding.stage}"
+    description = stages.description(holding, hub_tag)
+    hub_stages.move(hub, holding.stage, there.head, target, planned, summary, description)
+    return planned
+
+
+def _mirror(
+    project: Project,
+    hub: Hub,
+    catalog: Catalog | None,
+    found: list[Event],
+    result: StageResult,
+    dry_run: bool,
+    say: Say,
+) -> StageResult:
+    """The Hub side of promote/demote: done now when the Hub answered, else left pending."""
+    result.url = hub.revision_url(result.stage)
+    if catalog is None:
+        say(f"stage {result.stage} is recorded in git; `git hf push` publishes it to the Hub")
+        return result
+    if dry_run:
+        result.hub = "dry-run"
+        _plan_only(project, hub, catalog, result)
+        return result
+    holding = stages.holdings(found)[result.stage]
+    try:
+        moved = publish(project, hub, catalog, holding, found)
+    except HubUnreachableError as e:
+        say(f"warning: {e}; `git hf push` publishes stage {result.stage}")
+        return result
+    result.hub = "unchanged" if moved is None else "published"
+    if moved is not None:
+        result.copied, result.deleted = moved.copies, moved.deletes
+    return result
+
+
+def _plan_only(project: Project, hub: Hub, catalog: Catalog, result: StageResult) -> None:
+    refs = catalog.refs
+    if refs is None or result.version is None:
+        return
+    hub_tag = project.hub_tag(result.version)
+    there = stages.on_hub(project, hub, refs, result.stage)
+    target = refs.tags.get(hub_tag)
+    if there.head is not None and target is not None and there.version != hub_tag:
+        planned = hub_stages.plan_move(hub, there.head, target)
+        result.copied, result.deleted = planned.copies, planned.deletes
+
+
+def _reachable_catalog(project: Project, hub: Hub, say: Say) -> Catalog | None:
+    try:
+        return project.catalog(hub)
+    except HubUnreachableError as e:
+        say(f"warning: {e}")
+        return None
+
+
+def _message(title: str, note: str, version: str) -> str:
+    body = f"{note.strip()}\n\n" if note.strip() else ""
+    return f"{title}\n\n{body}{stagetags.VERSION_KEY}: {version}\n"
+
+
+def _check_on_hub(project: Project, catalog: Catalog, hub_tag: str, commit: str) -> None:
+    local = project.local_tag(hub_tag)
+    version = catalog.get(hub_tag)
+    if version is None:
+        raise NotPublishedError(
+            f"{local} is not on the Hub yet: `git hf push {local}` first, then promote it"
+        )
+    if version.git_commit is not None and version.git_commit != commit:
+        raise NotPublishedError(
+            f"{hub_tag} on the Hub is from git {version.git_commit[:8]}, not {local}'s commit "
+            f"{commit[:8]}: `git hf push --force {local}` first"
+        )
+
+
+def _check_not_a_tag(catalog: Catalog, stage: str) -> None:
+    if catalog.refs is not None and stage in catalog.refs.tags:
+        raise HfgitError(
+            f"the Hub repo has a tag named {stage}: a stage branch of that name would be "
+            "ambiguous; pick another stage name"
+        )
+
+
+def _what(holding: Holding) -> str:
+    return f"now {holding.version}" if holding.version else "demoted (Hub branch deleted)"
