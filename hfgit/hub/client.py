@@ -216,8 +216,11 @@ class Hub:
 
         def attempt() -> str:
             if xet or hashed_here:  # hashed while uploading: check before the commit names it
-                self._api.preupload_lfs_files(
-                    self.repo_id, additions=ops, revision=branch, repo_type=self.repo_type
+                self._api.preupload_lfs_files(  # additions only: a delete has nothing to send
+                    self.repo_id,
+                    additions=[made for _, made in pairs],
+                    revision=branch,
+                    repo_type=self.repo_type,
                 )
                 uploads.check_uploaded(ops, [op for op, _ in pairs])
                 uploads.check_unmoved([op for op, _ in hashed_here])
