@@ -17,10 +17,12 @@ def list_refs(ctx: Context, request: Request, kind: str, ns: str, name: str) -> 
     repo, _ = ctx.repo(request, kind, ns, name)
     groups: dict[str, list[dict[str, str]]] = {"branches": [], "tags": [], "pullRequests": []}
     prefixes = {"refs/heads/": "branches", "refs/tags/": "tags", "refs/pr/": "pullRequests"}
-    for ref_name in sorted(repo.git.references):
+    # one pass over the refs, each read once (a lookup by name reads it three times)
+    for ref in sorted(repo.git.references.iterator(), key=lambda r: r.name):
+        ref_name = ref.name
         for prefix, group in prefixes.items():
             if ref_name.startswith(prefix):
-                target = repo.resolve(ref_name)
+                target = _commit_of(ref)
                 if target is not None:
                     short = ref_name[len(prefix) :] if group != "pullRequests" else ref_name
                     groups[group].append(
@@ -34,6 +36,15 @@ def list_refs(ctx: Context, request: Request, kind: str, ns: str, name: str) -> 
     if request.flag("include_prs"):
         answer["pullRequests"] = groups["pullRequests"]
     return json_response(answer)
+
+
+def _commit_of(ref: pygit2.Reference) -> pygit2.Commit | None:
+    """The commit a ref points at through any tags; None for a tree or a blob."""
+    try:
+        target = ref.peel()  # the first object that is not a tag
+    except (pygit2.GitError, KeyError, ValueError):
+        return None
+    return target if isinstance(target, pygit2.Commit) else None
 
 
 def create_tag(ctx: Context, request: Request, kind: str, ns: str, name: str, rev: str) -> Response:
