@@ -14,6 +14,7 @@ Byte-order traps, all handled here so callers only see raw 32-byte hashes:
 
 from __future__ import annotations
 
+import mmap
 import re
 import struct
 from collections.abc import Sequence
@@ -40,6 +41,9 @@ INTERNAL_NODE_KEY = bytes.fromhex(
 VERIFICATION_KEY = bytes.fromhex("7f1857d6ce56ed66127ff913e7a5c3f3a4cd26d5b5db49e64124987f28fb94c3")
 ZERO_KEY = bytes(HASH_LEN)
 
+Buffer = bytes | bytearray | memoryview | mmap.mmap
+"""What the parsers read: a body in memory or a mapped file, never copied whole."""
+
 _HEX = re.compile(r"[0-9a-f]{64}")
 _WORDS = struct.Struct("<4Q")
 
@@ -61,7 +65,7 @@ def hex_hash(text: str) -> bytes:
     return _WORDS.pack(*(int(text[i : i + 16], 16) for i in range(0, 64, 16)))
 
 
-def chunk_hash(data: bytes | memoryview) -> bytes:
+def chunk_hash(data: Buffer) -> bytes:
     return blake3(data, key=DATA_KEY).digest()
 
 
@@ -180,16 +184,23 @@ def _decode(payload: memoryview, scheme: int, size: int, offset: int) -> bytes:
 def _read_record(data: memoryview, offset: int) -> tuple[bytes, int, int, int]:
     stored, scheme, size = _record_at(data, offset)
     start = offset + _RECORD.size
-    raw = _decode(data[start : start + stored], scheme, size, offset)
+    with data[start : start + stored] as payload:
+        raw = _decode(payload, scheme, size, offset)
     return raw, stored, scheme, size
 
 
-def parse_xorb(data: bytes | memoryview, expected: bytes) -> list[XorbChunk]:
+def parse_xorb(data: Buffer, expected: bytes) -> list[XorbChunk]:
     """Check a whole xorb against its hash `expected`; its chunk records, in order.
 
     Linear in the body, one decompressed chunk in memory at a time, no copy of the body.
+    No view of `data` outlives the call, even in an error's traceback, so a mapped file can
+    be closed right after.
     """
-    view = memoryview(data).cast("B")
+    with memoryview(data) as outer, outer.cast("B") as view:
+        return _parse_xorb(view, expected)
+
+
+def _parse_xorb(view: memoryview, expected: bytes) -> list[XorbChunk]:
     if not view:
         raise XetFormatError("xorb is empty")
     if len(view) > MAX_XORB_BYTES:
@@ -208,9 +219,10 @@ def parse_xorb(data: bytes | memoryview, expected: bytes) -> list[XorbChunk]:
     return chunks
 
 
-def read_chunk(data: bytes | memoryview, chunk: XorbChunk) -> bytes:
+def read_chunk(data: Buffer, chunk: XorbChunk) -> bytes:
     """The raw bytes of one chunk record of a stored xorb, checked against its hash."""
-    raw, stored, scheme, size = _read_record(memoryview(data).cast("B"), chunk.offset)
+    with memoryview(data) as outer, outer.cast("B") as view:
+        raw, stored, scheme, size = _read_record(view, chunk.offset)
     if (stored, scheme, size) != (chunk.stored_size, chunk.scheme, chunk.size):
         raise XetFormatError(f"xorb chunk at byte {chunk.offset} is not the one indexed")
     if chunk_hash(raw) != chunk.hash:
@@ -321,13 +333,17 @@ class _Reader:
         return True
 
 
-def parse_shard(data: bytes | memoryview) -> Shard:
+def parse_shard(data: Buffer) -> Shard:
     """Structure and bounds of an uploaded shard; what it refers to is checked by the caller.
 
     Each xorb listed must hash (Merkle) to its own chunk list; terms are checked against the
     stored xorbs with `check_term`.
     """
-    reader = _Reader(memoryview(data).cast("B"))
+    with memoryview(data) as outer, outer.cast("B") as view:
+        return _parse_shard(_Reader(view))
+
+
+def _parse_shard(reader: _Reader) -> Shard:
     tag, version, footer_size = reader.entry(_HEADER, "header")
     if tag != SHARD_TAG:
         raise XetFormatError("not a Xet shard (bad header tag)")

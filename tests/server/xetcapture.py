@@ -13,8 +13,11 @@ Answers: preupload marks every file `lfs`; `xet-write-token` gives a token as JS
 cache of one capture never serves another); global dedupe and xorb grants answer 404 (the
 client then uploads every xorb plainly); v2 shards answer 404, v1 shards are recorded.
 
-The client runs in a child process (`upload_in_subprocess`) so its process-wide Xet session
-and caches live in a temp dir and never leak into other tests.
+The client runs in a child process (`upload_in_subprocess`, or `capture` for bytes in memory)
+so its process-wide Xet session and caches live in a temp dir and never leak into other tests.
+
+`fixtures/xet/` holds one capture made with hf_xet 1.8.0 (`record_fixture`), so the format
+tests have the real client's bytes even where hf_xet cannot be installed.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import gzip
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 import threading
@@ -194,3 +198,44 @@ def upload_in_subprocess(
     )
     if result.returncode != 0:
         raise RuntimeError(f"Xet upload failed:\n{result.stderr[-4000:]}")
+
+
+def capture(files: dict[str, bytes], home: Path) -> CaptureServer:
+    """Upload `files` (name in repo -> content) in one commit; the server with what it got."""
+    paths = {}
+    for index, (name, content) in enumerate(files.items()):
+        paths[name] = home / "upload" / f"{index}.bin"
+        paths[name].parent.mkdir(parents=True, exist_ok=True)
+        paths[name].write_bytes(content)
+    with CaptureServer() as server:
+        upload_in_subprocess(server.url, paths, home)
+    return server
+
+
+FIXTURE = Path(__file__).parent / "fixtures" / "xet"
+
+
+def fixture_sources() -> dict[str, bytes]:
+    """The files behind `fixtures/xet/`: one chunk of text, a log that LZ4 compresses, and
+    float32 weights that compress best byte-grouped. Integer arithmetic only, so the bytes
+    are the same on every platform."""
+    log = "".join(
+        f"step {i} loss {(i * 7919) % 10007 / 10007:.4f} lr 0.0003\n" for i in range(4000)
+    )
+    weights = [((i * 2654435761) % 4099 - 2048) / 2**20 for i in range(50000)]
+    return {
+        "hello.txt": b"hello xet\n",
+        "train.log": log.encode(),
+        "weights.bin": struct.pack(f"<{len(weights)}f", *weights),
+    }
+
+
+def record_fixture(home: Path, directory: Path = FIXTURE) -> None:
+    """Capture `fixture_sources()` with the installed client into `directory`."""
+    server = capture(fixture_sources(), home)
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("*.xorb"):
+        old.unlink()
+    for name, body in server.xorbs.items():
+        (directory / f"{name}.xorb").write_bytes(body)
+    (directory / "upload.shard").write_bytes(server.shards[0])
