@@ -249,7 +249,7 @@ def _message(title: str, note: str, version: str) -> str:
 
 def _check_on_hub(project: Project, catalog: Catalog, hub_tag: str, commit: str) -> None:
     local = project.local_tag(hub_tag)
-    version = catalog.get(hub_tag)
+    version = catalog.get(local)  # the catalog names versions by their local tags
     if version is None:
         raise NotPublishedError(
             f"{local} is not on the Hub yet: `git hf push {local}` first, then promote it"
