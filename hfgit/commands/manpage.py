@@ -48,8 +48,7 @@ ENVIRONMENT = [
     ),
     (
         "HF_HUB_DISABLE_XET",
-        "Set to 1 for the stock `hf` CLI or `push_to_hub` talking to `git hf serve`, which "
-        "speaks LFS, not Xet.",
+        "Set to 1 to upload over LFS instead of Xet, to any Hub (huggingface_hub's own switch).",
     ),
     ("NO_COLOR", "Set to turn colour off."),
     ("COLUMNS", "The width `git hf log` fits its table to (default: the terminal's)."),

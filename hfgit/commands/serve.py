@@ -100,9 +100,9 @@ def serve(
     \b
     Example:
       HFGIT_SERVE_USER=alice HFGIT_SERVE_TOKEN=hf_alice git hf serve --root ~/hub
-      HF_ENDPOINT=http://127.0.0.1:8765 HF_TOKEN=hf_alice HF_HUB_DISABLE_XET=1 python train.py
+      HF_ENDPOINT=http://127.0.0.1:8765 HF_TOKEN=hf_alice python train.py
 
-    The hub speaks plain LFS, not Xet: clients need HF_HUB_DISABLE_XET=1.
+    Uploads go over Xet (chunk-level deduplication) or LFS, as the client chooses.
     """
     if collect_only:
         click.echo(_collect(root.expanduser()))
@@ -130,8 +130,7 @@ def serve(
         click.echo("note: no users (--users-file, --user/--token): the hub is read-only", err=True)
     click.echo(server.base_url)
     click.echo(
-        f"serving {root} on {server.url}; clients need HF_ENDPOINT={server.base_url} "
-        "HF_HUB_DISABLE_XET=1 (this hub speaks LFS, not Xet)",
+        f"serving {root} on {server.url}; clients need HF_ENDPOINT={server.base_url}",
         err=True,
     )
     click.echo(f"web pages: {server.base_url}/", err=True)

@@ -214,8 +214,8 @@ def _claim(ctx: Context, usable: set[str]) -> dict[str, int]:
     collector guard)."""
     sizes = {}
     for oid in sorted(usable):
-        size = ctx.storage.lfs.size(oid)
-        if size is not None and ctx.storage.lfs.touch(oid):
+        size = ctx.storage.claim(oid)  # an LFS object, or a file uploaded over Xet
+        if size is not None:
             sizes[oid] = size
     return sizes
 

@@ -10,7 +10,7 @@ from hfgit.server import trees
 from hfgit.server.api import next_url
 from hfgit.server.context import Context, resolve
 from hfgit.server.hubrepo import HubRepo
-from hfgit.server.messages import FileRegion, Request, Response, json_response
+from hfgit.server.messages import FileRegion, Request, Response, Stream, json_response
 from hfgit.server.naming import check_tree_path, is_number
 from hfgit.server.problems import ApiError, bad_request, entry_not_found
 
@@ -94,32 +94,30 @@ def resolve_file(
     }
     # A pointer whose object this repo may not use is plain text here (see `trees`).
     pointer = trees.pointer_of(blob, repo.objects)
-    body: bytes | FileRegion
     if pointer:
         oid, size = pointer
-        if not ctx.storage.lfs.has(oid, size):
-            raise ApiError(
-                404,
-                f"The LFS content of {path} is missing on this server",
-                code="EntryNotFound",
-                headers={"X-Repo-Commit": commit_id},
-            )
         headers.update(
             {"ETag": f'"{oid}"', "X-Linked-Etag": f'"{oid}"', "X-Linked-Size": str(size)}
         )
-        body = FileRegion(ctx.storage.lfs.path(oid), 0, size)
     else:
         size = blob.size
         headers["ETag"] = f'"{blob.id}"'
-        body = blob.data
     byte_range = parse_range(request.headers.get("Range"), size)
+    start, end = byte_range or (0, size - 1)
+    body: bytes | FileRegion | Stream | None = blob.data[start : end + 1]
+    if pointer:  # an LFS object, or a file uploaded over Xet (rebuilt from its chunks)
+        body = ctx.storage.content(pointer[0], size, start, end - start + 1)
+    if body is None:
+        raise ApiError(
+            404,
+            f"The LFS content of {path} is missing on this server",
+            code="EntryNotFound",
+            headers={"X-Repo-Commit": commit_id},
+        )
     if byte_range is None:
         return Response(200, headers, body)
-    start, end = byte_range
     headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    if isinstance(body, FileRegion):
-        return Response(206, headers, FileRegion(body.path, body.offset + start, end - start + 1))
-    return Response(206, headers, body[start : end + 1])
+    return Response(206, headers, body)
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:

@@ -18,7 +18,7 @@ from hfgit.server.auth import Caller, can_read, challenged
 from hfgit.server.context import Context
 from hfgit.server.files import parse_range
 from hfgit.server.hubrepo import HubRepo
-from hfgit.server.messages import FileRegion, Request, Response, json_response
+from hfgit.server.messages import Request, Response, json_response
 from hfgit.server.naming import check_sha256, is_sha256
 from hfgit.server.problems import (
     ApiError,
@@ -119,7 +119,7 @@ def _plan_upload(
     if isinstance(checked, dict):
         return checked
     oid, size = checked
-    if (oid in repo.objects or oid in copyable) and ctx.storage.lfs.has(oid, size):
+    if (oid in repo.objects or oid in copyable) and ctx.storage.has_content(oid, size):
         return {"oid": oid, "size": size}  # usable here: no actions, nothing to send
     # Held by repos the caller cannot read, or by none: the same answer (send the bytes).
     # Once they match the sha256, this repo may use them.
@@ -143,7 +143,7 @@ def _plan_download(
     if isinstance(checked, dict):
         return checked
     oid, size = checked
-    if oid not in repo.objects or not ctx.storage.lfs.has(oid, size):
+    if oid not in repo.objects or not ctx.storage.has_content(oid, size):
         return {"oid": oid, "size": size, "error": NOT_FOUND}
     query = ctx.storage.lfs.sign("download", repo.key, oid, size, ttl=DOWNLOAD_TTL)
     href = f"{request.base_url}/lfs/objects/{oid}?{query}"
@@ -173,20 +173,22 @@ def download(ctx: Context, request: Request, oid: str) -> Response:
     check_sha256(oid)
     repo_key, size = ctx.storage.lfs.check_signature("download", oid, request.param)
     repo = ctx.storage.open_key(repo_key)
-    if repo is None or oid not in repo.objects or not ctx.storage.lfs.has(oid, size):
-        raise ApiError(404, "Object does not exist")
     headers = {
         "Content-Type": "application/octet-stream",
         "ETag": f'"{oid}"',
         "Accept-Ranges": "bytes",
     }
-    path = ctx.storage.lfs.path(oid)
     byte_range = parse_range(request.headers.get("Range"), size)
+    start, end = byte_range or (0, size - 1)
+    body = None
+    if repo is not None and oid in repo.objects:  # an LFS object, or a Xet file rebuilt
+        body = ctx.storage.content(oid, size, start, end - start + 1)
+    if body is None:
+        raise ApiError(404, "Object does not exist")
     if byte_range is None:
-        return Response(200, headers, FileRegion(path, 0, size))
-    start, end = byte_range
+        return Response(200, headers, body)
     headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    return Response(206, headers, FileRegion(path, start, end - start + 1))
+    return Response(206, headers, body)
 
 
 def verify(ctx: Context, request: Request) -> Response:
@@ -209,7 +211,7 @@ def verify(ctx: Context, request: Request) -> Response:
     if not is_sha256(oid) or not isinstance(size, int) or isinstance(size, bool):
         raise bad_request("Verify needs {oid, size}")
     assert isinstance(oid, str)
-    if oid not in repo.objects or not ctx.storage.lfs.has(oid, size):
+    if oid not in repo.objects or not ctx.storage.has_content(oid, size):
         raise ApiError(404, f"Object {oid} of {size} bytes was not uploaded to this repository")
     return json_response({"success": True})
 
@@ -221,6 +223,6 @@ def _verify_signed(ctx: Context, request: Request) -> Response:
     if body.get("oid") != oid or body.get("size") != size:
         raise bad_request(f"This URL verifies LFS object {oid} of {size} bytes only")
     repo = ctx.storage.open_key(repo_key)
-    if repo is None or oid not in repo.objects or not ctx.storage.lfs.has(oid, size):
+    if repo is None or oid not in repo.objects or not ctx.storage.has_content(oid, size):
         raise ApiError(404, f"Object {oid} of {size} bytes was not uploaded to this repository")
     return json_response({"success": True})

@@ -1,4 +1,4 @@
-"""Side endpoints the client calls on its own (agent registry, Xet tokens), and the bounded
+"""The side endpoint the client calls on its own (agent registry), and the bounded
 YAML loader README metadata is read with (`cardmeta`).
 
 README front matter is untrusted YAML from anonymous callers: the YAML's parse events
@@ -12,7 +12,6 @@ import yaml
 
 from hfgit.server.context import Context
 from hfgit.server.messages import Request, Response, json_response
-from hfgit.server.problems import ApiError
 
 YAML_EVENTS = 20_000
 YAML_DEPTH = 64
@@ -47,18 +46,6 @@ def _check_shape(text: str) -> None:
             raise ValueError(f"nested deeper than {YAML_DEPTH} levels")
         if aliases > YAML_ALIASES:
             raise ValueError(f"more than {YAML_ALIASES} aliases")
-
-
-XET_DISABLED = (
-    "This hub does not speak Xet: set HF_HUB_DISABLE_XET=1 in the client's environment "
-    "to upload and download over plain LFS"
-)
-
-
-def xet_token(ctx: Context, request: Request, kind: str, ns: str, name: str) -> Response:
-    """The Xet token endpoints: a Hub-shaped error telling the client to turn Xet off."""
-    ctx.repo(request, kind, ns, name)
-    raise ApiError(501, XET_DISABLED, code="XetDisabled")
 
 
 def agent_harnesses(ctx: Context, request: Request) -> Response:

@@ -167,8 +167,8 @@ class PushGuard:
         problems = []
         with storage.collector_guard():  # touched, then indexed: see collector
             for oid, (size, path) in sorted(pointers.items(), key=lambda item: item[1][1]):
-                stored = storage.lfs.size(oid) if oid in usable else None
-                if stored is None or not storage.lfs.touch(oid):
+                stored = storage.claim(oid) if oid in usable else None
+                if stored is None:
                     problems.append(
                         f"{path}: LFS object {oid} was not uploaded to this repository; "
                         "push its content with git-lfs (git lfs push --all origin)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from hfgit.server import (
     api,
     cardmeta,
+    cas,
     commits,
     discussions,
     files,
@@ -55,6 +56,8 @@ class App:
 
     def _api(self, request: Request, segs: list[str], method: str) -> Response:
         ctx = self.ctx
+        if segs[:1] == ["cas"]:
+            return cas.handle(ctx, request, segs[1:])
         simple = {
             ("GET", "whoami-v2"): api.whoami,
             ("POST", "repos/create"): api.create_repo,
@@ -77,7 +80,8 @@ class App:
             return api.repo_info(ctx, request, kind, ns, name, None)
         route = (method, action[0] if action else "", bool(rest))
         if route in (("GET", "xet-write-token", True), ("GET", "xet-read-token", True)):
-            return misc.xet_token(ctx, request, kind, ns, name)
+            write = action == ["xet-write-token"]
+            return cas.token_endpoint(ctx, request, kind, ns, name, joined, write)
         if route == ("GET", "revision", True):
             return api.repo_info(ctx, request, kind, ns, name, joined)
         if route == ("GET", "refs", False):

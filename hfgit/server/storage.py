@@ -1,9 +1,13 @@
-"""On-disk state of the hub: one bare git repo per Hub repo, plus the shared LFS store.
+"""On-disk state of the hub: one bare git repo per Hub repo, plus the shared content stores.
 
 Layout under `root`: `repos/{models|datasets}/{ns}/{name}.git` (bare repos, `git clone`-able,
 each with its metadata `hub-meta.json` and LFS index `hub-lfs/`), `lfs/ab/cd/<sha256>` (the
-shared store, `lfs/tmp/` for uploads in flight), `locks/` (per-repo lock files), `gc.lock`,
-`tmp/`. Metadata is written atomically; repos are created in `tmp/` and renamed into place.
+shared store, `lfs/tmp/` for uploads in flight), `xet/` (xorbs and files uploaded over Xet,
+`xetstore`), `locks/` (per-repo lock files), `gc.lock`, `tmp/`. Metadata is written
+atomically; repos are created in `tmp/` and renamed into place.
+
+The content of an LFS pointer (by sha256) is an LFS object or a file registered over Xet;
+which repos may use it is the same per-repo index either way (`repoobjects`).
 """
 
 from __future__ import annotations
@@ -26,10 +30,15 @@ from hfgit.fsio import write_atomic
 from hfgit.server.gitattributes import default_gitattributes
 from hfgit.server.hubrepo import META_FILE, HubRepo, held, signature
 from hfgit.server.lfs import LfsStore
+from hfgit.server.messages import FileRegion, Stream
 from hfgit.server.naming import REPO_KINDS, is_valid_segment
 from hfgit.server.problems import ApiError, repo_not_found
 from hfgit.server.reponames import RepoNames
 from hfgit.server.repoobjects import COMMITTED, INDEX_DIR, UPLOADED, build_index
+from hfgit.server.xetformat import Shard
+from hfgit.server.xetshards import verified_files
+from hfgit.server.xetstore import XetRange, XetStore
+from hfgit.server.xettokens import XetTokens
 
 __all__ = ["DEFAULT_BRANCH", "META_FILE", "HubRepo", "Storage", "signature", "sweep"]
 
@@ -50,6 +59,8 @@ class Storage:
         for sub in ("repos/models", "repos/datasets", "tmp"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self.lfs = LfsStore(self.root / "lfs")
+        self.xet = XetStore(self.root / "xet", self.tmp)
+        self.xet_tokens = XetTokens(self.root / "xet" / "secret", self.xet.instance)
         self.names = RepoNames(self.root)
         self._lock = threading.Lock()
         if sweep_temps:  # what a killed server left (the collector sweeps on its own)
@@ -191,6 +202,48 @@ class Storage:
             raise ApiError(400, "The upload was idle for too long; send it again") from None
         finally:
             tmp.unlink(missing_ok=True)
+
+    def register_shard(self, repo_key: str, shard: Shard) -> bool:
+        """Register the files of a Xet shard (fully verified first) and let the repo use
+        them; True if anything new was recorded."""
+        if self.open_key(repo_key) is None:
+            raise repo_not_found(repo_key.partition("/")[2])
+        files = verified_files(self.xet, shard)
+        repo = self.open_key(repo_key)
+        if repo is None:  # deleted meanwhile
+            raise repo_not_found(repo_key.partition("/")[2])
+        with repo.lock(), self.collector_guard():
+            new = [self.xet.record(sha256, found) for sha256, found in sorted(files.items())]
+            fresh = [sha256 for sha256 in files if sha256 not in repo.objects]
+            repo.objects.add(sorted(files), UPLOADED)
+        return any(new) or bool(fresh)
+
+    def content_size(self, oid: str) -> int | None:
+        """Size of the content stored under `oid`: an LFS object, else a Xet file."""
+        size = self.lfs.size(oid)
+        return size if size is not None else self.xet.file_size(oid)
+
+    def has_content(self, oid: str, size: int | None = None) -> bool:
+        stored = self.content_size(oid)
+        return stored is not None and (size is None or stored == size)
+
+    def claim(self, oid: str) -> int | None:
+        """Size of the content a commit is about to reference, an LFS object touched so that
+        the collector spares it (call under the collector guard); None if not stored."""
+        size = self.lfs.size(oid)
+        if size is not None and self.lfs.touch(oid):
+            return size
+        return self.xet.file_size(oid)
+
+    def content(self, oid: str, size: int, start: int, length: int) -> FileRegion | Stream | None:
+        """`length` bytes from `start` of the content `oid` of `size` bytes, as a body to
+        send (only the chunks of a Xet file that the range touches are read); None if absent."""
+        if self.lfs.has(oid, size):
+            return FileRegion(self.lfs.path(oid), start, length)
+        found = self.xet.file(oid)
+        if found is None or found.size != size:
+            return None
+        return XetRange(self.xet, found, start, length)
 
     def copyable(self, oids: set[str], can_read: Callable[[HubRepo], bool]) -> set[str]:
         """Those of `oids` that a commit of some repo `can_read` admits references."""

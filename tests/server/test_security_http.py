@@ -644,13 +644,15 @@ def test_repos_of_others_cannot_be_created_or_deleted(hub, http, secret, user, s
 
 @pytest.mark.parametrize("api", ["models", "datasets"])
 @pytest.mark.parametrize("token", ["xet-write-token", "xet-read-token"])
-def test_xet_token_endpoints_say_to_turn_xet_off(hub, http, auth, api, token):
+def test_xet_token_endpoints_answer_the_owner_with_a_token_and_its_cas(hub, http, auth, api, token):
     kind = "model" if api == "models" else "dataset"
     hub.api().create_repo("alice/x", repo_type=kind)
     response = http.get(f"/api/{api}/alice/x/{token}/main", headers=auth())
-    assert response.status_code == 501
-    assert "HF_HUB_DISABLE_XET=1" in response.headers["X-Error-Message"]
-    assert "HF_HUB_DISABLE_XET=1" in response.json()["error"]
+    assert response.status_code == 200
+    body = response.json()
+    assert response.headers["X-Xet-Access-Token"] == body["accessToken"]
+    assert response.headers["X-Xet-Cas-Url"] == body["casUrl"]
+    assert body["casUrl"].startswith(f"{hub.url}/api/cas/")
 
 
 # --- git hf serve: where tokens come from, what it warns about ----------------------------
@@ -699,7 +701,7 @@ def test_serve_takes_tokens_from_a_users_file_and_the_environment(tmp_path):
         err = _stop(process)
     assert not any(token in command_line or token in err for token in tokens.values())
     assert "warning" not in err
-    assert f"on {url}" in err and "HF_HUB_DISABLE_XET=1" in err
+    assert f"on {url}" in err and "HF_HUB_DISABLE_XET" not in err
 
 
 def test_serve_warns_about_tokens_in_ps_and_plain_http_beyond_loopback(tmp_path):

@@ -1,0 +1,301 @@
+"""Xet storage: xorbs as the client sent them, a chunk index per xorb, and registered files.
+
+Layout under the hub's `xet/`: `instance` (a random id written once: it is part of the CAS
+URL, so a client's shard cache, keyed by that URL, never refers to the xorbs of a root that
+was reset), `secret` (the token key, `xettokens`), `xorbs/ab/cd/<hash>` (a xorb's body, each
+chunk and the Merkle hash checked before it is renamed into place) with `<hash>.chunks` (its
+chunk index: hash, offset, stored and raw size of every chunk, 48 bytes each), and
+`files/ab/cd/<sha256>` (a registered file: size, Xet hash and terms, JSON, written once the
+shard naming it was fully verified, see `xetshards`).
+
+A registered file is read back by decompressing only the chunks a byte range touches; each
+chunk is checked against its hash as it is read. A new version of a file stores only the
+xorbs of its new chunks, so storage grows with what changed. Xorbs are kept for as long as
+the root exists: clients reference them from their shard cache for weeks, without sending
+them again (the collector leaves `xet/` alone).
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import json
+import mmap
+import os
+import re
+import secrets
+import struct
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from hfgit.fsio import write_atomic
+from hfgit.server.messages import Stream, StreamBroken
+from hfgit.server.problems import ApiError, bad_request, too_large
+from hfgit.server.xetformat import (
+    MAX_XORB_BYTES,
+    XetFormatError,
+    XorbChunk,
+    hex_hash,
+    parse_xorb,
+    read_chunk,
+)
+
+READ = 1024 * 1024
+_INDEX = struct.Struct("<32sIIIB3x")
+_HEX = re.compile(r"[0-9a-f]{64}")
+_CACHED_INDEXES = 256
+
+
+@dataclass(frozen=True)
+class Term:
+    """Chunks [start, end) of the xorb `xorb` (hex), `size` bytes once unpacked."""
+
+    xorb: str
+    start: int
+    end: int
+    size: int
+
+
+@dataclass(frozen=True)
+class XetFile:
+    size: int
+    xet_hash: str
+    terms: tuple[Term, ...]
+
+    def to_json(self) -> str:
+        terms = [[t.xorb, t.start, t.end, t.size] for t in self.terms]
+        return json.dumps({"size": self.size, "xetHash": self.xet_hash, "terms": terms})
+
+    @classmethod
+    def from_json(cls, text: str) -> XetFile:
+        data = json.loads(text)
+        terms = tuple(Term(str(x), int(s), int(e), int(n)) for x, s, e, n in data["terms"])
+        return cls(int(data["size"]), str(data["xetHash"]), terms)
+
+
+def write_once(path: Path, make: Callable[[], str]) -> str:
+    """The text of `path`, created with `make()` if absent; of racing creators, one wins and
+    every one of them reads its text."""
+    with contextlib.suppress(FileNotFoundError):
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(make() + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)  # atomic create-if-absent
+    finally:
+        os.unlink(tmp)
+    return path.read_text().strip()
+
+
+class XetStore:
+    """Xorbs, their chunk indexes and registered files under `root`; temp files in `tmp`."""
+
+    def __init__(self, root: Path, tmp: Path) -> None:
+        self.root = root
+        self.tmp = tmp
+        root.mkdir(parents=True, exist_ok=True)
+        self.instance = write_once(root / "instance", lambda: secrets.token_hex(8))
+        self._indexes: dict[str, list[XorbChunk]] = {}
+        self._lock = threading.Lock()
+        self.received = {"xorb_bytes": 0, "xorbs_stored": 0, "shard_bytes": 0}
+
+    def _fanned(self, kind: str, name: str) -> Path:
+        return self.root / kind / name[:2] / name[2:4] / name
+
+    def xorb_path(self, xorb: str) -> Path:
+        return self._fanned("xorbs", xorb)
+
+    def has_xorb(self, xorb: str) -> bool:
+        return self.xorb_path(xorb).is_file()
+
+    def count(self, what: str, amount: int) -> None:
+        with self._lock:
+            self.received[what] += amount
+
+    def receive_xorb(self, xorb: str, read: Callable[[int], bytes]) -> bool:
+        """Store the xorb `xorb` (64 hex) read from `read`, once it checks; False if it was
+        already stored (its body is read and dropped). 400 for a bad xorb, 413 if too large."""
+        expected = _hash_of(xorb)
+        if self.has_xorb(xorb):
+            while data := read(READ):
+                self.count("xorb_bytes", len(data))
+            return False
+        with self.spooled(read, MAX_XORB_BYTES, "xorb") as (tmp, view):
+            try:
+                chunks = parse_xorb(view, expected)
+            except XetFormatError as e:
+                raise bad_request(f"Invalid xorb {xorb}: {e}") from None
+            index = b"".join(
+                _INDEX.pack(c.hash, c.offset, c.stored_size, c.size, c.scheme) for c in chunks
+            )
+            final = self.xorb_path(xorb)
+            write_atomic(final.with_name(f"{xorb}.chunks"), index)
+            os.replace(tmp, final)  # visible only now, whole and checked
+        self.count("xorbs_stored", 1)
+        return True
+
+    @contextlib.contextmanager
+    def spooled(
+        self, read: Callable[[int], bytes], cap: int, what: str
+    ) -> Iterator[tuple[Path, mmap.mmap]]:
+        """A request body copied to a durable temp file (at most `cap` bytes, else 413),
+        mapped read-only; the file is removed afterwards unless it was moved away."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix=f"{what}-")
+        try:
+            with os.fdopen(fd, "w+b") as out:
+                size = 0
+                while data := read(READ):
+                    size += len(data)
+                    self.count(f"{what}_bytes", len(data))
+                    if size > cap:
+                        raise too_large(cap)
+                    out.write(data)
+                if size == 0:
+                    raise bad_request(f"The {what} is empty")
+                out.flush()
+                os.fsync(out.fileno())
+                with mmap.mmap(out.fileno(), 0, access=mmap.ACCESS_READ) as view:
+                    yield Path(tmp_name), view
+        finally:
+            Path(tmp_name).unlink(missing_ok=True)
+
+    def chunks(self, xorb: str) -> list[XorbChunk] | None:
+        """The chunk records of a stored xorb (from its index), or None if not stored."""
+        cached = self._indexes.get(xorb)
+        if cached is not None:
+            return cached
+        if not _HEX.fullmatch(xorb) or not self.has_xorb(xorb):
+            return None
+        try:
+            data = self.xorb_path(xorb).with_name(f"{xorb}.chunks").read_bytes()
+        except FileNotFoundError:
+            return None
+        if len(data) % _INDEX.size:
+            raise ApiError(500, f"The chunk index of xorb {xorb} is damaged")
+        found = [XorbChunk(*fields) for fields in _INDEX.iter_unpack(data)]
+        with self._lock:
+            if len(self._indexes) >= _CACHED_INDEXES:
+                self._indexes.clear()
+            self._indexes[xorb] = found
+        return found
+
+    def file(self, sha256: str) -> XetFile | None:
+        """The registered file with this sha256, or None."""
+        if not _HEX.fullmatch(sha256):
+            return None
+        try:
+            return XetFile.from_json(self._fanned("files", sha256).read_text())
+        except FileNotFoundError:
+            return None
+
+    def file_size(self, sha256: str) -> int | None:
+        found = self.file(sha256)
+        return found.size if found is not None else None
+
+    def record(self, sha256: str, found: XetFile) -> bool:
+        """Register a verified file; False if one with this sha256 already was."""
+        path = self._fanned("files", sha256)
+        if path.exists():
+            return False
+        write_atomic(path, found.to_json())
+        return True
+
+    def pieces(self, found: XetFile, start: int = 0, length: int | None = None) -> Iterator[bytes]:
+        """The bytes [start, start+length) of a registered file, chunk by chunk (only the
+        chunks the range touches are read). XetFormatError or OSError if storage is damaged."""
+        end = found.size if length is None else min(found.size, start + length)
+        offsets = [0]
+        for term in found.terms:
+            offsets.append(offsets[-1] + term.size)
+        first = max(0, bisect.bisect_right(offsets, start) - 1)
+        position = offsets[first]
+        with _Xorbs(self) as xorbs:
+            for term in found.terms[first:]:
+                if position >= end:
+                    return
+                for chunk in xorbs.range(term):
+                    chunk_end = position + chunk.size
+                    if chunk_end > start and position < end:
+                        raw = xorbs.read(term.xorb, chunk)
+                        yield raw[max(0, start - position) : end - position]
+                    position = chunk_end
+                    if position >= end:
+                        return
+
+
+class _Xorbs:
+    """Open xorb files while one file is read (one kept open at a time)."""
+
+    def __init__(self, store: XetStore) -> None:
+        self.store = store
+        self._name: str | None = None
+        self._fd: int | None = None
+
+    def __enter__(self) -> _Xorbs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def range(self, term: Term) -> list[XorbChunk]:
+        chunks = self.store.chunks(term.xorb)
+        if chunks is None or not 0 <= term.start < term.end <= len(chunks):
+            raise XetFormatError(f"xorb {term.xorb} is missing or shorter than a term needs")
+        return chunks[term.start : term.end]
+
+    def read(self, xorb: str, chunk: XorbChunk) -> bytes:
+        if self._name != xorb:
+            self.__exit__()
+            self._fd = os.open(self.store.xorb_path(xorb), os.O_RDONLY)
+            self._name = xorb
+        assert self._fd is not None
+        record = os.pread(self._fd, 8 + chunk.stored_size, chunk.offset)
+        return read_chunk(record, replace(chunk, offset=0))
+
+
+class XetRange(Stream):
+    """A byte range of a registered file as a response body, merged into ~1 MiB pieces;
+    a damaged store cuts the answer off (StreamBroken) rather than sending wrong bytes."""
+
+    def __init__(self, store: XetStore, found: XetFile, start: int, length: int) -> None:
+        self._pieces = store.pieces(found, start, length)
+        self.length = length
+
+    def __iter__(self) -> Iterator[bytes]:
+        buffered: list[bytes] = []
+        size = 0
+        try:
+            for piece in self._pieces:
+                buffered.append(piece)
+                size += len(piece)
+                if size >= READ:
+                    yield b"".join(buffered)
+                    buffered, size = [], 0
+        except (XetFormatError, OSError) as e:
+            raise StreamBroken(f"stored Xet data is damaged: {e}") from None
+        if buffered:
+            yield b"".join(buffered)
+
+    def close(self) -> None:
+        close = getattr(self._pieces, "close", None)
+        if close is not None:
+            close()
+
+
+def _hash_of(xorb: str) -> bytes:
+    try:
+        return hex_hash(xorb)
+    except XetFormatError:
+        raise ApiError(404, f"Not found: xorb {xorb[:80]!r}") from None
