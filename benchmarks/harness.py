@@ -21,6 +21,10 @@ USER = "bench"
 TOKEN = "hf_benchTokenbenchToken0123"
 MiB = 1 << 20
 BLOCK = 4 * MiB
+# Compiled modules of every command run, kept across runs outside the source tree: an installed
+# package (hfgit, huggingface_hub, gto) has its bytecode, and PYTHONDONTWRITEBYTECODE would
+# otherwise make an editable checkout compile hfgit at every start.
+PYCACHE = Path(tempfile.gettempdir()) / "hfgit-bench-pycache"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class Workspace:
             key: value
             for key, value in os.environ.items()
             if not key.startswith(("HF_", "HFGIT_", "GIT_", "HUGGINGFACE"))
+            and key != "PYTHONDONTWRITEBYTECODE"
         }
         self.env.update(
             HOME=str(home),
@@ -65,6 +70,7 @@ class Workspace:
             HFGIT_DATA_DIR=str(self.root / "data"),
             HFGIT_HOOK_RETRY_DELAYS="",
             PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            PYTHONPYCACHEPREFIX=str(PYCACHE),
         )
 
     def path(self, name: str) -> Path:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +18,13 @@ from hfgit import fsio, trailers
 from hfgit.hub import Hub, HubCommit, HubRefs
 from hfgit.plan import MAIN
 from hfgit.versioning import TagScheme, Version, parse_tag
+
+PAGE = 50  # commits in one page of the Hub's commit listing
+# Commit listings read at once when many commits are unknown: several hide the round trips to
+# a Hub across a network. A hub on this machine (a loopback address, `git hf serve`) has no
+# round trip to hide, and more threads would only share the same processors with it.
+LISTINGS = 4
+LISTINGS_LOCAL = 1
 
 
 @dataclass(frozen=True)
@@ -100,8 +109,9 @@ def read_catalog(
     """Hub version tags with their git commits and metrics, named by their local tags under
     `scheme` (the Hub's `v1.2.0` is `clf@v1.2.0` for model clf).
 
-    Costs one refs request plus the commit listing pages of `main` and of the line branches,
-    stopping as soon as every wanted tag's commit has been seen."""
+    Costs one refs request plus the pages of commit listings that start at the tagged commits
+    not read before (several at once when there are many), stopping as soon as every wanted
+    tag's commit has been seen."""
     refs = hub.refs()
     if refs is None:
         return Catalog(None, [])
@@ -121,7 +131,11 @@ def read_catalog(
     known = {
         sha: c for sha in {commit for _, commit in tagged} if (c := cache.get(sha)) is not None
     }
-    commits = {**known, **_find_commits(hub, refs, {commit for _, commit in tagged} - known.keys())}
+    unknown = [commit for _, commit in tagged if commit not in known]
+    main = refs.branches.get(MAIN)
+    if unknown and main is not None and main not in known and cache.get(main) is None:
+        unknown.insert(0, main)  # read first: what main holds comes with the versions' commits
+    commits = {**known, **_find_commits(hub, unknown, _at_once(hub))}
     head = _main_head(hub, refs, commits, cache)
     if head is not None:
         commits[head.id] = head
@@ -161,18 +175,67 @@ def _main_head(
     return known or next(hub.commits(sha), None)
 
 
-def _find_commits(hub: Hub, refs: HubRefs, wanted: set[str]) -> dict[str, HubCommit]:
+def _at_once(hub: Hub) -> int:
+    host = urllib.parse.urlsplit(hub.endpoint).hostname or ""
+    local = host in ("localhost", "::1") or host.startswith("127.")
+    return LISTINGS_LOCAL if local else LISTINGS
+
+
+def _find_commits(hub: Hub, wanted: list[str], at_once: int) -> dict[str, HubCommit]:
+    """The commits `wanted` (highest version first), read from commit listings that start at
+    wanted commits themselves: one per PAGE of them, up to `at_once` at once, each going down
+    until it reaches a commit another one read (every listing below reads on from there).
+    Whatever a round leaves unread (a line branch's versions) starts the next round's listings,
+    so every wanted commit is read whatever the shape of the history."""
     found: dict[str, HubCommit] = {}
-    if not wanted:
-        return found
-    branches = sorted(refs.branches, key=lambda b: (b != MAIN, b))
-    for branch in branches:
-        if wanted <= found.keys():
-            break
-        for commit in hub.commits(branch):
-            if commit.id in found:
-                break  # the rest of this history was already walked from another branch
-            found[commit.id] = commit
-            if wanted <= found.keys():
-                break
+    missing = list(dict.fromkeys(wanted))
+    while missing:
+        count = max(1, min(at_once, -(-len(missing) // PAGE)))
+        starts = list(dict.fromkeys(missing[i * len(missing) // count] for i in range(count)))
+        _Listings(hub, found, set(missing)).read(starts)
+        left = [sha for sha in missing if sha not in found]
+        if len(left) == len(missing):
+            break  # nothing read (an empty listing): what is missing stays unknown
+        missing = left
     return found
+
+
+class _Listings:
+    """Commit listings read at once, each on its own thread and connection, into `found`."""
+
+    def __init__(self, hub: Hub, found: dict[str, HubCommit], wanted: set[str]) -> None:
+        self.hub, self.found, self.wanted = hub, found, wanted
+        self.left = len(wanted - found.keys())
+        self.lock = threading.Lock()
+        self.failure: BaseException | None = None
+
+    def read(self, starts: list[str]) -> None:
+        if len(starts) == 1:
+            self._walk(starts[0])
+            return
+        threads = [
+            threading.Thread(target=self._guarded, args=(start,), daemon=True) for start in starts
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if self.failure is not None:
+            raise self.failure
+
+    def _guarded(self, start: str) -> None:
+        try:
+            self._walk(start)
+        except BaseException as e:  # raised again by read(), in the calling thread
+            with self.lock:
+                self.failure = self.failure or e
+
+    def _walk(self, start: str) -> None:
+        for commit in self.hub.commits(start):
+            with self.lock:
+                if commit.id in self.found or self.failure is not None:
+                    return  # read by another listing, which goes on below it
+                self.found[commit.id] = commit
+                self.left -= commit.id in self.wanted
+                if not self.left:
+                    return  # every wanted commit is read

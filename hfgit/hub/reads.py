@@ -42,7 +42,9 @@ class Page:
         self.next_url = next_url
 
 
-_connections: dict[tuple[str, str, int | None], http.client.HTTPConnection] = {}
+# Idle kept-alive connections per (scheme, host, port): a read takes one (or opens one) and
+# gives it back when the server keeps it open, so reads made at once each have their own.
+_connections: dict[tuple[str, str, int | None], list[http.client.HTTPConnection]] = {}
 
 
 def offline() -> bool:
@@ -67,8 +69,9 @@ def get_page(url: str, token: str | bool, timeout: float) -> Page | None:
     key = (parts.scheme, parts.hostname or "", parts.port)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     for attempt in (1, 2):
-        kept = key in _connections
-        connection = _connections.pop(key, None) or _connect(parts, timeout)
+        idle = _connections.setdefault(key, [])
+        kept = bool(idle)
+        connection = _take(idle) or _connect(parts, timeout)
         connection.timeout = timeout  # this call's policy, also on a kept connection
         if connection.sock is not None:
             connection.sock.settimeout(timeout)
@@ -87,7 +90,7 @@ def get_page(url: str, token: str | bool, timeout: float) -> Page | None:
         if response.will_close:
             connection.close()
         else:
-            _connections[key] = connection
+            idle.append(connection)
         break
     if response.status in RETRY_STATUSES:
         reason = f"{response.status} {response.reason or ''}".strip()
@@ -100,6 +103,13 @@ def get_page(url: str, token: str | bool, timeout: float) -> Page | None:
         return None
     found = _NEXT.search(response.headers.get("Link") or "")
     return Page(data, _same_origin(url, found.group(1)) if found else None)
+
+
+def _take(idle: list[http.client.HTTPConnection]) -> http.client.HTTPConnection | None:
+    try:
+        return idle.pop()
+    except IndexError:  # another thread took the last one meanwhile
+        return None
 
 
 def _same_origin(url: str, link: str) -> str:

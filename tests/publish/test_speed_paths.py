@@ -117,6 +117,102 @@ def test_a_warm_log_makes_at_most_three_hub_requests_however_many_versions(works
     assert len(cold_requests) > 3  # the listing pages that the cache saves
 
 
+def seed_line(workspace: Any, start: int, count: int) -> None:
+    """Versions v0.1.<start..> on a line branch made at the first version: no listing of main
+    reaches them."""
+    from huggingface_hub import CommitOperationAdd
+
+    api = workspace.api
+    api.create_branch("alice/tool-caller", branch="v0.1.x", revision="v0.0.0")
+    for i in range(start, start + count):
+        tag, sha = f"v0.1.{i}", f"{i + 1000:040x}"
+        info = api.create_commit(
+            "alice/tool-caller",
+            [CommitOperationAdd(f"line/{i}.json", b"{}")],
+            commit_message=f"Publish {tag}",
+            commit_description=f"Hfgit-Version: {tag}\nHfgit-Git-Commit: {sha}",
+            revision="v0.1.x",
+        )
+        api.create_tag("alice/tool-caller", tag=tag, revision=info.oid)
+
+
+@pytest.fixture
+def listings(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """The hub's commit listing requests (`starts`: the revision of each first page, `pages`:
+    every page), with the first one held until a second arrives (`overlapped`), or 10 s."""
+    from hfgit import catalog
+    from hfgit.server.routes import App
+
+    monkeypatch.setattr(catalog, "LISTINGS_LOCAL", 3)  # as for a Hub across a network
+    seen: dict[str, Any] = {"starts": [], "pages": 0, "overlapped": False}
+    second = threading.Event()
+    lock = threading.Lock()
+    real = App.__call__
+
+    def recording(self, request):  # type: ignore[no-untyped-def]
+        if "/commits/" not in request.path or request.method != "GET":
+            return real(self, request)
+        with lock:
+            seen["pages"] += 1
+            first_page = "cursor" not in request.query
+            if first_page:
+                seen["starts"].append(request.path.rsplit("/", 1)[1])
+            hold = len(seen["starts"]) == 1 and first_page
+        if hold:
+            seen["overlapped"] = second.wait(10)
+        elif first_page:
+            second.set()
+        return real(self, request)
+
+    monkeypatch.setattr(App, "__call__", recording)
+    yield seen
+
+
+def test_a_cold_log_reads_several_commit_listings_at_once_and_maps_every_version(
+    workspace, listings
+):
+    seed_versions(workspace, 120)  # three pages of the commit listing
+    seed_line(workspace, 0, 2)
+    refs = workspace.api.list_repo_refs("alice/tool-caller")
+    tagged = {t.name: t.target_commit for t in refs.tags}
+
+    done = workspace.run("log", "--json")
+
+    assert done.code == 0, done.err
+    said = {row["version"]: (row["hub_commit"], row["git_commit"]) for row in done.json}
+    expected = {f"v0.0.{i}": (tagged[f"v0.0.{i}"], f"{i:040x}") for i in range(120)}
+    expected |= {f"v0.1.{i}": (tagged[f"v0.1.{i}"], f"{i + 1000:040x}") for i in range(2)}
+    assert said == expected
+    assert listings["overlapped"]  # a second listing was asked while the first was held
+    assert len(set(listings["starts"])) >= 2
+    assert set(listings["starts"]) <= set(tagged.values()) | {refs.branches[0].target_commit}
+    assert listings["pages"] <= 3 + 2 * len(listings["starts"])  # not one request per version
+
+
+def test_a_listing_that_fails_fails_the_read_with_its_error(workspace, monkeypatch):
+    from hfgit import catalog
+    from hfgit.hub import client
+
+    monkeypatch.setattr(catalog, "LISTINGS_LOCAL", 3)
+    seed_versions(workspace, 120)
+    real = client.Hub.commits
+    calls: list[str] = []
+
+    def failing(self, revision):  # type: ignore[no-untyped-def]
+        calls.append(revision)
+        if len(calls) == 2:
+            raise client.HubError("the Hub broke off a listing")
+        yield from real(self, revision)
+
+    monkeypatch.setattr(client.Hub, "commits", failing)
+
+    done = workspace.run("log")
+
+    assert done.code == 1
+    assert "the Hub broke off a listing" in done.err
+    assert "Traceback" not in done.err
+
+
 HEAVY = ("huggingface_hub", "pygit2", "httpx", "httpx2", "httpcore", "httpcore2", "trio")
 
 
