@@ -20,8 +20,8 @@ import os
 import platform
 import re
 import ssl
+import sys
 import urllib.parse
-import urllib.request
 from datetime import datetime
 from typing import Any
 
@@ -152,6 +152,12 @@ def _tls() -> ssl.SSLContext:
 
 def _proxied(parts: urllib.parse.SplitResult) -> bool:
     """A proxy is set for this URL (the library's client goes through it)."""
+    if sys.platform not in ("darwin", "win32") and not any(
+        name.lower().endswith("_proxy") and value for name, value in os.environ.items()
+    ):
+        return False  # no proxy variable: nothing else sets one here (urllib.request not loaded)
+    import urllib.request
+
     proxies = urllib.request.getproxies()
     if not (proxies.get(parts.scheme) or proxies.get("all")):
         return False

@@ -353,3 +353,16 @@ def test_a_next_page_link_to_another_host_is_not_followed_with_the_token():
             reads.get_page(f"{url}/elsewhere", "hf_secret", 5.0)
         relative = reads.get_page(f"{url}/one", "hf_secret", 5.0)
         assert relative is not None and relative.next_url == f"{url}/two"
+
+
+def test_a_proxy_in_the_environment_hands_reads_to_the_library(monkeypatch):
+    from hfgit.hub import reads
+
+    for name in [n for n in os.environ if n.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    with _pages_server() as url:
+        assert reads.get_page(f"{url}/one", False, 5.0) is not None
+        monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+        assert reads.get_page(f"{url}/one", False, 5.0) is None  # the library goes through it
+        monkeypatch.setenv("no_proxy", "127.0.0.1")
+        assert reads.get_page(f"{url}/one", False, 5.0) is not None
