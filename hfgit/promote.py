@@ -1,9 +1,8 @@
-"""`promote`, `demote` and publishing stages: a stage tag in git first, then the Hub's branch.
+"""`git hf promote` and `demote`: a stage tag in git first, then the Hub's branch.
 
-The git tag is made whatever the Hub says (a promotion made offline is recorded, and
-`publish_pending`, run by every `git hf push`, mirrors it later). The Hub's branch is only
-moved from a state this repository knows: a head that names a stage tag git does not have
-was moved elsewhere, and is not overwritten (see docs/architecture.md, "Stages")."""
+The git tag is made whatever the Hub says: a promotion made offline is recorded, and the next
+`git hf push` mirrors it (`stagesync.py`). What can be checked first is: the version is on
+the Hub at its git commit, and the stage's branch is one this repository may move."""
 
 from __future__ import annotations
 
@@ -12,17 +11,12 @@ from dataclasses import dataclass, field
 from hfgit import stages, stagetags
 from hfgit.catalog import Catalog
 from hfgit.effects import Say, silent
-from hfgit.errors import AuthError, HfgitError, HubUnreachableError, StaleParentError
-from hfgit.hub import Hub, HubRefs
+from hfgit.errors import HfgitError, HubUnreachableError
+from hfgit.hub import Hub
 from hfgit.hub import stages as hub_stages
 from hfgit.project import Project
-from hfgit.stages import Event, Holding, UnknownStageError
-
-ATTEMPTS = 3  # a stage branch moved meanwhile by this repository's own promotions: re-read
-
-
-class NotPublishedError(HfgitError):
-    """A version the Hub does not have (at its git commit) cannot be a stage there."""
+from hfgit.stages import Event, UnknownStageError
+from hfgit.stagesync import NotPublishedError, check_movable, publish
 
 
 @dataclass
@@ -64,6 +58,7 @@ def promote(
         if catalog is not None:
             _check_on_hub(project, catalog, hub_tag, tag.commit)
             _check_not_a_tag(catalog, stage)
+            _check_branch(project, hub, catalog, stage, found)
         held = stages.holdings(found).get(stage)
         number = stages.next_number(found, stage)
         if held is not None and held.version == local:
@@ -93,103 +88,18 @@ def demote(project: Project, stage: str, message: str = "", say: Say = silent) -
             + (f" (stages in use: {', '.join(used)})" if used else " (no stage is in use)")
         )
     version = held.version
-    made = stagetags.create(
-        project.repo.root,
-        stagetags.tag_name(project.model_label, stage, False, stages.next_number(found, stage)),
-        held.event.tag.commit,
-        _message(f"Demote {version} from {stage}", message, version),
-    )
-    result = StageResult(project.model_label, stage, version, made.name)
     with project.hub() as hub:
         catalog = _reachable_catalog(project, hub, say)
+        if catalog is not None:
+            _check_branch(project, hub, catalog, stage, found)
+        made = stagetags.create(
+            project.repo.root,
+            stagetags.tag_name(project.model_label, stage, False, stages.next_number(found, stage)),
+            held.event.tag.commit,
+            _message(f"Demote {version} from {stage}", message, version),
+        )
+        result = StageResult(project.model_label, stage, version, made.name)
         return _mirror(project, hub, catalog, [*found, Event(made, version)], result, False, say)
-
-
-def publish_pending(project: Project, hub: Hub, catalog: Catalog, say: Say = silent) -> list[str]:
-    """Mirror every stage whose Hub branch is behind git; returns the stages published. A
-    stage that cannot be (its version not on the Hub, moved elsewhere) is said and left, as
-    are all when the Hub stops answering: `git hf status` lists them."""
-    found = stages.events(project)
-    if not found or catalog.refs is None:
-        return []
-    done = []
-    try:
-        waiting = stages.pending(project, hub, catalog.refs, found)
-    except HfgitError as e:
-        say(f"warning: stages not published: {e}")
-        return []
-    for holding in waiting:
-        try:
-            publish(project, hub, catalog, holding, found)
-        except HfgitError as e:
-            say(f"warning: stage {holding.stage} not published: {e}")
-            if isinstance(e, (HubUnreachableError, AuthError)):
-                break
-            continue
-        done.append(holding.stage)
-        say(f"stage {holding.stage}: {_what(holding)}")
-    return done
-
-
-def publish(
-    project: Project, hub: Hub, catalog: Catalog, holding: Holding, found: list[Event]
-) -> hub_stages.StageMove | None:
-    """Make the Hub's branch hold what `holding` says: what it copied and deleted, or None
-    when the Hub already held it."""
-    known = {e.tag.name for e in found if e.stage == holding.stage}
-    refs = catalog.refs
-    for attempt in range(1, ATTEMPTS + 1):
-        refs = refs if refs is not None else hub.refs()
-        if refs is None:
-            raise NotPublishedError(f"{project.config.repo_id} is not on the Hub: `git hf push`")
-        there = stages.on_hub(project, hub, refs, holding.stage)
-        _check_movable(holding, there, known)
-        try:
-            return _apply(project, hub, refs, holding, there)
-        except StaleParentError:
-            if attempt == ATTEMPTS:
-                raise
-            refs = None  # moved meanwhile: read again, and look at who moved it
-    raise AssertionError("unreachable")
-
-
-def _check_movable(holding: Holding, there: stages.OnHub, known: set[str]) -> None:
-    if there.foreign:
-        raise HfgitError(
-            f"Hub branch {holding.stage} is not a stage (its head names no version): "
-            "pick another stage name, or delete that branch on the Hub"
-        )
-    if there.stage_tag is not None and there.stage_tag not in known:
-        raise HfgitError(
-            f"{holding.stage} on the Hub was set by {there.stage_tag} (to {there.version}), "
-            "which this repository lacks: `git fetch --tags`, then promote again"
-        )
-
-
-def _apply(
-    project: Project, hub: Hub, refs: HubRefs, holding: Holding, there: stages.OnHub
-) -> hub_stages.StageMove | None:
-    if holding.version is None:
-        if there.head is None:
-            return None
-        hub_stages.delete(hub, holding.stage, there.head)
-        return hub_stages.StageMove([], [])
-    hub_tag = project.hub_tag(holding.version)
-    if there.version == hub_tag:
-        return None
-    target = refs.tags.get(hub_tag)
-    if target is None:
-        raise NotPublishedError(
-            f"{holding.version} is not on the Hub: `git hf push {holding.version}` first"
-        )
-    if there.head is None:
-        hub_stages.create(hub, holding.stage, target)
-        return hub_stages.StageMove([], [])
-    planned = hub_stages.plan_move(hub, there.head, target)
-    summary = f"Promote {hub_tag} to {holding.stage}"
-    description = stages.description(holding, hub_tag)
-    hub_stages.move(hub, holding.stage, there.head, target, planned, summary, description)
-    return planned
 
 
 def _mirror(
@@ -261,13 +171,18 @@ def _check_on_hub(project: Project, catalog: Catalog, hub_tag: str, commit: str)
         )
 
 
+def _check_branch(
+    project: Project, hub: Hub, catalog: Catalog, stage: str, found: list[Event]
+) -> None:
+    """Before a tag is made: the Hub's branch is one this repository may move."""
+    if catalog.refs is not None:
+        there = stages.on_hub(project, hub, catalog.refs, stage)
+        check_movable(stage, there, {e.tag.name for e in found if e.stage == stage})
+
+
 def _check_not_a_tag(catalog: Catalog, stage: str) -> None:
     if catalog.refs is not None and stage in catalog.refs.tags:
         raise HfgitError(
             f"the Hub repo has a tag named {stage}: a stage branch of that name would be "
             "ambiguous; pick another stage name"
         )
-
-
-def _what(holding: Holding) -> str:
-    return f"now {holding.version}" if holding.version else "demoted (Hub branch deleted)"

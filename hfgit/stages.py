@@ -4,8 +4,7 @@ the Hub's stage branches hold.
 Git is the record (`stagetags.py`): the last tag of `LABEL#STAGE` says what the stage holds,
 an assignment its version, an unassignment (`!`) of that version nothing. The Hub mirrors it
 with a branch per stage (`hub/stages.py`) whose head commit names the version in trailers;
-a stage whose branch does not say what git says is pending (`publish.py` of stages:
-`promote.py`)."""
+a stage whose branch does not say what git says is pending, and `stagesync.py` moves it."""
 
 from __future__ import annotations
 
@@ -235,3 +234,24 @@ def _event_row(project: Project, event: Event) -> dict[str, Any]:
         "tag": tag.name,
         "message": tag.note or None,
     }
+
+
+def pending_rows(project: Project, hub: Hub, refs: HubRefs | None) -> list[dict[str, Any]]:
+    """`git hf status`: the stage moves `git hf push` has still to make on the Hub."""
+    found = events(project)
+    if not found:
+        return []
+    return [
+        {
+            "model": project.model_label,
+            "stage": h.stage,
+            "version": h.version,
+            "action": "promote" if h.version else "demote",
+        }
+        for h in pending(project, hub, refs, found)
+    ]
+
+
+def version_stages(project: Project) -> dict[str, list[str]]:
+    """`git hf log`: version (local tag) -> the stages git says hold it."""
+    return stages_of(events(project))

@@ -251,3 +251,73 @@ def test_wrong_input_is_one_clear_line(
     assert "Traceback" not in result.err
     assert len(result.err.strip().splitlines()) <= 2
     assert stagetags.read(ws.root) == []
+
+
+def test_an_offline_demotion_deletes_the_branch_at_the_next_push(two_versions: Any) -> None:
+    ws = two_versions
+    assert ws.run("promote", "v1.0.0", "staging").code == 0
+
+    offline = ws.run("demote", "--endpoint", DOWN, "staging")
+
+    assert offline.code == 0, offline.err
+    assert "staging" in {b.name for b in ws.api.list_repo_refs(REPO).branches}
+    assert _stages(ws)["staging"] | {"date": None} == _stages(ws)["staging"] | {
+        "version": None,
+        "hub": "pending",
+        "date": None,
+    }
+    assert ws.run("push").code == 0
+    assert "staging" not in {b.name for b in ws.api.list_repo_refs(REPO).branches}
+    assert "staging" not in _stages(ws)
+
+
+def test_promoting_the_version_a_stage_holds_makes_no_tag(two_versions: Any) -> None:
+    ws = two_versions
+    assert ws.run("promote", "v1.0.0", "production").code == 0
+
+    again = ws.run("promote", "v1.0.0", "production")
+
+    assert again.code == 0, again.err
+    assert "production already holds v1.0.0; the Hub already agrees" in again.err
+    assert len(stagetags.read(ws.root)) == 1
+    listed = ws.run("stages").out.splitlines()
+    assert listed[0].split() == ["MODEL", "STAGE", "VERSION", "SINCE", "(UTC)", "BY", "HUB"]
+    assert listed[1].split()[:3] == ["tool-caller", "production", "v1.0.0"]
+    assert listed[1].split()[-1] == "published"
+
+
+def test_a_hub_branch_that_is_not_a_stage_is_not_taken_over(two_versions: Any) -> None:
+    ws = two_versions
+    ws.api.create_branch(REPO, branch="dev")
+    ws.api.upload_file(
+        path_or_fileobj=b"work in progress", path_in_repo="wip.txt", repo_id=REPO, revision="dev"
+    )
+
+    result = ws.run("promote", "v1.0.0", "dev")
+
+    assert result.code == 1
+    assert "Hub branch dev is not a stage" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert "wip.txt" in ws.api.list_repo_files(REPO, revision="dev")
+    assert stagetags.read(ws.root) == []  # refused before anything was recorded
+
+
+def test_a_stage_another_clone_moved_is_refused_before_anything_is_recorded(
+    two_versions: Any,
+) -> None:
+    ws = two_versions
+    assert ws.run("promote", "v1.0.0", "production").code == 0
+    ws.api.upload_file(
+        path_or_fileobj=b"theirs",
+        path_in_repo="theirs.txt",
+        repo_id=REPO,
+        revision="production",
+        commit_message="Promote v1.1.0 to production",
+        commit_description="Hfgit-Stage-Version: v1.1.0\nHfgit-Stage-Tag: tool-caller#production#2",
+    )
+
+    result = ws.run("demote", "production")
+
+    assert result.code == 1
+    assert "set by tool-caller#production#2 (to v1.1.0)" in result.err
+    assert [t.name for t in stagetags.read(ws.root)] == ["tool-caller#production#1"]

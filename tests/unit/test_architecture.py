@@ -70,6 +70,7 @@ LAYERS: dict[str, str] = {
     "hfgit.sync": "service",
     "hfgit.stages": "service",
     "hfgit.promote": "service",
+    "hfgit.stagesync": "service",
     "hfgit.api": "service",
     "hfgit.hooks": "service",
     "hfgit.manager": "service",
