@@ -80,6 +80,8 @@ def test_promote_repromote_and_demote_move_what_revision_stage_downloads(
     assert first.code == 0, first.err
     assert _snapshot(ws, "production", tmp_path / "a") == _snapshot(ws, "v1.0.0", tmp_path / "b")
     assert _download(ws, "extra.txt", "production", tmp_path / "c") == b"only in v1.0.0\n"
+    old_card = _download(ws, "README.md", "production", tmp_path / "shared")
+    assert old_card == _download(ws, "README.md", "v1.0.0", tmp_path / "h")
     assert _stages(ws)["production"]["version"] == "v1.0.0"
     assert _stages(ws)["production"]["hub"] == "published"
 
@@ -94,6 +96,8 @@ def test_promote_repromote_and_demote_move_what_revision_stage_downloads(
     assert stage == _snapshot(ws, "v1.1.0", tmp_path / "e")
     assert "extra.txt" not in stage
     weights = _download(ws, "model.safetensors", "production", tmp_path / "f")
+    card = _download(ws, "README.md", "production", tmp_path / "shared")  # a cache that knew it
+    assert card == _download(ws, "README.md", "v1.1.0", tmp_path / "i") != old_card
     assert weights == (ws.root / "model" / "model.safetensors").read_bytes()
     commits = ws.api.list_repo_commits(REPO, revision="production")
     assert "Hfgit-Stage-Version: v1.1.0" in commits[0].message
