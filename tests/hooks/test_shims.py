@@ -125,6 +125,29 @@ def test_reference_transaction_shim_ignores_everything_but_created_version_tags(
     assert run_shim(tmp_path, "reference-transaction", line + "\n", state) == ""
 
 
+@pytest.mark.parametrize("state", ["preparing", "prepared", "aborted"])
+def test_reference_transaction_shim_ends_before_reading_the_rest_of_itself_on_other_states(
+    tmp_path: Path, state: str
+) -> None:
+    """Git runs the hook for every state of every ref update; without a chained hook only
+    "committed" reads on: the same shim with an end that does not parse still runs them."""
+    head, tail = shim.render("reference-transaction", DEFAULT_GLOBS, "").split(shim.END)
+    cut = tail.index("esac\n") + len("esac\n")  # the end of the states' filter
+    hook = tmp_path / "reference-transaction"
+    hook.write_text(head + shim.END + tail[:cut] + "fi ( esac\n" + tail[cut:])
+    hook.chmod(0o755)
+
+    def run(state: str) -> subprocess.CompletedProcess[str]:
+        line = f"{ZERO} {SHA} refs/tags/v1.0.0\n"
+        return subprocess.run(
+            [str(hook), state], input=line, text=True, capture_output=True, cwd=tmp_path
+        )
+
+    early = run(state)
+    assert (early.returncode, early.stderr) == (0, "")
+    assert run("committed").returncode != 0  # read to its end, the text does not parse
+
+
 def test_reference_transaction_shim_queues_a_created_version_tag(tmp_path: Path) -> None:
     (tmp_path / "gitdir").mkdir()
     lines = f"{ZERO} {SHA} refs/heads/main\n{ZERO} {SHA} refs/tags/v1.0.0\n"
