@@ -109,18 +109,30 @@ def hooks_curve(
         point: dict[str, float] = {"tags": count}
         for what in ("commit", "tag"):
             plain, hooked = results[what]
+            plain_cpu, hooked_cpu = results[f"{what} cpu"]
             point[f"{what}_ms"] = median(plain)
             point[f"{what}_extra_ms"] = median(hooked) - median(plain)
+            point[f"{what}_extra_cpu_ms"] = median(hooked_cpu) - median(plain_cpu)
         points.append(point)
     rows = [
         [
             f"{p['tags']:.0f}",
             f"{p['commit_ms']:.2f}",
             f"{p['commit_extra_ms']:+.2f}",
+            f"{p['commit_extra_cpu_ms']:+.2f}",
             f"{p['tag_ms']:.2f}",
             f"{p['tag_extra_ms']:+.2f}",
+            f"{p['tag_extra_cpu_ms']:+.2f}",
         ]
         for p in points
     ]
-    headers = ["tags", "git commit ms", "hooks add", "git tag ms", "hooks add"]
+    headers = [
+        "tags",
+        "git commit ms",
+        "hooks add",
+        "of it CPU",
+        "git tag ms",
+        "hooks add",
+        "of it CPU",
+    ]
     return _table(headers, rows), points

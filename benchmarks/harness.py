@@ -32,6 +32,7 @@ class Run:
     seconds: float
     peak_mib: float  # the command's peak resident memory (VmHWM, as wait4 reports it)
     stdout: str
+    cpu_seconds: float = 0.0  # user + system time of the command and the processes it waited for
 
 
 def median(values: list[float]) -> float:
@@ -103,7 +104,7 @@ def timed(args: list[str], cwd: Path, env: dict[str, str]) -> Run:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed ({process.returncode}): {err.strip()[-2000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024, out)
+    return Run(seconds, usage.ru_maxrss / 1024, out, usage.ru_utime + usage.ru_stime)
 
 
 def _communicate(process: subprocess.Popen[bytes]) -> tuple[str, str]:
