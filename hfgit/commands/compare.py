@@ -161,7 +161,9 @@ def _key(change: Any) -> dict[str, Any]:
 
 
 def _print_diff(found: Any) -> None:
-    click.echo(f"diff {_name(found.a)} -> {_name(found.b)} ({found.repo_id})")
+    click.echo(
+        f"diff {_name(found.a, found.model)} -> {_name(found.b, found.model)} ({found.repo_id})"
+    )
     rows = [[f" {c.path}", f"| {c.status}", _sizes(c), _hashes(c)] for c in found.files]
     if rows:
         _rows(rows)
@@ -219,8 +221,10 @@ def _print_keys(title: str, changes: list[Any]) -> None:
     )
 
 
-def _name(side: Any) -> str:
-    return f"local ({side.path})" if side.local else str(side.name)
+def _name(side: Any, model: str | None) -> str:
+    if side.local:
+        return f"local ({side.path})"
+    return f"{model}@{side.name}" if model else str(side.name)
 
 
 def _sizes(change: Any) -> str:

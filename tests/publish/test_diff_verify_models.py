@@ -70,6 +70,8 @@ def test_diff_of_one_models_versions_named_either_way(models: Workspace):
     assert summary["model"] == "clf" and summary["repo"] == "alice/clf"
     assert summary["files"]["model.safetensors"] == "changed"
     assert summary["loss"] == [(0.5, 0.4, "better")]  # clf's own gate says lower is better
+    shown = models.run("diff", "clf@v1.0.0", "clf@v1.1.0").out.splitlines()[0]
+    assert shown == "diff clf@v1.0.0 -> clf@v1.1.0 (alice/clf)"
     assert named.json["config"] == [
         {"key": "trained_as", "status": "changed", "a": "v1.0.0", "b": "v1.1.0"}
     ]
