@@ -60,7 +60,7 @@ def promote(
             _check_not_a_tag(catalog, stage)
             _check_branch(project, hub, catalog, stage, found)
         held = stages.holdings(found).get(stage)
-        number = stages.next_number(found, stage)
+        number = stages.next_number(found)
         if held is not None and held.version == local:
             result.note = f"{stage} already holds {local}"
         elif dry_run:
@@ -94,7 +94,7 @@ def demote(project: Project, stage: str, message: str = "", say: Say = silent) -
             _check_branch(project, hub, catalog, stage, found)
         made = stagetags.create(
             project.repo.root,
-            stagetags.tag_name(project.model_label, stage, False, stages.next_number(found, stage)),
+            stagetags.tag_name(project.model_label, stage, False, stages.next_number(found)),
             held.event.tag.commit,
             _message(f"Demote {version} from {stage}", message, version),
         )

@@ -116,8 +116,10 @@ def stages_of(found: list[Event]) -> dict[str, list[str]]:
     return {version: sorted(stages) for version, stages in out.items()}
 
 
-def next_number(found: list[Event], stage: str) -> int:
-    return 1 + max((e.tag.number or 0 for e in found if e.stage == stage), default=0)
+def next_number(found: list[Event]) -> int:
+    """The N of the model's next stage tag: one more than any of its stage tags (GTO counts
+    across the model's stages, so N grows per LABEL#STAGE and orders them all)."""
+    return 1 + max((e.tag.number or 0 for e in found), default=0)
 
 
 def on_hub(project: Project, hub: Hub, refs: HubRefs, stage: str) -> OnHub:
@@ -198,8 +200,8 @@ def overview(project: Project, history: bool = False, say: Say = silent) -> list
     """`git hf stages`: each stage and what it holds (with whether the Hub agrees), or with
     `history` every promotion and demotion, oldest first."""
     found = events(project)
-    if history:
-        return [_event_row(project, e) for e in found]
+    if history:  # by date; tags of one second keep their order by number
+        return [_event_row(project, e) for e in sorted(found, key=lambda e: e.tag.date)]
     held = holdings(found)
     waiting: set[str] | None = None
     if held:

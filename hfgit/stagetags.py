@@ -1,6 +1,7 @@
 """Stage tags in git, as GTO writes them: `LABEL#STAGE#N` assigns STAGE to the version on the
-tagged commit, `LABEL#STAGE!#N` takes it away; N counts up per LABEL#STAGE. GTO's simple
-form `LABEL#STAGE` (no number) reads as an assignment ordered by its date.
+tagged commit, `LABEL#STAGE!#N` takes it away; N counts up across the model's stage tags (as
+GTO counts). GTO's simple form `LABEL#STAGE` (no number) reads as an assignment, ordered by
+its date.
 
 An annotated tag says who and when (its tagger) and, in its message, which version
 (`Hfgit-Version: clf@v1.2.0`); GTO's own tags name the version in prose, or only through
@@ -18,6 +19,7 @@ from hfgit.errors import HfgitError
 
 VERSION_KEY = "Hfgit-Version"
 _NAME = re.compile(r"(?P<label>[^#@!]+)#(?P<stage>[^#!]+)(?P<bang>!)?(?:#(?P<number>[0-9]+))?")
+_TITLE = re.compile(r"(Promote|Demote) \S+ (to|from) \S+$|(Assigning|Unassigning) stage ")
 _GTO_VERSION = re.compile(r"\bversion '?(?P<version>[^'\s]+)'?")
 _FIELDS = (
     "%(refname:strip=2)",
@@ -56,8 +58,11 @@ class StageTag:
 
     @property
     def note(self) -> str:
-        """The message without its trailer and first line: what the person promoting wrote."""
-        lines = self.message.strip().splitlines()[1:]
+        """What the person promoting wrote: the message without the title hfgit or GTO
+        writes on its own and without the trailer."""
+        lines = self.message.strip().splitlines()
+        if lines and _TITLE.match(lines[0]):
+            lines = lines[1:]
         return "\n".join(line for line in lines if not line.startswith(f"{VERSION_KEY}:")).strip()
 
 

@@ -188,7 +188,7 @@ def test_stage_tags_made_by_gto_are_read_and_published(two_versions: Any, tmp_pa
     assert _snapshot(ws, "prod", tmp_path / "a") == _snapshot(ws, "v1.0.0", tmp_path / "b")
     assert _snapshot(ws, "staging", tmp_path / "c") == _snapshot(ws, "v1.1.0", tmp_path / "d")
     assert ws.run("promote", "v1.1.0", "prod").code == 0
-    assert stagetags.read(ws.root)[-1].name == "tool-caller#prod#2"
+    assert stagetags.read(ws.root)[-1].name == "tool-caller#prod#3"  # N counts over stages
 
 
 def test_a_stage_moved_elsewhere_is_not_overwritten(two_versions: Any, monkeypatch: Any) -> None:

@@ -72,7 +72,7 @@ def test_each_model_has_its_own_stages_on_its_own_hub_repo(models: Workspace, tm
     assert [t.name for t in stagetags.read(ws.root)] == [
         "clf#production#1",
         "gen#production#1",
-        "clf#production#2",
+        "clf#production#2",  # N counts per model
     ]
     assert _files(ws, "alice/clf", "production", tmp_path / "a") == _files(
         ws, "alice/clf", "v1.1.0", tmp_path / "b"
@@ -112,3 +112,76 @@ def test_a_stage_or_version_that_names_no_model_is_one_clear_line(
     assert said in result.err, result.err
     assert "Traceback" not in result.err
     assert len(result.err.strip().splitlines()) <= 2
+
+
+# The tags `gto register` / `assign` / `deprecate` (gto 1.10.1) wrote for: register v1.0.0
+# and v1.1.0; assign prod to v1.0.0, then to v1.1.0; assign dev to v1.0.0, then unassign it;
+# assign staging to v1.1.0 with -m "looks good". (name, version whose commit it is on, message)
+GTO_TAGS = [
+    ("tool-caller@v1.0.0", "v1.0.0", "Registering artifact tool-caller version v1.0.0"),
+    ("tool-caller@v1.1.0", "v1.1.0", "Registering artifact tool-caller version v1.1.0"),
+    ("tool-caller#prod#1", "v1.0.0", "Assigning stage prod to artifact tool-caller version v1.0.0"),
+    ("tool-caller#prod#2", "v1.1.0", "Assigning stage prod to artifact tool-caller version v1.1.0"),
+    ("tool-caller#dev#3", "v1.0.0", "Assigning stage dev to artifact tool-caller version v1.0.0"),
+    (
+        "tool-caller#dev!#4",
+        "v1.0.0",
+        "Unassigning stage 'dev' to artifact 'tool-caller' version 'v1.0.0'",
+    ),
+    ("tool-caller#staging#5", "v1.1.0", "looks good"),
+]
+GTO_CONFIG = """\
+endpoint: {endpoint}
+private: true
+models:
+  - name: tool-caller
+    repo_id: alice/tool-caller
+    model_dir: model
+"""
+
+
+def test_a_gto_repository_reads_as_gto_shows_it_and_publishes_its_stages(
+    hub: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+):
+    root = tmp_path / "gto-repo"
+    root.mkdir()
+    ws = Workspace(root, hub, capsys)
+    ws.git("init", "-q", "-b", "main")
+    ws.write(".hfgit.yaml", GTO_CONFIG.format(endpoint=hub.url))
+    ws.write(".gitignore", "model/\n")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("HF_TOKEN", hub.tokens["alice"])
+    commits = {}
+    for version in ("v1.0.0", "v1.1.0"):
+        ws.write("model/config.json", json.dumps({"version": version}))
+        ws.write("model/model.safetensors", os.urandom(32 * 1024))
+        commits[version] = ws.commit(f"train {version}")
+        for name, on, message in GTO_TAGS:
+            if on == version and "@" in name:
+                ws.git("tag", "-a", name, commits[on], "-m", message)
+        assert ws.run("push").code == 0  # the version, as the folder holds it now
+    for name, on, message in GTO_TAGS:
+        if "#" in name:
+            ws.git("tag", "-a", name, commits[on], "-m", message)
+
+    before = {r["stage"]: (r["version"], r["hub"]) for r in ws.run("stages", "--json").json}
+    pushed = ws.run("push")
+    after = {r["stage"]: r for r in ws.run("stages", "--json").json}
+
+    # what `gto show tool-caller` printed: v1.1.0 in staging and prod, v1.0.0 in none
+    assert before == {
+        "prod": ("tool-caller@v1.1.0", "pending"),
+        "staging": ("tool-caller@v1.1.0", "pending"),
+    }
+    assert pushed.code == 0, pushed.err
+    assert {s: r["hub"] for s, r in after.items()} == {"prod": "published", "staging": "published"}
+    assert after["staging"]["message"] == "looks good"
+    assert _files(ws, "alice/tool-caller", "prod", tmp_path / "a") == _files(
+        ws, "alice/tool-caller", "v1.1.0", tmp_path / "b"
+    )
+    history = ws.run("stages", "--history", "--json").json
+    assert [(r["tag"], r["version"]) for r in history] == [
+        (name, f"tool-caller@{on}") for name, on, _ in GTO_TAGS if "#" in name
+    ]
+    assert ws.run("promote", "tool-caller@v1.0.0", "prod").code == 0
+    assert stagetags.read(root)[-1].name == "tool-caller#prod#6"
