@@ -168,16 +168,17 @@ def resolve(project: Project, hub: Hub, refs: HubRefs | None, version: str) -> s
     a version that is not there is one line saying whether it is unpublished or unknown."""
     if re.fullmatch(r"[0-9a-f]{40}", version):
         return version
-    if refs is None:
-        raise HubError(
-            f"{project.config.repo_id} is not on {hub.label} yet: `git hf push` publishes its versions"
-        )
-    commit = refs.tags.get(version) or refs.branches.get(version)
+    commit = refs.tags.get(version) or refs.branches.get(version) if refs else None
     if commit is not None:
         return commit
     local = project.local_tag(version)
     if local in project.version_tags():
         raise VersionTagError(f"{local} is not published yet: `git hf push {local}` publishes it")
+    if refs is None:
+        raise HubError(
+            f"{project.config.repo_id} is not on {hub.label} yet, and {local} is not a local "
+            "version tag either: `git tag` lists them"
+        )
     raise VersionTagError(
         f"{local} is neither a version on {hub.label} ({project.config.repo_id}) nor a "
         "local version tag: `git hf log` lists the versions"

@@ -224,3 +224,20 @@ def test_wrong_inputs_are_one_clear_line(two_versions, args, message):
     assert message in result.err
     assert "Traceback" not in result.err
     assert len(result.err.strip().splitlines()) <= 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["diff", "v1.0.0", "local"], "v1.0.0 is not published yet: `git hf push v1.0.0`"),
+        (["verify", "v2.0.0"], "alice/tool-caller is not on the Hub at"),
+    ],
+)
+def test_before_anything_is_published_a_version_is_one_clear_line(workspace, args, message):
+    workspace.tag("v1.0.0")
+
+    result = workspace.run(*args)
+
+    assert result.code == 1
+    assert message in result.err and "Traceback" not in result.err
+    assert len(result.err.strip().splitlines()) == 1
