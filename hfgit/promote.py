@@ -113,12 +113,13 @@ def _mirror(
 ) -> StageResult:
     """The Hub side of promote/demote: done now when the Hub answered, else left pending."""
     result.url = hub.revision_url(result.stage)
-    if catalog is None:
-        say(f"stage {result.stage} is recorded in git; `git hf push` publishes it to the Hub")
-        return result
     if dry_run:
         result.hub = "dry-run"
-        _plan_only(project, hub, catalog, result)
+        if catalog is not None:
+            _plan_only(project, hub, catalog, result)
+        return result
+    if catalog is None:
+        say(f"stage {result.stage} is recorded in git; `git hf push` publishes it to the Hub")
         return result
     holding = stages.holdings(found)[result.stage]
     try:

@@ -83,6 +83,14 @@ def check_stage_name(stage: str, project: Project) -> None:
         )
 
 
+def is_stage_name(stage: str, project: Project) -> bool:
+    try:
+        check_stage_name(stage, project)
+    except UsageError:
+        return False
+    return True
+
+
 def events(project: Project, tags: Iterable[StageTag] | None = None) -> list[Event]:
     """The model's stage tags, oldest first, each with the version it is about."""
     label = project.model_label
@@ -100,7 +108,7 @@ def holdings(found: list[Event]) -> dict[str, Holding]:
     out: dict[str, Holding] = {}
     for event in found:
         before = out.get(event.stage)
-        if event.tag.assigns:
+        if event.tag.assigns and event.version is not None:  # else: which version is unknown
             out[event.stage] = Holding(event.stage, event.version, event)
         elif before is not None and before.version in (event.version, None):
             out[event.stage] = Holding(event.stage, None, event)
@@ -148,6 +156,8 @@ def pending(project: Project, hub: Hub, refs: HubRefs | None, found: list[Event]
     """The stages whose Hub branch does not hold what git says."""
     out = []
     for holding in holdings(found).values():
+        if not is_stage_name(holding.stage, project):
+            continue  # a name another tool allowed (`main`...): never mirrored on the Hub
         there = on_hub(project, hub, refs, holding.stage) if refs else OnHub(None, None, None)
         if holding.version is None:
             if there.head is not None and not there.foreign:
@@ -170,7 +180,8 @@ def description(holding: Holding, hub_tag: str) -> str:
 
 def _version_of(project: Project, tag: StageTag, versions: dict[str, Tag]) -> str | None:
     """The local version tag a stage tag is about: the one its message names, else (GTO)
-    the highest version of the model on the tagged commit."""
+    the highest version of the model on the tagged commit; None when neither is a version
+    of this repository."""
     named = tag.named_version
     if named is not None:
         for candidate in (named, project.local_tag(named)):
@@ -183,7 +194,7 @@ def _version_of(project: Project, tag: StageTag, versions: dict[str, Tag]) -> st
         if t.commit == tag.commit and (v := parse_tag(name, scheme)) is not None
     ]
     found = latest(on_commit)
-    return found.tag if found is not None else named
+    return found.tag if found is not None else None
 
 
 def _fields(message: str) -> dict[str, str]:
@@ -217,11 +228,17 @@ def overview(project: Project, history: bool = False, say: Say = silent) -> list
             continue  # demoted, and the Hub agrees (or cannot say)
         row = _event_row(project, holding.event)
         row["version"] = holding.version
-        row["hub"] = (
-            "unknown" if waiting is None else "pending" if stage in waiting else "published"
-        )
+        row["hub"] = _hub_state(project, stage, waiting)
         rows.append(row)
     return rows
+
+
+def _hub_state(project: Project, stage: str, waiting: set[str] | None) -> str:
+    if not is_stage_name(stage, project):
+        return "ignored"  # a name hfgit refuses for a stage (another tool made it)
+    if waiting is None:
+        return "unknown"
+    return "pending" if stage in waiting else "published"
 
 
 def _event_row(project: Project, event: Event) -> dict[str, Any]:

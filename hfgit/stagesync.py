@@ -54,6 +54,7 @@ def publish(
 ) -> hub_stages.StageMove | None:
     """Make the Hub's branch hold what `holding` says: what it copied and deleted, or None
     when the Hub already held it."""
+    stages.check_stage_name(holding.stage, project)
     known = {e.tag.name for e in found if e.stage == holding.stage}
     refs = catalog.refs
     for attempt in range(1, ATTEMPTS + 1):

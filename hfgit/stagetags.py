@@ -20,7 +20,9 @@ from hfgit.errors import HfgitError
 VERSION_KEY = "Hfgit-Version"
 _NAME = re.compile(r"(?P<label>[^#@!]+)#(?P<stage>[^#!]+)(?P<bang>!)?(?:#(?P<number>[0-9]+))?")
 _TITLE = re.compile(r"(Promote|Demote) \S+ (to|from) \S+$|(Assigning|Unassigning) stage ")
-_GTO_VERSION = re.compile(r"\bversion '?(?P<version>[^'\s]+)'?")
+_GTO_VERSION = re.compile(
+    r"^(?:Assigning|Unassigning) stage .* version '?(?P<version>[^'\s]+)'?$", re.M
+)
 _FIELDS = (
     "%(refname:strip=2)",
     "%(objecttype)",

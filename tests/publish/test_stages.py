@@ -65,6 +65,10 @@ def two_versions(workspace: Any) -> Any:
     return workspace
 
 
+def _branches(ws: Any) -> dict[str, str]:
+    return {b.name: b.target_commit for b in ws.api.list_repo_refs(REPO).branches}
+
+
 def _stages(ws: Any) -> dict[str, Any]:
     result = ws.run("stages", "--json")
     assert result.code == 0, result.err
@@ -179,12 +183,20 @@ def test_stage_tags_made_by_gto_are_read_and_published(two_versions: Any, tmp_pa
     ws.git("tag", "-a", "tool-caller#dev!#2", first, "-m", "Unassigning stage 'dev'")
     ws.git("tag", "-a", "tool-caller#staging", second, "-m", "no version named here")
     ws.git("tag", "-a", "other-model#prod#1", second, "-m", gto.format("prod", "v1.1.0"))
+    ws.git("tag", "-a", "tool-caller#main#1", first, "-m", gto.format("main", "v1.0.0"))
+    root = ws.git("rev-list", "--max-parents=0", "HEAD")
+    ws.git("tag", "-a", "tool-caller#qa#1", root, "-m", "no version on that commit")
+    main = _branches(ws)["main"]
 
     listed = _stages(ws)
 
-    assert {s: r["version"] for s, r in listed.items()} == {"prod": "v1.0.0", "staging": "v1.1.0"}
-    assert {r["hub"] for r in listed.values()} == {"pending"}
+    assert {s: (r["version"], r["hub"]) for s, r in listed.items()} == {
+        "prod": ("v1.0.0", "pending"),
+        "staging": ("v1.1.0", "pending"),
+        "main": ("v1.0.0", "ignored"),  # never mirrored: main holds the highest version
+    }
     assert ws.run("push").code == 0
+    assert _branches(ws)["main"] == main and "qa" not in _branches(ws)
     assert _snapshot(ws, "prod", tmp_path / "a") == _snapshot(ws, "v1.0.0", tmp_path / "b")
     assert _snapshot(ws, "staging", tmp_path / "c") == _snapshot(ws, "v1.1.0", tmp_path / "d")
     assert ws.run("promote", "v1.1.0", "prod").code == 0
