@@ -56,6 +56,30 @@ def test_range_request_answers_206_with_content_range(hub, repo_id, weights, htt
     assert suffix.content == weights[-10:]
 
 
+def test_file_bodies_leave_through_sendfile_from_the_asked_offset(
+    hub, repo_id, weights, http, monkeypatch
+):
+    """The kernel copies an LFS file's bytes to the socket: the whole file and a range of it
+    go out through os.sendfile, from the offset the range asked (a file kept in git is a
+    compressed object, sent from memory)."""
+    asked: list[tuple[int | None, int]] = []  # noted before the bytes leave: no race
+    real = os.sendfile
+
+    def recording(out_fd: int, in_fd: int, offset: int | None, count: int) -> int:
+        asked.append((offset, count))
+        return real(out_fd, in_fd, offset, count)
+
+    monkeypatch.setattr(os, "sendfile", recording)
+
+    whole = http.get(f"/{repo_id}/resolve/main/w.bin")
+    assert whole.content == weights
+    assert asked[0] == (0, len(weights))
+    asked.clear()
+    tail = http.get(f"/{repo_id}/resolve/main/w.bin", headers={"Range": "bytes=1000-"})
+    assert tail.status_code == 206 and tail.content == weights[1000:]
+    assert asked[0] == (1000, len(weights) - 1000)
+
+
 def test_unsatisfiable_range_answers_416(hub, repo_id, weights, http):
     response = http.get(
         f"/{repo_id}/resolve/main/w.bin", headers={"Range": f"bytes={len(weights)}-"}
