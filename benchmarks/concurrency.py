@@ -5,16 +5,43 @@ PUT (the hub hashes and stores every byte), verify, commit."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.harness import USER, HubProcess, MiB, Workspace, median, write_weights
-from benchmarks.report import Figure
+from benchmarks.report import Figure, cpus
 
 ROOT = Path(__file__).resolve().parents[1]
 MIN_SPEEDUP = 1.5
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one run used: wall seconds, MiB uploaded, CPU seconds of the clients, of the hub,
+    and of everything else on the machine meanwhile (other work sharing the cores)."""
+
+    seconds: float
+    mib: float
+    clients_cpu: float
+    hub_cpu: float
+    others_cpu: float
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process so far (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def busy_cpu() -> float:
+    """CPU seconds the whole machine spent busy so far (all cores, /proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 class Uploads:
@@ -24,6 +51,7 @@ class Uploads:
         self.errors: list[str] = []
         self.peak_threads = 0
         self.client_cpu: list[float] = []  # CPU seconds of each client's upload
+        self.runs: dict[int, list[Usage]] = {}  # clients at once -> what each run used
 
     def at_once(self, clients: int) -> float:
         """Seconds from the start signal until every client's commit is done."""
@@ -50,6 +78,7 @@ class Uploads:
             assert process.stdout is not None
             if process.stdout.readline().strip() != "ready":
                 self.errors.append(process.stderr.read().strip()[-500:] if process.stderr else "")
+        hub_cpu, machine_cpu = process_cpu(self.hub.process.pid), busy_cpu()
         started = time.perf_counter()
         for process in processes:
             assert process.stdin is not None
@@ -59,6 +88,8 @@ class Uploads:
             self.peak_threads = max(self.peak_threads, self.hub.threads())
             time.sleep(0.05)
         seconds = time.perf_counter() - started
+        hub_cpu, machine_cpu = process_cpu(self.hub.process.pid) - hub_cpu, busy_cpu() - machine_cpu
+        clients_cpu = 0.0
         for process in processes:
             out = process.stdout.read().strip() if process.stdout else ""
             if process.returncode != 0 or out.startswith("error"):
@@ -66,6 +97,11 @@ class Uploads:
                 self.errors.append(out or err.strip()[-500:])
             else:
                 self.client_cpu.append(float(out.split()[1]))
+                clients_cpu += float(out.split()[1])
+        mib = clients * self.size / MiB
+        self.runs.setdefault(clients, []).append(
+            Usage(seconds, mib, clients_cpu, hub_cpu, max(0.0, machine_cpu - clients_cpu - hub_cpu))
+        )
         for _, path in files:
             path.unlink()
         return seconds
@@ -104,4 +140,31 @@ def figures(
             "0",
             not uploads.errors,
         ),
+        ceiling(uploads.runs[clients], one),
     ]
+
+
+def ceiling(runs: list[Usage], one: float) -> Figure:
+    """The most the cores left by other work allowed the clients and the hub together, at
+    the CPU each MiB cost them: when it is below 1.5x one client alone, no hub could reach it."""
+    per_mib = median([(r.clients_cpu + r.hub_cpu) / r.mib for r in runs])
+    clients = median([r.clients_cpu / r.mib for r in runs]) * 1000
+    hub = median([r.hub_cpu / r.mib for r in runs]) * 1000
+    free = median([cpus() - r.others_cpu / r.seconds for r in runs])
+    most = free / per_mib
+    return Figure(
+        f"CPU ceiling of those runs: {clients:.2f} ms (clients) + {hub:.2f} ms (hub) of CPU "
+        f"per MiB, {free:.2f} of {cpus()} cores left by other work",
+        most,
+        "MiB/s",
+        f"{MIN_SPEEDUP}x one alone is reachable only if the ceiling allows it",
+        True,
+        one,
+        "one client alone",
+        {
+            "clients CPU s": [r.clients_cpu for r in runs],
+            "hub CPU s": [r.hub_cpu for r in runs],
+            "other CPU s": [r.others_cpu for r in runs],
+            "seconds": [r.seconds for r in runs],
+        },
+    )

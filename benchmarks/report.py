@@ -88,13 +88,13 @@ def environment() -> dict[str, object]:
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "cpus": _cpus(),
+        "cpus": cpus(),
         "git": git,
         "load_average": load,
     }
 
 
-def _cpus() -> int:
+def cpus() -> int:
     import os
 
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0
