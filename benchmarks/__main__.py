@@ -44,6 +44,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write figures")
     parser.add_argument("--only", default=",".join(GROUPS), help=f"some of {','.join(GROUPS)}")
     parser.add_argument("--size", type=parse_size, default=512 * MiB, help="weights to publish")
+    parser.add_argument(
+        "--transfer",
+        default="lfs",
+        help="how both sides upload: lfs, xet, or lfs,xet for one publish row each",
+    )
     parser.add_argument("--versions", type=int, default=1000, help="versions for status/log")
     parser.add_argument("--tags", type=int, default=10_000, help="tags in packed-refs (hooks)")
     parser.add_argument("--runs", type=int, help="runs per figure (default 5, quick 3)")
@@ -55,6 +60,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--tag-counts", default="10,100,1000,10000", help="tags for --curves")
     args = parser.parse_args(argv)
     args.only = [g.strip() for g in args.only.split(",") if g.strip()]
+    args.transfer = [t.strip() for t in args.transfer.split(",") if t.strip()]
+    if not set(args.transfer) <= {"lfs", "xet"}:
+        parser.error("--transfer: lfs, xet or lfs,xet")
     unknown = [g for g in args.only if g not in GROUPS]
     if unknown:
         parser.error(f"--only: unknown {', '.join(unknown)} (choose from {', '.join(GROUPS)})")
@@ -69,9 +77,13 @@ def run_figures(args: argparse.Namespace, workspace: Workspace) -> list[Figure]:
     runs = args.runs or (3 if args.quick else 5)
     out: list[Figure] = []
     with hub_running(workspace) as hub:
-        if "publish" in args.only:
-            say(f"publishing {args.size // MiB} MiB: git hf push vs hf upload, {runs} runs each")
-            out += publishing.figures(publishing.Publisher(workspace, hub), args.size, runs)
+        for transfer in args.transfer if "publish" in args.only else []:
+            say(
+                f"publishing {args.size // MiB} MiB over {transfer}: git hf push vs hf upload, "
+                f"{runs} runs each"
+            )
+            publisher = publishing.Publisher(workspace, hub, transfer)
+            out += publishing.figures(publisher, args.size, runs)
         if "versions" in args.only:
             say(f"{args.versions} versions: seeding the hub and two git repositories")
             made = versions.Versions(workspace, hub, args.versions)
@@ -96,8 +108,12 @@ def run_curves(args: argparse.Namespace, workspace: Workspace) -> dict[str, obje
     data: dict[str, object] = {}
     with hub_running(workspace) as hub:
         if "publish" in args.only:
-            text, data["publish"] = curves.publish_curve(workspace, hub, sizes, runs, say)
-            print(f"publish time against size (hf upload of the same folder beside it)\n{text}\n")
+            transfer = args.transfer[0]
+            text, data["publish"] = curves.publish_curve(workspace, hub, sizes, runs, say, transfer)
+            print(
+                f"publish time against size over {transfer} (hf upload of the same folder "
+                f"beside it)\n{text}\n"
+            )
         if "versions" in args.only:
             text, data["versions"] = curves.versions_curve(workspace, hub, counts, 3, say)
             print(f"status and log against the number of versions\n{text}\n")

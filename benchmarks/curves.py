@@ -22,9 +22,14 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def publish_curve(
-    workspace: Workspace, hub: HubProcess, sizes: list[int], runs: int, say: Say
+    workspace: Workspace,
+    hub: HubProcess,
+    sizes: list[int],
+    runs: int,
+    say: Say,
+    transfer: str = "lfs",
 ) -> tuple[str, list[dict[str, float]]]:
-    publisher = Publisher(workspace, hub)
+    publisher = Publisher(workspace, hub, transfer)
     points = []
     for size in sizes:
         say(f"publish curve: {size // MiB} MiB")

@@ -1,9 +1,12 @@
 """Publishing new weights: `git hf push` of a first version against `hf upload` of the same
-folder, both to `git hf serve` over plain LFS (no Xet), each run with weights neither side has
-sent before. Also the peak memory of the pushing process and of the hub while it receives."""
+folder, both to `git hf serve` and both over the same transfer: plain LFS (`HF_HUB_DISABLE_XET=1`
+for both), or Xet (neither side told to avoid it; each file's transfer is checked afterwards on
+the hub), each run with weights neither side has sent before. Also the peak memory of the
+pushing process and of the hub while it receives."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from benchmarks.report import Figure
 
 CONFIG = '{"model_type": "llama", "hidden_size": 4096}\n'
 MEMORY_LIMIT_MIB = 150
+_NONCES = itertools.count(1)
 
 
 @dataclass
@@ -29,14 +33,23 @@ class PublishRuns:
 class Publisher:
     """Makes the folders and runs both sides; each call publishes weights never seen before."""
 
-    def __init__(self, workspace: Workspace, hub: HubProcess) -> None:
-        self.workspace, self.hub = workspace, hub
+    def __init__(self, workspace: Workspace, hub: HubProcess, transfer: str = "lfs") -> None:
+        self.workspace, self.hub, self.transfer = workspace, hub, transfer
         self.env = {**workspace.env, "HF_ENDPOINT": hub.url}
-        self.count = 0
+        if transfer == "xet":
+            del self.env["HF_HUB_DISABLE_XET"]
+        self.transfers: set[str] = set()  # how the weights travelled, as the hub recorded it
+
+    def _check_transfer(self, repo_id: str) -> None:
+        """How the weights reached the hub: "xet" when it records a Xet hash for them."""
+        from huggingface_hub import HfApi
+
+        api = HfApi(endpoint=self.hub.url, token=self.env["HF_TOKEN"])
+        [info] = api.get_paths_info(repo_id, ["model.safetensors"])
+        self.transfers.add("xet" if getattr(info, "xet_hash", None) else "lfs")
 
     def _nonce(self) -> int:
-        self.count += 1
-        return self.count
+        return next(_NONCES)  # unique across publishers: repositories and folders never clash
 
     def hfgit(self, size: int) -> tuple[float, float, float]:
         """(seconds, client peak, server peak) of `git hf push` of a new model's first version."""
@@ -59,6 +72,7 @@ class Publisher:
         run = ws.run([GIT_HF, "push", "-q"], repo, self.env)
         server = self.hub.peak_mib()
         (model / "model.safetensors").unlink()
+        self._check_transfer(f"{USER}/hfgit-{nonce}")
         return run.seconds, run.peak_mib, server
 
     def hf(self, size: int) -> tuple[float, float, float]:
@@ -77,7 +91,17 @@ class Publisher:
         )
         server = self.hub.peak_mib()
         (folder / "model.safetensors").unlink()
+        self._check_transfer(f"{USER}/hf-{nonce}")
         return run.seconds, run.peak_mib, server
+
+
+def transfer_label(publisher: Publisher) -> str:
+    """ "LFS, both sides" or "Xet, both sides"; anything else is not like with like and says so."""
+    names = {"lfs": "LFS", "xet": "Xet"}
+    if publisher.transfers == {publisher.transfer}:
+        return f"{names[publisher.transfer]}, both sides"
+    seen = "/".join(names[t] for t in sorted(publisher.transfers))
+    return f"{names[publisher.transfer]} asked, {seen} used"
 
 
 def publish_runs(publisher: Publisher, size: int, runs: int) -> PublishRuns:
@@ -103,7 +127,7 @@ def publish_runs(publisher: Publisher, size: int, runs: int) -> PublishRuns:
 
 def figures(publisher: Publisher, size: int, runs: int) -> list[Figure]:
     measured = publish_runs(publisher, size, runs)
-    amount = f"{size // MiB} MiB"
+    amount = f"{size // MiB} MiB ({transfer_label(publisher)})"
     mine, theirs = median(measured.hfgit), median(measured.hf)
     client, server = max(measured.client_peaks), max(measured.server_peaks)
     return [
