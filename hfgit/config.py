@@ -95,6 +95,12 @@ class Config:
         else `name:`, else the end of repo_id, lower-cased."""
         return self.model or self.name or self.repo_id.rpartition("/")[2].lower()
 
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The files and folders of the repository that belong to this model."""
+        named = (self.model_dir, *self.configs, self.results, self.params, self.card.template)
+        return tuple(dict.fromkeys(p for p in named if p))
+
     def each(self) -> tuple[Config, ...]:
         """The models this file describes: its `models:`, or itself."""
         return self.models or (self,)

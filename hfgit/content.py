@@ -84,8 +84,16 @@ def build_content(
             raise GateError(f"{tag.name} is not published: " + "; ".join(failures))
     branch = (recorded or {}).get("git_branch") or repo.current_branch()  # where training ran
     provenance = md.Provenance(tag.commit, tag.name, branch, repo.remote_url())
+    version = project.hub_tag(tag.name)  # its name on the Hub (v1.2.0 for clf@v1.2.0)
     meta = md.version_metadata(
-        provenance, tag.name, tag.date, recorded, params, metrics_raw, config.base_model
+        provenance,
+        version,
+        tag.date,
+        recorded,
+        params,
+        metrics_raw,
+        config.base_model,
+        project.model,
     )
     payloads = [
         Payload(
@@ -110,7 +118,7 @@ def build_content(
         modelcard.CardInput(
             repo_id=config.repo_id,
             repo_url=hub.repo_url,
-            version=tag.name,
+            version=version,
             provenance=provenance,
             card=config.card,
             metrics=metrics,
@@ -136,9 +144,15 @@ def build_content(
     payloads.append(Payload.generated(METADATA_FILE, md.to_bytes(meta)))
     payloads.append(Payload.generated(CARD_FILE, card.encode()))
     short = tag.commit[:8]
-    summary = f"Publish {tag.name} (git {short})"
-    body = f"Model version {tag.name} from git commit {tag.commit}."
-    lines = trailers.render(tag.name, tag.commit, metrics, meta.get("experiment_name"), params)
+    if project.model is None:
+        summary = f"Publish {version} (git {short})"
+        body = f"Model version {version} from git commit {tag.commit}."
+    else:
+        summary = f"Publish {project.model} {version} (git {short})"
+        body = f"Model {project.model} version {version}: git tag {tag.name}, commit {tag.commit}."
+    lines = trailers.render(
+        version, tag.commit, metrics, meta.get("experiment_name"), params, project.model
+    )
     description = f"{body}\n\n{lines}"
     return VersionContent(tag.name, payloads, meta, card, summary, description, metrics, warnings)
 
@@ -235,16 +249,17 @@ def _version_rows(
     scheme = project.config.scheme
     rows = {
         v.tag: modelcard.VersionRow(
-            v.tag,
+            v.hub_tag,
             v.date.strftime("%Y-%m-%d") if v.date else "",
             v.git_commit or "",
             v.metrics,
-            hub.revision_url(v.tag),
+            hub.revision_url(v.hub_tag),
         )
         for v in catalog.versions
     }
+    on_hub = project.hub_tag(tag.name)
     rows[tag.name] = modelcard.VersionRow(
-        tag.name, tag.date.strftime("%Y-%m-%d"), tag.commit, metrics, hub.revision_url(tag.name)
+        on_hub, tag.date.strftime("%Y-%m-%d"), tag.commit, metrics, hub.revision_url(on_hub)
     )
     ordered = sorted(
         rows,

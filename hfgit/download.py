@@ -39,7 +39,7 @@ def pull(
     project: Project, version: str, directory: Path | None, cache_dir: Path | None = None
 ) -> Pulled:
     """Download `version` (resumable, through the Hub cache); a provenance mismatch is an error."""
-    local = project.repo.tags().get(version)
+    local = project.repo.tags().get(project.local_tag(version))
     if directory is not None and directory.exists() and not directory.is_dir():
         raise HfgitError(f"cannot download into {directory}: it is not a folder")
     offline = _offline()

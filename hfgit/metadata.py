@@ -234,11 +234,15 @@ def version_metadata(
     params: dict[str, Any],
     metrics: dict[str, Any],
     base_model: str | None,
+    model: str | None = None,
 ) -> dict[str, Any]:
-    """The experiment_metadata.json that travels with a published version."""
+    """The experiment_metadata.json that travels with a published version: `version` is its
+    Hub tag, `git_tag` the local tag it was published from (`clf@v1.2.0` for one of several
+    models, whose name is `model`)."""
     recorded = recorded or {}
     standard = {
         "version": version,
+        **({"model": model} if model is not None else {}),
         "git_tag": provenance.tag,
         "git_commit": provenance.commit,
         "git_branch": provenance.branch,

@@ -34,6 +34,8 @@ class Outcome:
     error: str | None = None  # why the version was not published
     retry: bool = False  # the failure may pass: a later push may publish it as it is
     failure: HfgitError | None = field(default=None, repr=False, compare=False)
+    hub_tag: str | None = None  # one of several models: the Hub's name of `tag` (v1.2.0)
+    model: str | None = None  # one of several models: its name
 
     @property
     def failed(self) -> bool:
@@ -57,8 +59,10 @@ class Outcome:
         return sum(c.size for c in self.changes if c.status == "stored")
 
     def to_json(self) -> dict[str, object]:
+        several = {"model": self.model, "hub_tag": self.hub_tag} if self.model else {}
         return {
             "tag": self.tag,
+            **several,
             "git_commit": self.git_commit,
             "action": self.action,
             "branch": self.branch,

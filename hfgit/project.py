@@ -17,7 +17,7 @@ from hfgit.constants import CONFIG_FILE
 from hfgit.errors import HfgitError, ModelFolderError, UsageError
 from hfgit.gitrepo import GitRepo, Tag
 from hfgit.hub import Access, Hub, connect
-from hfgit.versioning import MODEL_SEP, parse_tag
+from hfgit.versioning import MODEL_SEP, counts_for, parse_tag
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,21 @@ class Project:
                 f"model folder {self.config.model_dir}/ does not exist: train into it, or set model_dir in {CONFIG_FILE}"
             )
         return path
+
+    def release_messages(self, until: str, since: str | None = None) -> list[str]:
+        """The messages of the commits since `since` that count towards this model's next
+        version: all of them for a single model; for one of several, those that change its
+        files (`Config.paths`) or carry its scope (`feat(clf): ...`)."""
+        if self.model is None:
+            return self.repo.commit_messages(until, since)
+        from hfgit.hooks import gitcli
+
+        mine, paths = self.model, self.config.paths
+        return [
+            message
+            for message, changed in gitcli.commits(self.repo.root, until, since)
+            if counts_for(mine, paths, message, changed)
+        ]
 
     def version_tags(self) -> dict[str, Tag]:
         """Local tags that are versions under the configured scheme."""

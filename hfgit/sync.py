@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from hfgit import backup, changes, notify, publishstate
+from hfgit import backup, changes, notify, publishstate, stagesync
 from hfgit.catalog import Catalog
 from hfgit.content import Payload, VersionContent, build_content
 from hfgit.effects import Cancel, Say, Sleep, silent
@@ -122,6 +122,8 @@ def publish(
                 publishstate.published(project, outcome.tag, outcome.git_commit)
             if outcome.action != Action.SKIP and not dry_run:
                 catalog = project.catalog(hub)
+        if not dry_run and stopped is None:  # stages promoted while the Hub was away
+            stagesync.publish_pending(project, hub, catalog, say)
     if not dry_run:
         publishstate.forget_queued(project, [o.tag for o in outcomes if not o.failed])
     return outcomes
@@ -228,12 +230,19 @@ def _failed(run: _Run, step: PublishStep, error: HfgitError | None, tried: bool 
         step.action.value,
         step.branch,
         step.reason,
-        url=run.hub.revision_url(step.tag),
+        url=run.hub.revision_url(step.version.hub_tag),
         dry_run=run.dry_run,
         error=reason,
         retry=not tried or isinstance(error, MAY_PASS),
         failure=error,
+        hub_tag=_hub_tag(run, step),
+        model=run.project.model,
     )
+
+
+def _hub_tag(run: _Run, step: PublishStep) -> str | None:
+    """The Hub tag of a model of several (`v1.2.0` for `clf@v1.2.0`); None: the same name."""
+    return step.version.hub_tag if run.project.model is not None else None
 
 
 def _publish_with_retries(
@@ -247,8 +256,10 @@ def _publish_with_retries(
                 step.action.value,
                 step.branch,
                 step.reason,
-                url=run.hub.revision_url(step.tag),
+                url=run.hub.revision_url(step.version.hub_tag),
                 dry_run=run.dry_run,
+                hub_tag=_hub_tag(run, step),
+                model=run.project.model,
             )
         try:
             return _publish(run, catalog, step, content)
@@ -287,9 +298,11 @@ def _publish(
         step.reason,
         listed,
         summary=content.summary,
-        url=hub.revision_url(step.tag),
+        url=hub.revision_url(step.version.hub_tag),
         warnings=content.warnings,
         dry_run=dry_run,
+        hub_tag=_hub_tag(run, step),
+        model=project.model,
     )
     for warning in content.warnings:
         say(f"warning: {step.tag}: {warning}")
@@ -306,13 +319,14 @@ def _publish(
         outcome.hub_commit = head  # a re-run after a lost tag: the content is already there
     assert outcome.hub_commit is not None
     run.progress.stage = "tagging"  # the commit exists: the tag follows whatever happens
+    on_hub = step.version.hub_tag
     if step.action == Action.REPUBLISH:  # the old tag moves only once the new commit exists
         say(
-            f"warning: moving Hub tag {step.tag}: anyone pinned to revision={step.tag!r} will get new content"
+            f"warning: moving Hub tag {on_hub}: anyone pinned to revision={on_hub!r} will get new content"
         )
-        backup.before_move(project.config.backup, hub, step.tag, project.repo.root, say)
-        hub.delete_tag(step.tag)
-    hub.create_tag(step.tag, outcome.hub_commit, content.summary)
+        backup.before_move(project.config.backup, hub, on_hub, project.repo.root, say)
+        hub.delete_tag(on_hub)
+    hub.create_tag(on_hub, outcome.hub_commit, content.summary)
     notify.after_publish(project.config, hub.repo_url, outcome, content, say, run.sleep)
     outcome.seconds = time.monotonic() - started
     return outcome

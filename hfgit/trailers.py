@@ -16,7 +16,8 @@ GIT_COMMIT = "Hfgit-Git-Commit"
 METRICS = "Hfgit-Metrics"
 PARAMS = "Hfgit-Params"
 EXPERIMENT = "Hfgit-Experiment"
-KEYS = (VERSION, GIT_COMMIT, METRICS, PARAMS, EXPERIMENT)
+MODEL = "Hfgit-Model"  # one of several models in the git repository: its name
+KEYS = (VERSION, GIT_COMMIT, METRICS, PARAMS, EXPERIMENT, MODEL)
 MAX_PARAMS = 12  # key params carried in the commit (all of them are in the metadata file)
 
 
@@ -29,6 +30,7 @@ class Trailers:
     metrics: dict[str, float] = field(default_factory=dict)
     params: dict[str, object] = field(default_factory=dict)
     experiment: str | None = None
+    model: str | None = None
 
 
 def render(
@@ -37,10 +39,14 @@ def render(
     metrics: Mapping[str, float],
     experiment: str | None,
     params: Mapping[str, object] | None = None,
+    model: str | None = None,
 ) -> str:
     """The trailer lines for one version: scalar params only (at most MAX_PARAMS), the
-    experiment name on one line, empty parts left out."""
+    experiment name on one line, empty parts left out. `version` is the Hub tag; `model`, for
+    one of several models, its name (its git tag is `model@version`)."""
     lines = [f"{VERSION}: {version}", f"{GIT_COMMIT}: {git_commit}"]
+    if model:
+        lines.append(f"{MODEL}: {model}")
     if metrics:
         lines.append(f"{METRICS}: {_compact(metrics)}")
     scalars = {k: v for k, v in (params or {}).items() if isinstance(v, (str, int, float, bool))}
@@ -61,6 +67,7 @@ def parse(message: str) -> Trailers:
         metrics=_numbers(_json_object(fields.get(METRICS))),
         params=_json_object(fields.get(PARAMS)),
         experiment=fields.get(EXPERIMENT),
+        model=fields.get(MODEL),
     )
 
 

@@ -260,6 +260,25 @@ def conventional_bump(message: str) -> str | None:
     return None
 
 
+def conventional_scopes(message: str) -> set[str]:
+    """The scopes a conventional commit names: `feat(clf): ...` -> {clf}; `fix(clf,det)!:`
+    -> {clf, det}."""
+    first = message.strip().split("\n", 1)[0]
+    header = re.match(r"[a-zA-Z]+\((?P<scope>[^)]*)\)!?:\s", first)
+    if header is None:
+        return set()
+    return {part.strip() for part in header["scope"].split(",") if part.strip()}
+
+
+def counts_for(model: str, paths: Iterable[str], message: str, changed: Iterable[str]) -> bool:
+    """Whether a commit counts towards model `model`'s next version: it carries the model's
+    scope, or changes one of its `paths` (a file, or anything in a folder)."""
+    if model in conventional_scopes(message):
+        return True
+    owned = [p.rstrip("/") for p in paths]
+    return any(c == p or c.startswith(f"{p}/") for c in changed for p in owned)
+
+
 def auto_bump(messages: Iterable[str]) -> str | None:
     """The largest bump implied by a series of commit messages, or None if none implies one."""
     kinds = [k for k in (conventional_bump(m) for m in messages) if k is not None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from hfgit.commands.access import hub_options
+from hfgit.commands.models import model_option
 from hfgit.commands.output import say, warn
 from hfgit.commands.publish import _print_summary
 from hfgit.errors import UsageError, VersionTagError
@@ -31,22 +32,31 @@ from hfgit.versioning import (
 @click.option("-m", "--message", help="Tag message (default: 'Release <tag>').")
 @click.option("--dry-run", is_flag=True, help="Print the next tag and create nothing.")
 @click.option("--push", "then_push", is_flag=True, help="Publish the new version right away.")
+@model_option
 @hub_options
 def bump(
-    kind: str, pre_token: str | None, message: str | None, dry_run: bool, then_push: bool
+    kind: str,
+    pre_token: str | None,
+    message: str | None,
+    dry_run: bool,
+    then_push: bool,
+    model: str | None,
 ) -> None:
     """Create the next version tag (annotated) on HEAD.
 
     auto reads the conventional commits since the last version: feat -> minor,
-    fix/perf -> patch, `!` or BREAKING CHANGE -> major.
+    fix/perf -> patch, `!` or BREAKING CHANGE -> major. With several models, --model names
+    the one to bump (its tags are NAME@vX.Y.Z), and auto counts only the commits that touch
+    its files (model_dir, configs, results, params) or carry its scope, as in feat(NAME): ...
 
     \b
     Examples:
       git hf bump minor                 v1.2.0 -> v1.3.0
       git hf bump major --pre rc        v1.3.0 -> v2.0.0-rc.1
       git hf bump auto --push
+      git hf bump minor --model clf     clf@v1.2.0 -> clf@v1.3.0
     """
-    project = Project.open()
+    project = Project.open(model=model)
     scheme = project.config.scheme
     head = project.repo.head_commit()
     if head is None:
@@ -61,11 +71,12 @@ def bump(
     current = latest(versions)
     if kind == "auto":
         since = tags[current.tag].commit if current else None
-        implied = auto_bump(project.repo.commit_messages(head, since))
+        implied = auto_bump(project.release_messages(head, since))
         if implied is None:
+            mine = f" of model {project.model}" if project.model is not None else ""
             raise UsageError(
-                f"no commit since {current.tag if current else 'the start'} implies a release "
-                "(feat:, fix:, perf:, or a breaking change); pick major, minor or patch"
+                f"no commit{mine} since {current.tag if current else 'the start'} implies a "
+                "release (feat:, fix:, perf:, or a breaking change); pick major, minor or patch"
             )
         kind = implied
     new_tag = next_version(current, kind, scheme, pre_token)

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from hfgit.commands.access import hub_options
+from hfgit.commands.models import header, model_option, open_one_version, several
 from hfgit.commands.output import (
     emit_json,
     experiments_table,
@@ -34,29 +35,53 @@ from hfgit.versioning import latest, parse_tag, require_version
     is_flag=True,
     help="Open the versions page (metrics across versions) of a `git hf serve` hub in a browser.",
 )
+@model_option
 @hub_options
-def log(as_json: bool, limit: int | None, web: bool) -> None:
+def log(as_json: bool, limit: int | None, web: bool, model: str | None) -> None:
     """List the versions on the Hub, highest first, mapped back to git commits.
 
     State: published (the local tag agrees), diverged (the local tag points elsewhere),
-    hub-only (no such local tag).
+    hub-only (no such local tag). With several models, one section per model (or the one
+    --model names); `--json` is then a list of {model, repo_id, versions}.
 
     \b
     Examples:
       git hf log
       git hf log --limit 5 --json
       git hf log --web
+      git hf log --model clf
     """
-    project = Project.open()
     if web:
-        _open_versions_page(project)
+        _open_versions_page(Project.open(model=model))
         return
+    projects = Project.open_all(model=model)
+    if not several(projects):
+        _log_one(projects[0], limit, as_json)
+        return
+    sections = []
+    for index, project in enumerate(projects):
+        if not as_json:
+            click.echo(("\n" if index else "") + header(project))
+        sections.append(
+            {
+                "model": project.model,
+                "repo_id": project.config.repo_id,
+                "versions": _log_one(project, limit, as_json),
+            }
+        )
+    if as_json:
+        emit_json(sections)
+
+
+def _log_one(project: Project, limit: int | None, as_json: bool) -> list[dict[str, Any]]:
+    """One model's versions: printed (as a table, or JSON for a single model), and returned."""
     with project.hub() as hub:
         catalog = project.catalog(hub, limit=limit)
     local = {name: tag.commit for name, tag in project.version_tags().items()}
     rows: list[dict[str, Any]] = [
         {
             "version": v.tag,
+            **({"hub_tag": v.hub_tag} if project.model is not None else {}),
             "hub_commit": v.hub_commit,
             "git_commit": v.git_commit,
             "date": utc_text(v.date, iso=True),
@@ -67,18 +92,21 @@ def log(as_json: bool, limit: int | None, web: bool) -> None:
         for v in catalog.versions
     ]
     if as_json:
-        emit_json(rows)
-        return
+        if project.model is None:
+            emit_json(rows)
+        return rows
     if not catalog.exists:
         say(
             f"{project.config.repo_id} is not on the Hub yet (or your token cannot see it): "
             "`git hf push` publishes your version tags"
         )
-        return
+        return rows
     if not rows:
-        say("no versions on the Hub yet: `git tag v0.1.0 && git hf push`")
-        return
+        first = project.local_tag(f"{project.config.scheme.prefix}0.1.0")
+        say(f"no versions on the Hub yet: `git tag {first} && git hf push`")
+        return rows
     _print_log(rows, [utc_text(v.date) or "" for v in catalog.versions])
+    return rows
 
 
 def _open_versions_page(project: Project) -> None:
@@ -115,16 +143,42 @@ def _state(tag: str, git_commit: str | None, local: dict[str, str]) -> str:
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON on stdout.")
 @click.option("--check", is_flag=True, help="Exit 1 when anything is out of sync (for CI).")
+@model_option
 @hub_options
-def status(as_json: bool, check: bool) -> int:
+def status(as_json: bool, check: bool, model: str | None) -> int:
     """Compare local version tags with the Hub's, and show queued background pushes.
+
+    With several models, one section per model (or the one --model names); `--json` is then
+    a list of the single-model objects, each with its `model`.
 
     \b
     Examples:
       git hf status
       git hf status --check     # in CI: fail when a version is not published
     """
-    project = Project.open()
+    projects = Project.open_all(model=model)
+    if not several(projects):
+        data, code = _status_one(projects[0], check)
+        if as_json:
+            emit_json(data)
+        else:
+            _print_status(projects[0], data)
+        return code
+    sections, code = [], 0
+    for index, project in enumerate(projects):
+        data, failed = _status_one(project, check)
+        code = max(code, failed)
+        sections.append({"model": project.model, **data})
+        if not as_json:
+            click.echo(("\n" if index else "") + header(project))
+            _print_status(project, data)
+    if as_json:
+        emit_json(sections)
+    return code
+
+
+def _status_one(project: Project, check: bool) -> tuple[dict[str, Any], int]:
+    """One model's state (the `--json` object) and its exit code."""
     local = {name: tag.commit for name, tag in project.version_tags().items()}
     from hfgit import hooks
     from hfgit.hooks.queue import settle
@@ -139,27 +193,42 @@ def status(as_json: bool, check: bool) -> int:
         warn(f"warning: {e}; showing local versions and the queue only")
         states, reachable = dict.fromkeys(local, TagState.UNKNOWN), False
     ordered = sorted(states, key=lambda t: require_version(t, project.config.scheme), reverse=True)
-    queue = dict(hooks.queue_report(project.repo.git_dir))
+    queue = _queue_of(project, dict(hooks.queue_report(project.repo.git_dir)))
     data: dict[str, Any] = {
         "repo_id": project.config.repo_id,
         "hub_reachable": reachable,
         "versions": [{"version": t, "state": states[t].value} for t in ordered],
         "queue": queue,
     }
-    if as_json:
-        emit_json(data)
-    else:
-        _print_status(project, ordered, states, queue)
     out_of_sync = any(states[t] != TagState.PUBLISHED for t in ordered)
-    return 1 if not reachable or (check and out_of_sync) else 0
+    return data, 1 if not reachable or (check and out_of_sync) else 0
 
 
-def _print_status(
-    project: Project,
-    ordered: list[str],
-    states: dict[str, TagState],
-    queue: dict[str, Any],
-) -> None:
+def _queue_of(project: Project, queue: dict[str, Any]) -> dict[str, Any]:
+    """The hook queue's report, for one model of several: its tags only."""
+    if project.model is None:
+        return queue
+    mine = project.config.scheme
+
+    def ours(tag: object) -> bool:
+        return isinstance(tag, str) and parse_tag(tag, mine) is not None
+
+    entries = [e for e in queue.get("entries") or [] if ours(e.get("tag"))]
+    about = queue.get("last_error_tags") or []
+    tags = [t for t in about if ours(t)]
+    return {
+        **queue,
+        "queued": [t for t in queue.get("queued") or [] if ours(t)],
+        "entries": entries,
+        "refused": {t: why for t, why in (queue.get("refused") or {}).items() if ours(t)},
+        "last_error_tags": tags,
+        **({} if tags or not about else {"last_error": None, "last_error_at": None}),
+    }
+
+
+def _print_status(project: Project, data: dict[str, Any]) -> None:
+    states = {v["version"]: TagState(v["state"]) for v in data["versions"]}
+    ordered, queue = list(states), data["queue"]
     if not ordered:
         click.echo(f"no version tags yet ({project.config.scheme.describe()})")
     for tag in ordered:
@@ -195,26 +264,32 @@ def _print_status(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the card to a file.",
 )
+@model_option
 @hub_options
-def card(version: str | None, revision: str | None, output: Path | None) -> None:
+def card(version: str | None, revision: str | None, output: Path | None, model: str | None) -> None:
     """Render the model card a version publishes (default: the latest local version).
 
     \b
     Examples:
       git hf card
       git hf card v1.2.0 -o /tmp/README.md
+      git hf card clf@v1.2.0            # one of several models
     """
     from hfgit.content import build_content
 
     version = one_version(version, revision)
-    project = Project.open()
+    if version is not None:
+        project, version = open_one_version(version, model)
+    else:
+        project = Project.open(model=model)
     scheme = project.config.scheme
     if version is None:
         newest = latest(
             v for v in (parse_tag(t, scheme) for t in project.version_tags()) if v is not None
         )
         if newest is None:
-            raise HfgitError("no version tag yet: name a version, or `git tag v0.1.0` first")
+            first = project.local_tag(f"{scheme.prefix}0.1.0")
+            raise HfgitError(f"no version tag yet: name a version, or `git tag {first}` first")
         version = newest.tag
     require_version(version, scheme)
     tag = project.repo.tag(version)
@@ -240,15 +315,16 @@ def _write(output: Path, text: str) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the experiments as JSON on stdout.")
+@model_option
 @hub_options
-def experiments(as_json: bool) -> None:
+def experiments(as_json: bool, model: str | None) -> None:
     """List experiments across all published versions: name, version, git commit, params, metrics.
 
     \b
     Example:
       git hf experiments --json
     """
-    project = Project.open()
+    project = Project.open(model=model)
     with project.hub() as hub:
         catalog = project.catalog(hub)
     rows: list[dict[str, Any]] = [

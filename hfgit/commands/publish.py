@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from hfgit.commands.access import hub_options
+from hfgit.commands.models import header, model_option, open_one_version, open_tags, several
 from hfgit.commands.output import emit_json, say, size, style, warn
 from hfgit.commands.revision import one_version, revision_option
-from hfgit.effects import silent
+from hfgit.effects import Cancel, Say, silent
 from hfgit.errors import UsageError
 from hfgit.project import Project
 from hfgit.sync import PUBLISHED_MEANWHILE, Outcome, Progress
@@ -31,11 +32,21 @@ from hfgit.sync import PUBLISHED_MEANWHILE, Outcome, Progress
     "--json", "as_json", is_flag=True, help="Print the outcome per version as JSON on stdout."
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or notes; errors only.")
+@model_option
 @hub_options
-def push(tags: tuple[str, ...], dry_run: bool, force: bool, as_json: bool, quiet: bool) -> None:
+def push(
+    tags: tuple[str, ...],
+    dry_run: bool,
+    force: bool,
+    as_json: bool,
+    quiet: bool,
+    model: str | None,
+) -> None:
     """Publish version tags to the Hub, one Hub commit + Hub tag per version.
 
     With no TAG, every local version tag not yet on the Hub is published, oldest first.
+    With several models (models: in .hfgit.yaml), each publishes its `NAME@vX.Y.Z` tags as
+    `vX.Y.Z` in its own Hub repository: all of them, or the one --model names.
     A version already on the Hub at the same git commit is skipped without uploading.
     A version that cannot be published (provenance, gate, changed files, a conflict) is
     reported and skipped; the others go on, and the command exits 1 (`--json` gives each
@@ -46,6 +57,7 @@ def push(tags: tuple[str, ...], dry_run: bool, force: bool, as_json: bool, quiet
       git tag v1.2.0 && git hf push
       git hf push v1.2.0 --dry-run
       git hf push --json
+      git hf push clf@v1.3.0            # one of several models
 
     Ctrl-C stops it at once, even mid-upload: the versions published so far stay, the one in
     flight gets no Hub tag.
@@ -53,31 +65,61 @@ def push(tags: tuple[str, ...], dry_run: bool, force: bool, as_json: bool, quiet
     from hfgit import hub, sync
     from hfgit.commands import interrupt
 
-    project = Project.open()
+    work: list[tuple[Project, list[str] | None]] = (
+        [(p, named) for p, named in open_tags(list(tags), model)]
+        if tags
+        else [(p, None) for p in Project.open_all(model=model)]
+    )
     hub.show_progress_bars(not (quiet or as_json))
     notes = silent if quiet else say
     progress = Progress()
-    outcomes = interrupt.run(
-        lambda cancel: sync.publish(
-            project,
-            list(tags) or None,
-            force=force,
-            dry_run=dry_run,
-            say=notes,
-            cancel=cancel,
-            progress=progress,
-        ),
-        lambda running: _print_interrupted(progress, running),
-    )
-    if as_json:
-        emit_json([o.to_json() for o in outcomes])
-    elif not outcomes:
+    sections = several([p for p, _ in work])
+    done: list[tuple[Project, list[Outcome]]] = []
+
+    def publish_all(cancel: Cancel) -> list[tuple[Project, list[Outcome]]]:
+        for project, named in work:
+            if sections and not (quiet or as_json):
+                say(header(project))
+            outcomes = sync.publish(
+                project,
+                named,
+                force=force,
+                dry_run=dry_run,
+                say=notes,
+                cancel=cancel,
+                progress=progress,
+            )
+            done.append((project, outcomes))
+            if not as_json:
+                _print_outcomes(project, outcomes, dry_run, quiet, notes)
+        return done
+
+    interrupt.run(publish_all, lambda running: _print_interrupted(progress, running))
+    if as_json and sections:
+        emit_json(
+            [
+                {
+                    "model": p.model,
+                    "repo_id": p.config.repo_id,
+                    "versions": [o.to_json() for o in outcomes],
+                }
+                for p, outcomes in done
+            ]
+        )
+    elif as_json:
+        emit_json([o.to_json() for _, outcomes in done for o in outcomes])
+    sync.raise_failures([o for _, outcomes in done for o in outcomes])  # exit 1 when one failed
+
+
+def _print_outcomes(
+    project: Project, outcomes: list[Outcome], dry_run: bool, quiet: bool, notes: Say
+) -> None:
+    if not outcomes:
         notes(_nothing_to_publish(project))
     elif dry_run:
         _print_plan(outcomes)
     elif not quiet:
         _print_summary(outcomes)
-    sync.raise_failures(outcomes)  # exit 1 when a version was not published
 
 
 def _nothing_to_publish(project: Project) -> str:
@@ -172,6 +214,7 @@ def _print_summary(outcomes: list[Outcome]) -> None:
     "--dir", "old_dir", type=click.Path(file_okay=False, path_type=Path), hidden=True
 )  # the name before --local-dir
 @click.option("--json", "as_json", is_flag=True, help="Print the path and provenance as JSON.")
+@model_option
 @hub_options
 def pull(
     version: str | None,
@@ -179,6 +222,7 @@ def pull(
     local_dir: Path | None,
     old_dir: Path | None,
     as_json: bool,
+    model: str | None,
 ) -> None:
     """Download a version from the Hub and check its provenance against the local tag.
 
@@ -195,8 +239,9 @@ def pull(
         raise UsageError("name the version to download: git hf pull VERSION")
     if local_dir and old_dir and local_dir != old_dir:
         raise UsageError("--dir is the old name of --local-dir: give one of them")
+    project, tag = open_one_version(version, model)
     hub.show_progress_bars(not as_json)
-    pulled = download(Project.open(), version, local_dir or old_dir)
+    pulled = download(project, project.hub_tag(tag), local_dir or old_dir)
     for warning in pulled.warnings:
         warn(f"warning: {warning}")
     if as_json:

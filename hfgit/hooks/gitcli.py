@@ -95,6 +95,33 @@ def head_message(repo_root: Path) -> str:
     return git("log", "-1", "--format=%B", cwd=repo_root)
 
 
+def commits(
+    repo_root: Path, until: str, since: str | None = None, limit: int | None = None
+) -> list[tuple[str, list[str]]]:
+    """(message, paths it changed) of each commit reachable from `until` but not from `since`
+    (at most `limit`), newest first (a merge lists no paths: its changes are its parents')."""
+    hide = [f"^{since}"] if since else []
+    if limit is not None:
+        hide.append(f"--max-count={limit}")
+    out = git(
+        "-c",
+        "core.quotePath=false",
+        "log",
+        "--format=%x1e%B%x1f",
+        "--name-only",
+        "--no-renames",
+        *hide,
+        until,
+        "--",
+        cwd=repo_root,
+    )
+    found = []
+    for record in out.split("\x1e")[1:]:
+        message, _, paths = record.partition("\x1f")
+        found.append((message.strip(), [p for p in paths.splitlines() if p]))
+    return found
+
+
 def points_at_head(repo_root: Path) -> set[str]:
     return set(git("tag", "--points-at", "HEAD", cwd=repo_root).split())
 

@@ -38,11 +38,14 @@ class HookState:
 
 
 def wanted_hooks(config: Config, has_reference_transaction: bool) -> dict[str, bool]:
-    hooks = config.hooks
+    """Which shims the config asks for (with several models: any model's wish)."""
+    every = [c.hooks for c in config.each()]
+    auto_push = any(h.auto_push for h in every)
     return {
-        "reference-transaction": hooks.auto_push and has_reference_transaction,
-        "pre-push": hooks.pre_push != "off" or (hooks.auto_push and not has_reference_transaction),
-        "post-commit": hooks.auto_bump == "conventional",
+        "reference-transaction": auto_push and has_reference_transaction,
+        "pre-push": any(h.pre_push != "off" for h in every)
+        or (auto_push and not has_reference_transaction),
+        "post-commit": any(h.auto_bump == "conventional" for h in every),
     }
 
 
@@ -56,7 +59,9 @@ def is_ours(path: Path) -> bool:
 
 
 def shim_for(name: str, config: Config) -> str:
-    return render(name, config.scheme.shell_globs(), default_git_hf())
+    """The shim for this repository: its filter takes the version tags of every model."""
+    globs = [g for c in config.each() for g in c.scheme.shell_globs()]
+    return render(name, list(dict.fromkeys(globs)), default_git_hf())
 
 
 def install(repo_root: Path, shared: bool = False) -> list[str]:

@@ -18,7 +18,15 @@ from hfgit.config import Config, load_config
 from hfgit.constants import CONFIG_FILE
 from hfgit.errors import HfgitError
 from hfgit.hooks import gitcli, queue, worker
-from hfgit.versioning import conventional_bump, latest, next_version, parse_tag, version_tags
+from hfgit.versioning import (
+    TagScheme,
+    conventional_bump,
+    counts_for,
+    latest,
+    next_version,
+    parse_tag,
+    version_tags,
+)
 
 
 def say(message: str) -> None:
@@ -36,20 +44,35 @@ def context() -> tuple[Path, Path, Config]:
     return root, gitcli.git_dir(root), load_config(root / CONFIG_FILE)
 
 
+def model_of(config: Config, tag: str) -> Config | None:
+    """The model whose version `tag` is (the only one, or one of `models:`), or None."""
+    return next((c for c in config.each() if parse_tag(tag, c.scheme) is not None), None)
+
+
+def schemes(config: Config) -> list[TagScheme]:
+    return [c.scheme for c in config.each()]
+
+
 def reference_transaction(tags: list[str]) -> int:
     """Tags the shim queued were created: check them precisely, then publish the queue."""
     detach()
     root, git_dir, config = context()
-    not_versions = [t for t in tags if parse_tag(t, config.scheme) is None]
+    owners = {t: model_of(config, t) for t in tags}
+    not_versions = [t for t, owner in owners.items() if owner is None]
     if not_versions:
         queue.forget(git_dir, not_versions)
-    fix_content(root, git_dir, config, [t for t in tags if t not in not_versions])
-    if not config.hooks.auto_push:
-        queue.forget(git_dir, tags)
-        queue.log(git_dir, f"hooks.auto_push is off: not publishing {' '.join(tags)}")
+    versions: dict[str, Config] = {t: owner for t, owner in owners.items() if owner is not None}
+    for owner in config.each():
+        fix_content(root, git_dir, owner, [t for t, c in versions.items() if c is owner])
+    off = [t for t, owner in versions.items() if not owner.hooks.auto_push]
+    if off:
+        queue.forget(git_dir, off)
+        queue.log(git_dir, f"hooks.auto_push is off: not publishing {' '.join(off)}")
+    published = [t for t in versions if t not in off]
+    if not published:
         return 0
-    queue.log(git_dir, f"tag created: {' '.join(t for t in tags if t not in not_versions)}")
-    worker.run(root, git_dir, scheme=config.scheme)
+    queue.log(git_dir, f"tag created: {' '.join(published)}")
+    worker.run(root, git_dir, scheme=schemes(config))
     return 0
 
 
@@ -94,16 +117,21 @@ def _tagged_at(git_dir: Path, tag: str, given: int | None) -> int | None:
 def worker_main() -> int:
     detach()
     root, git_dir, config = context()
-    worker.run(root, git_dir, scheme=config.scheme)
+    worker.run(root, git_dir, scheme=schemes(config))
     return 0
+
+
+STRICTNESS = ("off", "advisory", "strict")
 
 
 def pre_push(remote: str, tags: list[str]) -> int:
     """Version tags are being pushed to `remote`: make sure the Hub has them (strict) or will."""
     root, git_dir, config = context()
-    versions = [t for t in tags if parse_tag(t, config.scheme) is not None]
-    mode = config.hooks.pre_push
-    if mode == "off" and config.hooks.auto_push and not gitcli.has_reference_transaction():
+    owners = [c for c in (model_of(config, t) for t in tags) if c is not None]
+    versions = [t for t in tags if model_of(config, t) is not None]
+    mode = max((c.hooks.pre_push for c in owners), key=STRICTNESS.index, default="off")
+    auto_push = any(c.hooks.auto_push for c in owners)
+    if mode == "off" and auto_push and not gitcli.has_reference_transaction():
         mode = "advisory"  # git < 2.28: pushing is the only moment hooks see a new tag
     if mode == "off" or not versions:
         return 0
@@ -143,23 +171,39 @@ def _warn_failed(git_dir: Path, versions: list[str]) -> None:
 
 
 def post_commit() -> int:
-    """Auto-bump: a conventional commit on the release branch gets the next version tag."""
+    """Auto-bump: a conventional commit on the release branch gets the next version tag; with
+    several models, each model whose files it changes or whose scope it carries."""
     root, git_dir, config = context()
+    wanted = [c for c in config.each() if c.hooks.auto_bump == "conventional"]
+    if not wanted or gitcli.in_progress(gitcli.own_git_dir(root)):
+        return 0
+    branch = gitcli.head_branch(root)
+    if config.models:
+        [(message, changed)] = gitcli.commits(root, "HEAD", limit=1) or [("", [])]
+        wanted = [
+            c
+            for c in wanted
+            if c.model is not None and counts_for(c.model, c.paths, message, changed)
+        ]
+    for model in wanted:
+        if branch == model.hooks.release_branch:
+            _auto_bump(root, git_dir, model)
+    return 0
+
+
+def _auto_bump(root: Path, git_dir: Path, config: Config) -> None:
+    """One model's next version on HEAD, from HEAD's conventional commit message."""
     hooks = config.hooks
-    if hooks.auto_bump != "conventional" or gitcli.in_progress(gitcli.own_git_dir(root)):
-        return 0
-    if gitcli.head_branch(root) != hooks.release_branch:
-        return 0
     kind = conventional_bump(gitcli.head_message(root))
     if kind is None or any(parse_tag(t, config.scheme) for t in gitcli.points_at_head(root)):
-        return 0
+        return
     current = latest(version_tags(gitcli.local_tags(root), config.scheme))
     if current is not None and not gitcli.is_ancestor(root, current.tag, "HEAD"):
         say(
             f"not auto-bumping: {current.tag} is not in the history of HEAD (amended or rebased?); "
             "tag by hand with `git hf bump`"
         )
-        return 0
+        return
     tag = next_version(current, kind, config.scheme)
     subject = gitcli.head_message(root).splitlines()[0]
     tagged_at = time.time_ns()
@@ -176,4 +220,3 @@ def post_commit() -> int:
         queue.enqueue(git_dir, tag, gitcli.git("rev-parse", tag, cwd=root))
         worker.spawn(root, git_dir)
         say(f"publishing {tag} to the Hub in the background; `git hf status` shows the queue")
-    return 0

@@ -5,8 +5,10 @@ every shim; rendering replaces that block with the hook's name, the version-tag 
 repository's tag pattern and the git-hf to fall back on. The ID line marks a file as hfgit's
 whatever version wrote it; older versions marked their shims with `# hfgit-hook: <name>`.
 
-The top-level `hooks/` folder holds the shims rendered for the default tag pattern:
-`python -m hfgit.hooks --write hooks/` regenerates it (a test checks that it is current).
+The top-level `hooks/` folder holds the shims rendered for the default tag pattern, in both
+spellings (`v1.2.0`, and `NAME@v1.2.0` for one of several models; Python then checks a tag
+against `.hfgit.yaml`): `python -m hfgit.hooks --write hooks/` regenerates it (a test checks
+that it is current).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from hfgit.fsio import write_atomic
-from hfgit.versioning import TagScheme
+from hfgit.versioning import MODEL_SEP, TagScheme
 
 HOOK_NAMES = ("reference-transaction", "pre-push", "post-commit")
 PURPOSE = {
@@ -89,9 +91,15 @@ def default_git_hf() -> str:
     return str(candidate) if os.access(candidate, os.X_OK) else ""
 
 
+SHIPPED_MODEL = "[a-z0-9]*"  # any model's name, in the shipped shims' filter
+
+
 def shipped(name: str) -> str:
-    """The shim as shipped in `hooks/`: the default tag pattern, no fallback path."""
-    return render(name, TagScheme().shell_globs(), "")
+    """The shim as shipped in `hooks/`: the default tag pattern, alone or after any model's
+    name, no fallback path."""
+    plain = TagScheme().shell_globs()
+    globs = [*plain, *(f"{SHIPPED_MODEL}{MODEL_SEP}{glob}" for glob in plain)]
+    return render(name, globs, "")
 
 
 def write_shipped(directory: Path) -> list[Path]:

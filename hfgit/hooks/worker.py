@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,11 +67,12 @@ def worker_lock(git_dir: Path) -> AbstractContextManager[bool]:
     return locked(queue.state_dir(git_dir) / "worker.lock", blocking=False)
 
 
-def run(
-    repo_root: Path, git_dir: Path, sleep: Sleep = time.sleep, scheme: TagScheme | None = None
-) -> bool:
-    """Publish everything queued, version by version (lowest first under `scheme`); True when
-    nothing is left to publish (or another worker owns the queue).
+Schemes = TagScheme | Sequence[TagScheme] | None  # one per model when there are several
+
+
+def run(repo_root: Path, git_dir: Path, sleep: Sleep = time.sleep, scheme: Schemes = None) -> bool:
+    """Publish everything queued, version by version (lowest first under `scheme`, or under
+    each model's); True when nothing is left to publish (or another worker owns the queue).
 
     `sleep` waits between the tries of a failed publish (tests pass one that does not wait)."""
     attempted: set[str] = set()
@@ -86,7 +88,7 @@ def run(
 
 
 def _drain(
-    repo_root: Path, git_dir: Path, attempted: set[str], sleep: Sleep, scheme: TagScheme | None
+    repo_root: Path, git_dir: Path, attempted: set[str], sleep: Sleep, scheme: Schemes
 ) -> None:
     failures = 0
     while todo := [t for t in queue.pending(git_dir) if t not in attempted]:
@@ -144,7 +146,7 @@ def push_version(repo_root: Path, tag: str) -> Attempt:
     """One `git-hf push --json TAG`, and what it says of that version."""
     code, error, out = _push(repo_root, ["--json", tag])
     try:
-        said = next((o for o in json.loads(out) if o.get("tag") == tag), None)
+        said = next((o for o in _outcomes(json.loads(out)) if o.get("tag") == tag), None)
     except (ValueError, TypeError, AttributeError):
         said = None
     if said is not None and said.get("error"):
@@ -156,13 +158,25 @@ def push_version(repo_root: Path, tag: str) -> Attempt:
     return Attempt(False, error, code not in (EXIT_USAGE, EXIT_UNEXPECTED))
 
 
-def _lowest_first(tags: list[str], scheme: TagScheme | None) -> list[str]:
-    """Versions in ascending order (so that each lands where `main` holds the highest), the
-    rest as queued."""
+def _outcomes(said: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The versions `git-hf push --json` reports: a list of them, or with several models a
+    list of {model, repo_id, versions}."""
+    found: list[dict[str, object]] = []
+    for item in said:
+        listed = item.get("versions")
+        found += listed if isinstance(listed, list) and "model" in item else [item]
+    return found
+
+
+def _lowest_first(tags: list[str], scheme: Schemes) -> list[str]:
+    """Versions in ascending order, model by model (so that each lands where `main` holds the
+    highest), the rest as queued."""
     if scheme is None:
         return tags
-    versions = [v for v in (parse_tag(t, scheme) for t in tags) if v is not None]
-    ordered = [v.tag for v in sorted(versions)]
+    ordered: list[str] = []
+    for each in [scheme] if isinstance(scheme, TagScheme) else scheme:
+        versions = [v for v in (parse_tag(t, each) for t in tags) if v is not None]
+        ordered += [v.tag for v in sorted(versions) if v.tag not in ordered]
     return ordered + [t for t in tags if t not in ordered]
 
 

@@ -1,0 +1,66 @@
+"""`--model NAME` and what commands share about several models in one repository.
+
+`push`, `log` and `status` go through every model (or the one named), one section each;
+the other commands work on one model: the one named, the one a version names
+(`clf@v1.2.0`), or the only one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from hfgit.commands.output import style
+from hfgit.project import Project, version_of
+from hfgit.versioning import parse_tag
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def model_option(function: F) -> F:
+    """Give a command `--model NAME`: one of the models `.hfgit.yaml` lists under models:."""
+    return click.option(
+        "--model",
+        metavar="NAME",
+        help="The model to work on, when .hfgit.yaml lists several under models: "
+        "(a version like clf@v1.2.0 names its model itself).",
+    )(function)
+
+
+def several(projects: list[Project]) -> bool:
+    """Whether the repository has several models (its output has one section per model)."""
+    return bool(projects) and projects[0].model is not None
+
+
+def header(project: Project) -> str:
+    """The line that starts a model's section: its name and Hub repository."""
+    return style(f"{project.model}", bold=True) + f" ({project.config.repo_id})"
+
+
+def open_tags(tags: list[str], model: str | None) -> list[tuple[Project, list[str]]]:
+    """Local version tags named on the command line, grouped by model, in the order of the
+    models. A bare version (`v1.2.0`) is the named model's, or the only model's."""
+    projects = Project.open_all(model=model)
+    grouped: dict[str | None, list[str]] = {}
+    for text in tags:
+        project, tag = version_for(projects, text)
+        grouped.setdefault(project.model, []).append(tag)
+    return [(p, grouped[p.model]) for p in projects if p.model in grouped]
+
+
+def open_one_version(text: str, model: str | None) -> tuple[Project, str]:
+    """The model of a version and its local tag: `clf@v1.2.0`, or `v1.2.0` with `--model clf`
+    (or in a single-model repository)."""
+    return version_for(Project.open_all(model=model), text)
+
+
+def version_for(projects: list[Project], text: str) -> tuple[Project, str]:
+    """(project, local tag) for a version among the open projects (all, or the one named)."""
+    if len(projects) == 1 and parse_tag(text, projects[0].config.scheme) is None:
+        project = projects[0]
+        prefixed = project.local_tag(text)
+        if project.model is not None and parse_tag(prefixed, project.config.scheme) is not None:
+            return project, prefixed  # `--model clf v1.2.0`
+    project, hub_tag = version_of(projects, text)
+    return project, project.local_tag(hub_tag)
