@@ -7,11 +7,12 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from hfgit.constants import DEFAULT_ENDPOINT, ENV_DATA_DIR, LOCAL_ENDPOINT
-from hfgit.errors import ConfigError, HfgitError, HubUnreachableError, UsageError
+from hfgit.errors import ConfigError, HfgitError, HubUnreachableError, ServerError, UsageError
 from hfgit.hub import library
 from hfgit.hub.client import Hub
 from hfgit.hub.credentials import (
@@ -28,6 +29,7 @@ from hfgit.secrets import register_secret
 
 # Links to the local hub point where `git hf serve --root <local data dir>` listens by default.
 LOCAL_DISPLAY = "http://127.0.0.1:8765"
+LOCAL_PORTS = (20000, 30000)  # below Linux's ephemeral ports, above most services
 
 
 def resolve_endpoint(configured: str | None, access: Access | None = None) -> str:
@@ -53,6 +55,13 @@ def local_data_dir() -> Path:
     return Path(base) / "hfgit" / "hub"
 
 
+def local_port(data_dir: Path) -> int:
+    """The port `endpoint: local` listens on when it is free: the same for every command
+    over one data dir, so that the Xet client's shard cache (kept per CAS URL, which holds the
+    port) lets a new version send only the chunks it changed."""
+    return LOCAL_PORTS[0] + zlib.crc32(str(data_dir).encode()) % (LOCAL_PORTS[1] - LOCAL_PORTS[0])
+
+
 @contextlib.contextmanager
 def connect(
     endpoint: str | None,
@@ -69,6 +78,7 @@ def connect(
     resolved = resolve_endpoint(endpoint, access)
     if resolved != LOCAL_ENDPOINT:
         grant = grant_for(resolved, access)
+        library.probe_xet(resolved, grant.token, repo_type, repo_id)  # asked before uploading
         yield Hub(resolved, grant.token, repo_id, repo_type, retry=retry, token_hint=grant.hint)
         return
     from hfgit.server import running_hub
@@ -76,13 +86,21 @@ def connect(
     local_token = "hf_local" + secrets.token_hex(16)
     register_secret(local_token)
     namespace = repo_id.split("/", 1)[0]
-    try:
-        hub_cm = running_hub(local_data_dir(), users={namespace: local_token})
-        url = hub_cm.__enter__()
-    except OSError as e:
-        raise HubUnreachableError(
-            f"cannot start the embedded hub in {local_data_dir()}: {e}"
-        ) from e
+    hub_cm: contextlib.AbstractContextManager[str] | None = None
+    for port in (local_port(local_data_dir()), 0):  # the usual port, else any free one
+        try:
+            hub_cm = running_hub(local_data_dir(), users={namespace: local_token}, port=port)
+            url = hub_cm.__enter__()
+            break
+        except ServerError as e:  # that port is taken
+            if port == 0:
+                raise HubUnreachableError(str(e)) from e
+        except OSError as e:
+            raise HubUnreachableError(
+                f"cannot start the embedded hub in {local_data_dir()}: {e}"
+            ) from e
+    assert hub_cm is not None
+    library.offer_xet(url)  # the embedded hub takes Xet uploads
     try:
         hub = Hub(url, local_token, repo_id, repo_type, display_endpoint=LOCAL_DISPLAY, retry=retry)
         hub.label = "the local hub"

@@ -2,10 +2,15 @@
 
 * Environment before import: the library reads HF_HUB_DISABLE_XET and HF_HUB_DISABLE_TELEMETRY
   once, when it is imported. For an endpoint other than huggingface.co both are set for the
-  import (and put back afterwards): uploads then use plain LFS, which every Hub-compatible
-  server speaks, and nothing is fetched from huggingface.co behind the user's back (the
-  agent-harness registry). For huggingface.co nothing is changed: Xet is used when `hf_xet`
-  is installed, unless the user disabled it.
+  import (and put back afterwards): nothing is fetched from huggingface.co behind the user's
+  back (the agent-harness registry), and uploads use plain LFS, which every Hub-compatible
+  server speaks, until the endpoint is known to take Xet. For huggingface.co nothing is
+  changed: Xet is used when `hf_xet` is installed, unless the user disabled it.
+* Xet for other endpoints: the embedded hub takes it (`endpoint: local` says so through
+  `offer_xet`); any other endpoint is asked once per process, right before the first upload
+  (`settle_xet`): a `GET .../xet-write-token/main` of the repository that answers a token and
+  a CAS URL means it does. Anything else (a 404 or 501, an error, no answer) keeps LFS. The
+  user's HF_HUB_DISABLE_XET=1 always wins.
 * The HTTP client: `set_client_factory` (public) makes the library's shared client one whose
   `send` retries transient faults (`retry.py`); hooks, timeouts and redirects are the
   library's own, read from its default client. (A client factory that the calling program set
@@ -20,7 +25,7 @@ import contextlib
 import importlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlparse
 
@@ -46,7 +51,10 @@ _policy = RetryPolicy()
 _installed_timeout: float | None = None
 _client_class: Any = None
 _client_settings: dict[str, Any] = {}
-_xet_turned_off = False  # by `_set_xet`, so that only hfgit's own change is ever undone
+_xet_turned_off = False  # by `_set_xet` or the import, so that only hfgit's change is undone
+_xet_offered: dict[str, bool] = {}  # endpoint -> takes Xet uploads (known or asked)
+_xet_probes: dict[str, Callable[[], bool | None]] = {}  # endpoint -> how to ask it
+_current: str | None = None  # the endpoint the library was last set up for
 _progress_bars: bool | None = None  # None: the library's default
 
 
@@ -60,23 +68,83 @@ def is_hf_endpoint(endpoint: str) -> bool:
 
 def prepare(endpoint: str, policy: RetryPolicy) -> None:
     """Import huggingface_hub set up for `endpoint`; requests retry under `policy`."""
-    global _policy
-    wants_xet = is_hf_endpoint(endpoint)
+    global _policy, _current, _xet_turned_off
+    wants_xet = is_hf_endpoint(endpoint) or _xet_offered.get(endpoint, False)
     if "huggingface_hub.constants" not in sys.modules:
-        off = {} if wants_xet else {"HF_HUB_DISABLE_XET": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+        off = {} if is_hf_endpoint(endpoint) else {"HF_HUB_DISABLE_TELEMETRY": "1"}
+        if not wants_xet:
+            off["HF_HUB_DISABLE_XET"] = "1"
+        user_off = os.environ.get("HF_HUB_DISABLE_XET", "").lower() in ("1", "true", "yes", "on")
         with _environment(off):  # the package loads lazily: its constants are read here
             importlib.import_module("huggingface_hub.constants")
-    from huggingface_hub import constants
-
-    if not wants_xet and not constants.HF_HUB_DISABLE_XET:
-        _set_xet(False)
-    elif wants_xet and _xet_turned_off:
-        _set_xet(True)
+        _xet_turned_off = "HF_HUB_DISABLE_XET" in off and not user_off
+    _current = endpoint
+    _use_xet(wants_xet)
     _policy = policy
     if _installed_timeout != policy.timeout:
         _install_client(policy.timeout)
     if _progress_bars is not None:
         show_progress_bars(_progress_bars)
+
+
+def offer_xet(endpoint: str) -> None:
+    """`endpoint` takes Xet uploads (the embedded hub): no need to ask it."""
+    _xet_offered[endpoint] = True
+
+
+def probe_xet(endpoint: str, token: str | None, repo_type: str, repo_id: str) -> None:
+    """Before the first upload to `endpoint`, ask it whether it takes Xet (`settle_xet`)."""
+    if not is_hf_endpoint(endpoint) and endpoint not in _xet_offered:
+        _xet_probes[endpoint] = lambda: offers_xet(endpoint, token, repo_type, repo_id)
+
+
+def settle_xet() -> None:
+    """Decide Xet for the endpoint the library is set up for, asking it if that was not done
+    yet in this process (once it answers); call right before an upload."""
+    endpoint = _current
+    if endpoint is None or endpoint in _xet_offered or endpoint not in _xet_probes:
+        return
+    offered = _xet_probes[endpoint]()
+    if offered is not None:
+        _xet_offered[endpoint] = offered
+        _use_xet(offered)
+
+
+def offers_xet(endpoint: str, token: str | None, repo_type: str, repo_id: str) -> bool | None:
+    """Does `endpoint` hand out Xet write tokens for the repository? None: cannot tell (the
+    repository is not visible to the token, or no answer came)."""
+    from huggingface_hub import get_session
+    from huggingface_hub.utils import build_hf_headers
+
+    kind = {"dataset": "datasets", "space": "spaces"}.get(repo_type, "models")
+    url = f"{endpoint}/api/{kind}/{repo_id}/xet-write-token/main"
+    try:
+        response = get_session().get(url, headers=build_hf_headers(token=token or False))
+    except Exception:  # unreachable now: the upload itself will say so
+        return None
+    if response.status_code in (401, 403) or response.headers.get("X-Error-Code") == "RepoNotFound":
+        return None
+    if response.status_code != 200:
+        return False
+    try:
+        answer = response.json()
+    except ValueError:
+        return False
+    return (
+        isinstance(answer, dict)
+        and isinstance(answer.get("accessToken"), str)
+        and isinstance(answer.get("casUrl"), str)
+    )
+
+
+def _use_xet(wanted: bool) -> None:
+    """Xet on or off for the next uploads; only hfgit's own change is ever undone."""
+    from huggingface_hub import constants
+
+    if not wanted and not constants.HF_HUB_DISABLE_XET:
+        _set_xet(False)
+    elif wanted and _xet_turned_off:
+        _set_xet(True)
 
 
 def show_progress_bars(enabled: bool) -> None:

@@ -9,7 +9,7 @@ that content or not at all:
   client hashes the file in a read of its own, apart from the read that uploads it); the Hub
   checks each uploaded object against its declared oid, so a file that changed meanwhile fails
   its upload instead of being published;
-* over Xet (huggingface.co with hf_xet installed) hashing happens while uploading: the sha256
+* over Xet (hf_xet installed, and a Hub that takes it) hashing happens while uploading: the sha256
   the upload computed is compared with the checked one before the commit is made.
 
 `stored` asks the LFS batch endpoint which contents the Hub already holds: a commit sends no
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hfgit.errors import ContentChangedError
+from hfgit.hub import library
 
 if TYPE_CHECKING:
     from hfgit.hub.client import Upload
@@ -33,9 +34,11 @@ INLINE_MAX = 10 << 20  # the Hub keeps larger files in LFS whatever their type
 
 
 def xet_in_use() -> bool:
-    """Whether the client uploads over Xet (hf_xet installed, and not turned off)."""
+    """Whether the client uploads over Xet (hf_xet installed, not turned off, and the Hub
+    takes it: asked once, see `library.settle_xet`)."""
     from huggingface_hub import constants
 
+    library.settle_xet()
     return not constants.HF_HUB_DISABLE_XET and importlib.util.find_spec("hf_xet") is not None
 
 

@@ -73,7 +73,7 @@ def hub_tags(workspace: Any) -> set[str]:
 
 def test_ctrl_c_mid_upload_stops_the_push_and_says_what_was_published(workspace, proxy):
     oid = two_versions(workspace)
-    process = start_push(workspace, proxy, oid)
+    process = start_push(workspace, proxy, oid, HF_HUB_DISABLE_XET="1")  # held: an LFS PUT
 
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=WAIT)  # the upload is held for 120 s
@@ -91,7 +91,7 @@ def test_ctrl_c_mid_upload_stops_the_push_and_says_what_was_published(workspace,
 def test_a_second_ctrl_c_quits_at_once(workspace, proxy):
     oid = two_versions(workspace)
     # The first Ctrl-C alone would wait longer than the test does for the upload to stop.
-    process = start_push(workspace, proxy, oid, HFGIT_STOP_GRACE=str(STALL))
+    process = start_push(workspace, proxy, oid, HFGIT_STOP_GRACE=str(STALL), HF_HUB_DISABLE_XET="1")
 
     process.send_signal(signal.SIGINT)
     time.sleep(0.3)  # not a timing assertion: two separate presses of Ctrl-C

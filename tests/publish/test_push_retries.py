@@ -44,6 +44,17 @@ def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
 
 
 @pytest.fixture
+def over_lfs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user turned Xet off (HF_HUB_DISABLE_XET=1): the faults below hit LFS transfers."""
+    import huggingface_hub.constants
+
+    from hfgit.hub import library
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", True)
+    monkeypatch.setattr(library, "_xet_turned_off", False)
+
+
+@pytest.fixture
 def proxy(workspace: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
     """The workspace's hub, behind the proxy (which the user chose, as $HF_ENDPOINT)."""
     with FaultProxy(workspace.hub.url, seed=0) as p:
@@ -137,7 +148,7 @@ def test_a_tag_whose_answer_was_lost_is_success(workspace, proxy, fake_time):
     _published(workspace, tagged)
 
 
-def test_an_upload_whose_body_was_cut_is_sent_again(workspace, proxy, fake_time):
+def test_an_upload_whose_body_was_cut_is_sent_again(workspace, proxy, fake_time, over_lfs):
     tagged = _train(workspace, 1)
     proxy.add_rule(Rule(Fault.CUT, method="PUT", times=1))
 
@@ -185,7 +196,9 @@ def test_a_hub_that_stays_down_ends_with_one_cannot_reach_line(workspace, proxy,
     assert _hub_tags(workspace) == []
 
 
-def test_a_hub_that_dies_mid_upload_is_cannot_reach_not_unexpected(workspace, proxy, fake_time):
+def test_a_hub_that_dies_mid_upload_is_cannot_reach_not_unexpected(
+    workspace, proxy, fake_time, over_lfs
+):
     _train(workspace, 1)
     proxy.add_rule(Rule(Fault.CUT, method="PUT"))  # every upload of the weights is cut
 
