@@ -9,9 +9,9 @@ from typing import Any
 import click
 
 from hfgit.commands.access import hub_options
+from hfgit.commands.models import model_option
 from hfgit.commands.output import emit_json, size
 
-MODEL_HELP = "The model, in a repository with several (`clf@v1.2.0` names it too)."
 SHORT = 8  # hex digits of a hash shown in tables
 
 
@@ -19,7 +19,7 @@ SHORT = 8  # hex digits of a hash shown in tables
 @click.argument("first", metavar="A")
 @click.argument("second", metavar="B")
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON on stdout.")
-@click.option("--model", metavar="NAME", help=MODEL_HELP)
+@model_option
 @hub_options
 def diff(first: str, second: str, as_json: bool, model: str | None) -> None:
     """Show how version B differs from version A: files, metrics, params, config.json.
@@ -54,7 +54,7 @@ def diff(first: str, second: str, as_json: bool, model: str | None) -> None:
     help="The folder to check (default: the version's snapshot in the Hugging Face cache).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
-@click.option("--model", metavar="NAME", help=MODEL_HELP)
+@model_option
 @hub_options
 def verify(version: str, directory: Path | None, as_json: bool, model: str | None) -> None:
     """Check a local folder byte for byte against a version on the Hub.
