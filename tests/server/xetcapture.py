@@ -167,19 +167,26 @@ class CaptureServer:
 _CLIENT = """
 import json, sys
 from huggingface_hub import CommitOperationAdd, HfApi
-endpoint, files = sys.argv[1], json.loads(sys.argv[2])
+endpoint, repo_id, files = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 ops = [CommitOperationAdd(path_in_repo=name, path_or_fileobj=path) for name, path in files.items()]
-HfApi(endpoint=endpoint, token="hf_capture").create_commit("alice/demo", ops, commit_message="capture")
+HfApi(endpoint=endpoint).create_commit(repo_id, ops, commit_message="capture")
 """
 
 
 def upload_in_subprocess(
-    endpoint: str, files: dict[str, Path], home: Path, timeout: float = 300
+    endpoint: str,
+    files: dict[str, Path],
+    home: Path,
+    *,
+    repo_id: str = "alice/demo",
+    token: str = "hf_capture",
+    timeout: float = 300,
 ) -> None:
     """Upload `files` (name in repo -> local path) in one commit with the stock client, Xet on.
 
-    The child gets its own HF_HOME and HF_XET_CACHE under `home`; raises with the child's
-    stderr if the upload fails.
+    Works against any Hub-compatible endpoint (the embedded hub too). The child gets its own
+    HF_HOME and HF_XET_CACHE under `home` (reuse `home` to keep the client's shard cache between
+    uploads); raises with the child's stderr if the upload fails.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
     env |= {
@@ -187,10 +194,11 @@ def upload_in_subprocess(
         "HF_XET_CACHE": str(home / "xet"),
         "HF_HUB_DISABLE_TELEMETRY": "1",
         "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        "HF_TOKEN": token,
     }
     payload = json.dumps({name: str(path) for name, path in files.items()})
     result = subprocess.run(
-        [sys.executable, "-c", _CLIENT, endpoint, payload],
+        [sys.executable, "-c", _CLIENT, endpoint, repo_id, payload],
         env=env,
         capture_output=True,
         text=True,
