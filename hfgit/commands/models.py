@@ -7,13 +7,15 @@ the other commands work on one model: the one named, the one a version names
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from hfgit.commands.output import style
-from hfgit.project import Project, version_of
 from hfgit.versioning import parse_tag
+
+if TYPE_CHECKING:  # loaded when a command runs, not for its --help
+    from hfgit.project import Project
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +43,8 @@ def header(project: Project) -> str:
 def open_tags(tags: list[str], model: str | None) -> list[tuple[Project, list[str]]]:
     """Local version tags named on the command line, grouped by model, in the order of the
     models. A bare version (`v1.2.0`) is the named model's, or the only model's."""
+    from hfgit.project import Project
+
     projects = Project.open_all(model=model)
     grouped: dict[str | None, list[str]] = {}
     for text in tags:
@@ -52,11 +56,15 @@ def open_tags(tags: list[str], model: str | None) -> list[tuple[Project, list[st
 def open_one_version(text: str, model: str | None) -> tuple[Project, str]:
     """The model of a version and its local tag: `clf@v1.2.0`, or `v1.2.0` with `--model clf`
     (or in a single-model repository)."""
+    from hfgit.project import Project
+
     return version_for(Project.open_all(model=model), text)
 
 
 def version_for(projects: list[Project], text: str) -> tuple[Project, str]:
     """(project, local tag) for a version among the open projects (all, or the one named)."""
+    from hfgit.project import version_of
+
     if len(projects) == 1 and parse_tag(text, projects[0].config.scheme) is None:
         project = projects[0]
         prefixed = project.local_tag(text)

@@ -10,6 +10,7 @@ import click
 
 from hfgit import repoid
 from hfgit.commands.access import token_option
+from hfgit.commands.models import model_option
 from hfgit.commands.output import emit_json, say
 from hfgit.config import check_config, parse_config, read_config, render_config, schema_text
 from hfgit.constants import CONFIG_FILE, LOCAL_ENDPOINT
@@ -129,7 +130,10 @@ def _clean(text: str) -> str:
 @click.option(
     "--schema", "print_schema", is_flag=True, help="Print the JSON Schema of .hfgit.yaml and exit."
 )
-def validate(config_path: Path | None, as_json: bool, print_schema: bool) -> None:
+@model_option
+def validate(
+    config_path: Path | None, as_json: bool, print_schema: bool, model: str | None
+) -> None:
     """Check .hfgit.yaml as push would: every problem, one line each (file:line: key ...).
 
     Unknown keys, wrong types, keys given twice, ranges, endpoint URLs, Hub repo ids, and the
@@ -151,14 +155,23 @@ def validate(config_path: Path | None, as_json: bool, print_schema: bool) -> Non
         for problem in problems:
             say(problem)
         raise ConfigError(f"{path}: {len(problems)} problems, listed above")
+    models = [c for c in config.each() if model is None or c.label == model]
+    if not models:
+        names = ", ".join(c.label for c in config.each())
+        raise UsageError(f"unknown model {model!r}: use one of {names}")
     if as_json:
         from dataclasses import asdict
 
-        data = asdict(config)
-        data["path"] = str(path)
-        emit_json(data)
+        if not config.models:
+            data = asdict(config)
+            data["path"] = str(path)
+            emit_json(data)
+        else:
+            emit_json([{**asdict(c), "models": None, "path": str(path)} for c in models])
     else:
-        say(f"{path}: ok ({config.repo_id}, {config.scheme.describe()})")
+        for each in models:
+            named = f"{each.model}: " if each.model else ""
+            say(f"{path}: ok ({named}{each.repo_id}, {each.scheme.describe()})")
 
 
 @click.command()
@@ -186,12 +199,14 @@ def validate(config_path: Path | None, as_json: bool, print_schema: bool) -> Non
     help="Keep a read-only copy of the folder until its version is published, so that "
     "retraining cannot change it (default: keep_until_published in .hfgit.yaml).",
 )
+@model_option
 def record(
     model_dir: Path | None,
     params_file: Path | None,
     metrics_file: Path | None,
     name: str | None,
     keep: bool | None,
+    model: str | None,
 ) -> None:
     """Write experiment_metadata.json into the model folder, stamped with the current commit
     and a manifest of its files (size and sha256 of each).
@@ -203,6 +218,7 @@ def record(
     Example:
       python train.py && git hf record --params configs/train.yaml --metrics eval/results.json --name lora-r16
       python train.py && git hf record --keep && git tag v1.3.0   # safe to retrain at once
+      python train_clf.py && git hf record --model clf             # one of several models
     """
     from hfgit.api import record_experiment
 
@@ -213,6 +229,7 @@ def record(
         name=name,
         keep=keep,
         say=say,
+        model=model,
     )
     say(f"recorded {path}")
     click.echo(str(path))

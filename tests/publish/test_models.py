@@ -271,3 +271,21 @@ def test_wrong_models_lists_are_one_line_naming_file_line_and_key(
     one_line_error(workspace.run("status"), 1, said)
     checked = workspace.run("validate")
     assert checked.code == 1 and said in checked.err + checked.out
+
+
+def test_record_and_validate_take_one_of_several_models(workspace: Workspace) -> None:
+    ws = workspace
+    repos = several(ws, "rec")
+
+    one_line_error(ws.run("record"), 2, "several models: pass --model NAME (one of clf, det)")
+    recorded = ws.run("record", "--model", "clf")
+
+    assert recorded.code == 0, recorded.err
+    written = ws.root / "models/clf/experiment_metadata.json"
+    assert recorded.out.strip() == str(written) and written.is_file()
+    assert not (ws.root / "models/det/experiment_metadata.json").exists()
+    checked = ws.run("validate")
+    assert checked.code == 0 and f"clf: {repos['clf']}" in checked.err
+    assert f"det: {repos['det']}" in checked.err
+    [det] = ws.run("validate", "--model", "det", "--json").json
+    assert (det["model"], det["repo_id"], det["model_dir"]) == ("det", repos["det"], "models/det")
