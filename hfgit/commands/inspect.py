@@ -24,6 +24,7 @@ from hfgit.commands.revision import one_version, revision_option
 from hfgit.errors import HfgitError, HubUnreachableError
 from hfgit.plan import TagState, compare
 from hfgit.project import Project
+from hfgit.stages import pending_rows, version_stages
 from hfgit.versioning import latest, parse_tag, require_version
 
 
@@ -78,6 +79,7 @@ def _log_one(project: Project, limit: int | None, as_json: bool) -> list[dict[st
     with project.hub() as hub:
         catalog = project.catalog(hub, limit=limit)
     local = {name: tag.commit for name, tag in project.version_tags().items()}
+    held = version_stages(project)
     rows: list[dict[str, Any]] = [
         {
             "version": v.tag,
@@ -88,6 +90,7 @@ def _log_one(project: Project, limit: int | None, as_json: bool) -> list[dict[st
             "metrics": v.metrics,
             "experiment": v.experiment,
             "state": _state(v.tag, v.git_commit, local),
+            "stages": held.get(v.tag, []),
         }
         for v in catalog.versions
     ]
@@ -120,9 +123,11 @@ def _open_versions_page(project: Project) -> None:
 def _print_log(rows: list[dict[str, Any]], dates: list[str]) -> None:
     """The versions as a table as wide as the terminal: metrics take the room the other
     columns leave, in natural order (m_2 before m_10), "+N more" for those that do not fit."""
-    headers = ["VERSION", "HUB", "GIT", "DATE (UTC)", "METRICS", "STATE"]
+    staged = any(r["stages"] for r in rows)  # a STAGES column once a version has a stage
+    headers = ["VERSION", "HUB", "GIT", "DATE (UTC)", "METRICS", "STATE"] + ["STAGES"] * staged
     fixed = [
         [r["version"], r["hub_commit"][:8], (r["git_commit"] or "?")[:8], date, r["state"]]
+        + [",".join(r["stages"])] * staged
         for r, date in zip(rows, dates, strict=True)
     ]
     fixed_headers = [h for h in headers if h != "METRICS"]
@@ -130,7 +135,10 @@ def _print_log(rows: list[dict[str, Any]], dates: list[str]) -> None:
     room = max(terminal_width() - used - 2 * (len(headers) - 1), len("+99 more"))
     table(
         headers,
-        [[*f[:4], fit_metrics(r["metrics"], room), f[4]] for r, f in zip(rows, fixed, strict=True)],
+        [
+            [*f[:4], fit_metrics(r["metrics"], room), *f[4:]]
+            for r, f in zip(rows, fixed, strict=True)
+        ],
     )
 
 
@@ -185,13 +193,15 @@ def _status_one(project: Project, check: bool) -> tuple[dict[str, Any], int]:
 
     try:
         with project.hub() as hub:
-            on_hub = project.catalog(hub).git_commits()
+            catalog = project.catalog(hub)
+            staging = pending_rows(project, hub, catalog.refs)  # promoted while offline
+        on_hub = catalog.git_commits()
         states = compare(local, on_hub, project.config.scheme)
         reachable = True
         settle(project.repo.git_dir, local, on_hub)  # queued, but published meanwhile
     except HubUnreachableError as e:
         warn(f"warning: {e}; showing local versions and the queue only")
-        states, reachable = dict.fromkeys(local, TagState.UNKNOWN), False
+        states, reachable, staging = dict.fromkeys(local, TagState.UNKNOWN), False, []
     ordered = sorted(states, key=lambda t: require_version(t, project.config.scheme), reverse=True)
     queue = _queue_of(project, dict(hooks.queue_report(project.repo.git_dir)))
     data: dict[str, Any] = {
@@ -199,8 +209,9 @@ def _status_one(project: Project, check: bool) -> tuple[dict[str, Any], int]:
         "hub_reachable": reachable,
         "versions": [{"version": t, "state": states[t].value} for t in ordered],
         "queue": queue,
+        "stages_pending": staging,
     }
-    out_of_sync = any(states[t] != TagState.PUBLISHED for t in ordered)
+    out_of_sync = staging or any(states[t] != TagState.PUBLISHED for t in ordered)
     return data, 1 if not reachable or (check and out_of_sync) else 0
 
 
@@ -233,6 +244,9 @@ def _print_status(project: Project, data: dict[str, Any]) -> None:
         click.echo(f"no version tags yet ({project.config.scheme.describe()})")
     for tag in ordered:
         click.echo(f"{states[tag].value:<11} {tag}")
+    for move in data["stages_pending"]:
+        what = f"to {move['version']}" if move["version"] else "demoted"
+        click.echo(f"stage {move['stage']} {what}: pending, `git hf push` publishes it")
     if queue.get("queued"):
         click.echo(f"queued for background publish: {', '.join(queue['queued'])}")
     for entry in queue.get("entries") or []:

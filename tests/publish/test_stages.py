@@ -153,12 +153,24 @@ def test_an_offline_promotion_is_tagged_and_published_by_the_next_push(
     assert [t.name for t in stagetags.read(ws.root)] == ["tool-caller#production#1"]
     assert "production" not in {b.name for b in ws.api.list_repo_refs(REPO).branches}
     assert _stages(ws)["production"]["hub"] == "pending"
+    status = ws.run("status", "--json")
+    assert status.json["stages_pending"] == [
+        {"model": "tool-caller", "stage": "production", "version": "v1.1.0", "action": "promote"}
+    ]
+    assert "stage production to v1.1.0: pending" in ws.run("status").out
+    assert ws.run("status", "--check").code == 1
 
     pushed = ws.run("push")
 
     assert pushed.code == 0, pushed.err
     assert _snapshot(ws, "production", tmp_path / "a") == _snapshot(ws, "v1.1.0", tmp_path / "b")
     assert _stages(ws)["production"]["hub"] == "published"
+    assert ws.run("status", "--json").json["stages_pending"] == []
+    assert ws.run("status", "--check").code == 0
+    log = ws.run("log", "--json").json
+    assert {r["version"]: r["stages"] for r in log} == {"v1.1.0": ["production"], "v1.0.0": []}
+    table = ws.run("log").out.splitlines()
+    assert table[0].split()[-1] == "STAGES" and table[1].split()[-1] == "production"
 
 
 def test_a_dry_run_says_what_would_move_and_changes_nothing(two_versions: Any) -> None:
