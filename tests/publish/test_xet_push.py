@@ -1,0 +1,67 @@
+"""`git hf push` uploads over Xet to the embedded hub (served, or `endpoint: local`): a new
+version whose weights changed in a few places sends and stores only the changed chunks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hfgit.server.xetstore import XetStore
+
+MiB = 1024 * 1024
+CHANGED = [(1 * MiB, 256 * 1024), (6 * MiB, 256 * 1024)]  # (offset, length): 0.5 of 8 MiB
+
+
+@pytest.fixture
+def xorb_bytes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """[xorb bytes received by any embedded hub of this process during the test]."""
+    total = [0]
+    real = XetStore.count
+
+    def counting(self: XetStore, what: str, amount: int) -> None:
+        if what == "xorb_bytes":
+            total[0] += amount
+        real(self, what, amount)
+
+    monkeypatch.setattr(XetStore, "count", counting)
+    return total
+
+
+def version(workspace: Any, tag: str, weights: bytes) -> None:
+    workspace.write("model/model.safetensors", weights)
+    workspace.commit(f"feat: weights of {tag}")
+    assert workspace.run("record").code == 0
+    workspace.tag(tag)
+
+
+@pytest.mark.parametrize("endpoint", ["served", "local"])
+def test_a_version_with_partly_changed_weights_sends_only_the_changed_chunks(
+    workspace, xorb_bytes, endpoint
+):
+    if endpoint == "local":  # a repo of its own in the session's local hub
+        config = workspace.root / ".hfgit.yaml"
+        text = config.read_text().replace(workspace.hub.url, "local")
+        config.write_text(text.replace("alice/tool-caller", f"alice/xet-{os.urandom(4).hex()}"))
+    weights = bytearray(os.urandom(8 * MiB))
+    version(workspace, "v1.0.0", bytes(weights))
+    assert workspace.run("push").code == 0
+    first = xorb_bytes[0]
+    for offset, length in CHANGED:
+        weights[offset : offset + length] = os.urandom(length)
+    version(workspace, "v1.1.0", bytes(weights))
+
+    result = workspace.run("push")
+
+    assert result.code == 0, result.err
+    changed = sum(length for _, length in CHANGED)
+    assert first >= 8 * MiB
+    # each changed region costs itself plus the chunks it starts and ends in (<= 128 KiB each)
+    assert changed <= xorb_bytes[0] - first <= changed + len(CHANGED) * 2 * 128 * 1024
+    if endpoint == "served":
+        downloaded = workspace.api.hf_hub_download(
+            "alice/tool-caller", "model.safetensors", revision="v1.1.0"
+        )
+        assert Path(downloaded).read_bytes() == bytes(weights)
