@@ -16,6 +16,7 @@ from typing import Any
 from hfgit import deltas
 from hfgit import metadata as md
 from hfgit.constants import CARD_FILE, CONFIGS_DIR, METADATA_FILE
+from hfgit.effects import Say
 from hfgit.errors import HfgitError, HubError, UsageError, VersionTagError
 from hfgit.files import CACHE_FILE, HashCache, scan
 from hfgit.hub import Hub, HubRefs, RemoteFile, trees
@@ -97,8 +98,9 @@ class Diff:
     not_compared: list[str] = field(default_factory=list)  # Hub files publishing makes
 
 
-def diff(first: str, second: str, model: str | None = None) -> Diff:
-    """Compare two versions (or a version and `.`/`local`) of one model."""
+def diff(first: str, second: str, model: str | None = None, say: Say | None = None) -> Diff:
+    """Compare two versions (or a version and `.`/`local`) of one model; `say` is told before
+    a large local file is read."""
     if _is_local(first) and _is_local(second):
         raise UsageError("both sides are the local folder: name at least one version")
     named = [name for name in (first, second) if not _is_local(name)]
@@ -112,7 +114,9 @@ def diff(first: str, second: str, model: str | None = None) -> Diff:
         refs = hub.refs()
         tags = iter(tag for _, tag in opened)
         sides = [
-            _local_side(project) if _is_local(name) else _hub_side(project, hub, refs, next(tags))
+            _local_side(project, say)
+            if _is_local(name)
+            else _hub_side(project, hub, refs, next(tags))
             for name in (first, second)
         ]
     return compare(project, sides[0], sides[1])
@@ -210,10 +214,10 @@ def _hub_side(project: Project, hub: Hub, refs: HubRefs | None, version: str) ->
     )
 
 
-def _local_side(project: Project) -> Side:
+def _local_side(project: Project, say: Say | None) -> Side:
     """The model folder as a version would publish it now, with the configs of the work tree."""
     folder = project.require_model_dir()
-    cache = HashCache(project.state_dir / CACHE_FILE)
+    cache = HashCache(project.state_dir / CACHE_FILE, md.announcer(say))
     files = {}
     for relative, path in scan(folder):
         hashed = cache.read(path, git_oid=True)

@@ -10,7 +10,7 @@ import click
 
 from hfgit.commands.access import hub_options
 from hfgit.commands.models import model_option
-from hfgit.commands.output import emit_json, size
+from hfgit.commands.output import emit_json, say, size
 
 SHORT = 8  # hex digits of a hash shown in tables
 
@@ -38,7 +38,7 @@ def diff(first: str, second: str, as_json: bool, model: str | None) -> None:
     """
     from hfgit.compare import diff as compute
 
-    found = compute(first, second, model)
+    found = compute(first, second, model, say)
     if as_json:
         emit_json(diff_json(found))
     else:
