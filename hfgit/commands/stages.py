@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from hfgit.commands.access import hub_options
+from hfgit.commands.models import model_option
 from hfgit.commands.output import emit_json, say, style, table, warn
 from hfgit.promote import StageResult
 
@@ -17,8 +18,11 @@ from hfgit.promote import StageResult
 @click.option("-m", "--message", default="", help="Why: kept in the stage tag and the Hub commit.")
 @click.option("--dry-run", is_flag=True, help="Say what would be tagged and moved; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON on stdout.")
+@model_option
 @hub_options
-def promote(version: str, stage: str, message: str, dry_run: bool, as_json: bool) -> None:
+def promote(
+    version: str, stage: str, message: str, dry_run: bool, as_json: bool, model: str | None
+) -> None:
     """Put VERSION in STAGE: a stage tag in git (LABEL#STAGE#N, GTO's format) and a Hub branch
     STAGE whose files are exactly the version's, so `revision="STAGE"` downloads it.
 
@@ -32,17 +36,17 @@ def promote(version: str, stage: str, message: str, dry_run: bool, as_json: bool
       git hf promote v1.3.0 production --dry-run
     """
     from hfgit import promote as service
-    from hfgit.project import open_version
+    from hfgit.commands.models import open_one_version
 
-    project, hub_tag = open_version(version)
+    project, local = open_one_version(version, model)
     notes = warn if not as_json else say
-    result = service.promote(project, hub_tag, stage, message, dry_run, notes)
+    result = service.promote(project, project.hub_tag(local), stage, message, dry_run, notes)
     _report(result, as_json, "promoted")
 
 
 @click.command()
 @click.argument("stage")
-@click.option("--model", help="The model whose stage it is (needed when there are several).")
+@model_option
 @click.option("-m", "--message", default="", help="Why: kept in the stage tag.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON on stdout.")
 @hub_options
@@ -66,7 +70,7 @@ def demote(stage: str, model: str | None, message: str, as_json: bool) -> None:
 @click.command()
 @click.option("--history", is_flag=True, help="Every promotion and demotion, oldest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the stages as JSON on stdout.")
-@click.option("--model", help="Only this model's stages (default: every model's).")
+@model_option
 @hub_options
 def stages(history: bool, as_json: bool, model: str | None) -> None:
     """List each stage, the version it holds, who put it there and when, and whether the

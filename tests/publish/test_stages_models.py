@@ -87,6 +87,8 @@ def test_each_model_has_its_own_stages_on_its_own_hub_repo(models: Workspace, tm
     }
     assert [r["model"] for r in ws.run("stages", "--json", "--model", "gen").json] == ["gen"]
 
+    assert ws.run("promote", "v1.0.0", "staging", "--model", "gen").code == 0
+    assert stagetags.read(ws.root)[-1].name == "gen#staging#2"
     assert ws.run("demote", "production", "--model", "clf").code == 0
     with pytest.raises(RevisionNotFoundError):
         _files(ws, "alice/clf", "production", tmp_path / "e")
