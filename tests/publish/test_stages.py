@@ -349,3 +349,20 @@ def test_a_stage_another_clone_moved_is_refused_before_anything_is_recorded(
     assert result.code == 1
     assert "set by tool-caller#production#2 (to v1.1.0)" in result.err
     assert [t.name for t in stagetags.read(ws.root)] == ["tool-caller#production#1"]
+
+
+def test_a_push_with_every_stage_published_asks_the_hub_nothing_more(
+    two_versions: Any, hub_requests: list[str]
+) -> None:
+    ws = two_versions
+    hub_requests.clear()
+    assert ws.run("push").code == 0
+    without = sorted(hub_requests)
+    assert ws.run("promote", "v1.0.0", "production").code == 0
+    assert ws.run("promote", "v1.1.0", "staging").code == 0
+    assert ws.run("push").code == 0  # reads each stage's head once
+
+    hub_requests.clear()
+    assert ws.run("push").code == 0
+
+    assert sorted(hub_requests) == without
