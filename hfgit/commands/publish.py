@@ -135,7 +135,7 @@ def _nothing_to_publish(project: Project) -> str:
     )
     return (
         f"nothing to publish: no version tags yet ({project.config.scheme.describe()}{seen}): "
-        "`git hf bump patch` makes one"
+        f"`git hf bump patch{f' --model {project.model}' if project.model else ''}` makes one"
     )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hookhelpers import Repo, hub_tags, wait_for, worker_idle
+from hookhelpers import Repo, add_remote, hub_tags, wait_for, worker_idle
 
 SEVERAL = """\
 endpoint: {endpoint}
@@ -110,3 +110,20 @@ def test_auto_bump_tags_the_models_a_commit_concerns(make_repo: Callable[..., Re
     repo.commit("feat!: new weights for both", file="models/clf/weights.bin")
     assert "clf@v1.0.0" in repo.git("tag").stdout.split()
     assert "det@v1.0.0" not in repo.git("tag").stdout.split()
+
+
+def test_a_name_tag_pushed_to_a_git_remote_is_published_by_pre_push(
+    hub: Any, make_repo: Callable[..., Repo]
+) -> None:
+    repo = make_repo("pushing-models", hub=hub, install=False)
+    repos = several(repo, "prepush")
+    add_remote(repo)
+    repo.git("tag", "det@v1.0.0", HFGIT_SKIP="1")  # the tag hook does not see it
+    assert repo.queue() == []
+
+    pushed = repo.git("push", "-q", "origin", "det@v1.0.0")
+
+    assert "publishing det@v1.0.0 to the Hub in the background" in pushed.stderr
+    wait_for(lambda: hub_tags(hub, repos["det"]) == {"v1.0.0"}, what="det's v1.0.0 on the Hub")
+    wait_for(lambda: worker_idle(repo), what="the worker to finish")
+    assert not hub_tags(hub, repos["clf"])
