@@ -96,7 +96,8 @@ def test_readme_command_table_lists_exactly_the_flags_each_command_takes():
 def test_readme_says_how_the_stock_hf_client_talks_to_git_hf_serve():
     readme = (ROOT / "README.md").read_text()
 
-    assert "HF_HUB_DISABLE_XET=1" in readme
+    assert "HF_ENDPOINT=http://127.0.0.1:8765 HF_TOKEN=hf_alice hf upload alice/" in readme
+    assert "HF_HUB_DISABLE_XET=1 hf upload" not in readme  # Xet uploads need no switch
     assert "`git hf -h`" in readme
 
 
