@@ -31,7 +31,7 @@ COMMANDS: dict[str, str] = {
     "validate": "hfgit.commands.setup:validate",
     "push": "hfgit.commands.publish:push",
     "log": "hfgit.commands.inspect:log",
-    "status": "hfgit.commands.inspect:status",
+    "status": "hfgit.commands.status:status",
     "experiments": "hfgit.commands.inspect:experiments",
     "pull": "hfgit.commands.publish:pull",
     "record": "hfgit.commands.setup:record",
