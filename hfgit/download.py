@@ -38,7 +38,8 @@ class Pulled:
 def pull(
     project: Project, version: str, directory: Path | None, cache_dir: Path | None = None
 ) -> Pulled:
-    """Download `version` (resumable, through the Hub cache); a provenance mismatch is an error."""
+    """Download `version` (its Hub tag, `v1.2.0` for the local `clf@v1.2.0`; resumable,
+    through the Hub cache); a provenance mismatch is an error."""
     local = project.repo.tags().get(project.local_tag(version))
     if directory is not None and directory.exists() and not directory.is_dir():
         raise HfgitError(f"cannot download into {directory}: it is not a folder")
@@ -69,7 +70,8 @@ def pull(
         )
     warnings = []
     if local is None:
-        warnings.append(f"no local tag {version}: provenance not checked (git fetch --tags?)")
+        named = project.local_tag(version)
+        warnings.append(f"no local tag {named}: provenance not checked (git fetch --tags?)")
     elif not hub_commit:
         warnings.append(f"{version} on the Hub has no {METADATA_FILE}: provenance not checked")
     if offline and not complete:

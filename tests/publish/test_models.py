@@ -289,3 +289,21 @@ def test_record_and_validate_take_one_of_several_models(workspace: Workspace) ->
     assert f"det: {repos['det']}" in checked.err
     [det] = ws.run("validate", "--model", "det", "--json").json
     assert (det["model"], det["repo_id"], det["model_dir"]) == ("det", repos["det"], "models/det")
+
+
+def test_pull_and_card_find_the_model_a_version_names(workspace: Workspace, tmp_path: Path) -> None:
+    ws = workspace
+    repos = several(ws, "pull")
+    commit = ws.tag("det@v1.0.0")
+    assert ws.run("push", "--model", "det").code == 0
+
+    pulled = ws.run("pull", "det@v1.0.0", "--local-dir", str(tmp_path / "det"), "--json")
+
+    assert pulled.code == 0, pulled.err
+    assert (pulled.json["git_commit"], pulled.json["verified"]) == (commit, True)
+    assert (tmp_path / "det" / "model.safetensors").is_file()
+    same = ws.run("pull", "v1.0.0", "--model", "det", "--local-dir", str(tmp_path / "again"))
+    assert same.code == 0, same.err
+    card = ws.run("card", "--model", "det")
+    assert card.code == 0 and f'"{repos["det"]}", revision="v1.0.0"' in card.out
+    one_line_error(ws.run("pull", "v1.0.0"), 2, "several models", "e.g. clf@v1.0.0")
