@@ -24,7 +24,7 @@ from hfgit.server.context import Context
 from hfgit.server.messages import Request, Response, json_response
 from hfgit.server.problems import ApiError, forbidden
 from hfgit.server.pulls import check_upload
-from hfgit.server.xetformat import MAX_XORB_BYTES, XetFormatError, parse_shard
+from hfgit.server.xetformat import MAX_XORB_BODY, XetFormatError, parse_shard
 from hfgit.server.xettokens import Grant
 
 MAX_SHARD_BYTES = 64 * 1024 * 1024
@@ -61,7 +61,7 @@ def handle(ctx: Context, request: Request, segs: list[str]) -> Response:
     route, method = segs[1:], request.method
     if method == "POST" and route[:2] == ["v1", "xorbs"] and len(route) == 4:
         _check_write(grant)
-        request.body.cap = MAX_XORB_BYTES
+        request.body.cap = MAX_XORB_BODY
         inserted = ctx.storage.xet.receive_xorb(route[3], request.body.read)
         return json_response({"was_inserted": inserted})
     if method == "POST" and route == ["v1", "shards"]:

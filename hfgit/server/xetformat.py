@@ -30,8 +30,11 @@ class XetFormatError(ValueError):
 
 
 HASH_LEN = 32
-MAX_XORB_BYTES = 64 * 1024 * 1024
+MAX_XORB_BYTES = 64 * 1024 * 1024  # chunk data: the client cuts a xorb before it exceeds this
 MAX_XORB_CHUNKS = 8 * 1024
+# A whole xorb: its data plus an 8-byte header per chunk (the client's bodies reach 64 MiB + a
+# few KiB when its chunks are stored uncompressed).
+MAX_XORB_BODY = MAX_XORB_BYTES + 8 * MAX_XORB_CHUNKS
 MAX_CHUNK_BYTES = 128 * 1024
 
 DATA_KEY = bytes.fromhex("6697f5775b9550de3135cbaca597181c9de421109beb2b58b4d0b04b93adf229")
@@ -203,8 +206,8 @@ def parse_xorb(data: Buffer, expected: bytes) -> list[XorbChunk]:
 def _parse_xorb(view: memoryview, expected: bytes) -> list[XorbChunk]:
     if not view:
         raise XetFormatError("xorb is empty")
-    if len(view) > MAX_XORB_BYTES:
-        raise XetFormatError(f"xorb is larger than {MAX_XORB_BYTES} bytes")
+    if len(view) > MAX_XORB_BODY:
+        raise XetFormatError(f"xorb is larger than {MAX_XORB_BODY} bytes")
     chunks: list[XorbChunk] = []
     offset = 0
     while offset < len(view):

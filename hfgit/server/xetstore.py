@@ -35,7 +35,7 @@ from hfgit.fsio import write_atomic
 from hfgit.server.messages import Stream, StreamBroken
 from hfgit.server.problems import ApiError, bad_request, too_large
 from hfgit.server.xetformat import (
-    MAX_XORB_BYTES,
+    MAX_XORB_BODY,
     XetFormatError,
     XorbChunk,
     hex_hash,
@@ -129,7 +129,7 @@ class XetStore:
             while data := read(READ):
                 self.count("xorb_bytes", len(data))
             return False
-        with self.spooled(read, MAX_XORB_BYTES, "xorb") as (tmp, view):
+        with self.spooled(read, MAX_XORB_BODY, "xorb") as (tmp, view):
             try:
                 chunks = parse_xorb(view, expected)
             except XetFormatError as e:

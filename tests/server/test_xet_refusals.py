@@ -185,3 +185,20 @@ def test_routes_the_cas_does_not_offer_answer_404_never_405(http, cas, method, p
     assert_hub_error(answer, 404)
     other_instance = cas[1].rsplit("/", 1)[0] + "/0123456789abcdef"
     assert_hub_error(http.request(method, other_instance + path.format(hash=name)), 404)
+
+
+def test_a_full_xorb_of_64_mib_of_data_with_its_chunk_headers_is_taken(http, cas):
+    data = os.urandom(64 * 1024 * 1024)
+    chunks = [data[i : i + 128 * 1024] for i in range(0, len(data), 128 * 1024)]
+    from hfgit.server.xetformat import build_xorb
+
+    body, xorb = build_xorb(chunks)
+    assert len(body) > 64 * 1024 * 1024  # the client's bodies are this large too
+
+    answer = http.post(
+        f"{cas[1]}/v1/xorbs/default/{hash_hex(xorb)}",
+        headers={"Authorization": f"Bearer {cas[0]}"},
+        content=body,
+    )
+
+    assert answer.json() == {"was_inserted": True}

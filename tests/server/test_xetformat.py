@@ -21,6 +21,7 @@ from xetcapture import FIXTURE, capture, fixture_sources
 from hfgit.server.xetformat import (
     HASH_LEN,
     MAX_CHUNK_BYTES,
+    MAX_XORB_BODY,
     MAX_XORB_BYTES,
     MAX_XORB_CHUNKS,
     FileTerm,
@@ -362,7 +363,7 @@ def test_empty_oversized_and_overfull_xorbs_are_refused() -> None:
     with pytest.raises(XetFormatError, match="empty"):
         parse_xorb(b"", bytes(32))
     with pytest.raises(XetFormatError, match="larger"):
-        parse_xorb(memoryview(bytearray(MAX_XORB_BYTES + 1)), bytes(32))
+        parse_xorb(memoryview(bytearray(MAX_XORB_BODY + 1)), bytes(32))
     body, xorb_hash = build_xorb([b"c"] * (MAX_XORB_CHUNKS + 1))
     with pytest.raises(XetFormatError, match="more than"):
         parse_xorb(body, xorb_hash)
