@@ -7,6 +7,7 @@ past MAX_VALUES values (a "billion laughs" document fails at once instead of fil
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -66,9 +67,8 @@ class YamlDoc:
         the shared ones (the caller merges them). A problem with one of its own keys is at that
         key's line and names it `key[index].name`; one with a shared key, at the shared key."""
         prefix = f"{key}[{index}]."
-        view = YamlDoc.__new__(YamlDoc)
-        view.path, view.table, view.closed = self.path, table, True
-        view.node, view.data, view._own, view._entry = self.node, data, own, prefix
+        view = copy.copy(self)
+        view.table, view.data, view._own, view._entry = table, data, own, prefix
         view._found = {}
         mine = {k[len(prefix) :]: line for k, line in self._lines.items() if k.startswith(prefix)}
         view._lines = {k: v for k, v in self._lines.items() if "[" not in k} | mine
