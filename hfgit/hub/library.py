@@ -7,7 +7,7 @@
   server speaks, until the endpoint is known to take Xet. For huggingface.co nothing is
   changed: Xet is used when `hf_xet` is installed, unless the user disabled it.
 * Xet for other endpoints: the embedded hub takes it (`endpoint: local` says so through
-  `offer_xet`); any other endpoint is asked once per process, right before the first upload
+  `offer_xet`); any other endpoint is asked once per command, right before the first upload
   (`settle_xet`): a `GET .../xet-write-token/main` of the repository that answers a token and
   a CAS URL means it does. Anything else (a 404 or 501, an error, no answer) keeps LFS. The
   user's HF_HUB_DISABLE_XET=1 always wins.
@@ -93,8 +93,10 @@ def offer_xet(endpoint: str) -> None:
 
 
 def probe_xet(endpoint: str, token: str | None, repo_type: str, repo_id: str) -> None:
-    """Before the first upload to `endpoint`, ask it whether it takes Xet (`settle_xet`)."""
-    if not is_hf_endpoint(endpoint) and endpoint not in _xet_offered:
+    """Before the next upload to `endpoint`, ask it whether it takes Xet (`settle_xet`): once
+    per command, which calls this as it connects (what an earlier one learnt is forgotten)."""
+    if not is_hf_endpoint(endpoint):
+        _xet_offered.pop(endpoint, None)
         _xet_probes[endpoint] = lambda: offers_xet(endpoint, token, repo_type, repo_id)
 
 

@@ -145,23 +145,26 @@ class Connection:
                 self.conn.sendfile(handle, body.offset, body.length)
 
     def _send_stream(self, response: Response, request_id: str, head: Head) -> bool:
-        """Send a streamed answer chunked; False if it broke off (then without its last
-        chunk, so that the client cannot take it for whole) and the connection must end."""
+        """Send a streamed answer (chunked unless its length is known); False if it broke off
+        (then without its last chunk, or short of its length, so that the client cannot take
+        it for whole) and the connection must end."""
         stream = response.body
         assert isinstance(stream, Stream)
+        sized = stream.length is not None
         try:
             self.wire.send(encode_head(response, request_id, close=not head.keep_alive))
             if head.method == "HEAD":
                 return True
             for chunk in stream:
                 if chunk:
-                    self.wire.send(b"%X\r\n%b\r\n" % (len(chunk), chunk))
+                    self.wire.send(chunk if sized else b"%X\r\n%b\r\n" % (len(chunk), chunk))
         except StreamBroken as error:
             log.warning("%s %s cut off: %s", head.method, head.target.partition("?")[0], error)
             return False
         finally:
             stream.close()
-        self.wire.send(b"0\r\n\r\n")
+        if not sized:
+            self.wire.send(b"0\r\n\r\n")
         return True
 
 

@@ -102,13 +102,18 @@ class FileRegion:
 
 
 class Stream:
-    """A body produced while it is sent, of a length known only at its end: the HTTP glue
-    sends each chunk it yields, then calls `close` (also when the client went away).
+    """A body produced while it is sent: the HTTP glue sends each chunk it yields, then calls
+    `close` (also when the client went away). Of a length known only at its end, it goes out
+    chunked; one that knows its `length` ahead (a file rebuilt from stored pieces) goes out
+    with that Content-Length and must yield exactly that many bytes.
 
     A stream may still be reading the request body while its chunks are sent; once `close`
     returns, it no longer does. Iteration raises `StreamBroken` when the body cannot be
-    completed: the answer then ends without its last chunk, so the client sees it cut off.
+    completed: the answer then ends without its last chunk (or short of its length, and the
+    connection closes), so the client sees it cut off.
     """
+
+    length: int | None = None
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(())
@@ -129,9 +134,9 @@ class Response:
 
     @property
     def length(self) -> int | None:
-        """Bytes in the body; None for a stream (sent chunked)."""
+        """Bytes in the body; None for a stream of unknown length (sent chunked)."""
         if isinstance(self.body, Stream):
-            return None
+            return self.body.length
         return self.body.length if isinstance(self.body, FileRegion) else len(self.body)
 
 

@@ -65,3 +65,22 @@ def test_a_version_with_partly_changed_weights_sends_only_the_changed_chunks(
             "alice/tool-caller", "model.safetensors", revision="v1.1.0"
         )
         assert Path(downloaded).read_bytes() == bytes(weights)
+
+
+def test_an_endpoint_that_hands_out_no_xet_token_gets_lfs(workspace, xorb_bytes, monkeypatch):
+    from hfgit.server import cas
+    from hfgit.server.problems import ApiError
+
+    def no_xet(*args: object) -> None:
+        raise ApiError(501, "This hub does not speak Xet", code="XetDisabled")
+
+    monkeypatch.setattr(cas, "token_endpoint", no_xet)  # a hub of an earlier version, say
+    weights = os.urandom(MiB)
+    version(workspace, "v1.0.0", weights)
+
+    result = workspace.run("push")
+
+    assert result.code == 0, result.err
+    assert xorb_bytes[0] == 0
+    lfs = [p for p in (workspace.hub.root / "lfs").rglob("*") if len(p.name) == 64]
+    assert len(lfs) == 1 and lfs[0].read_bytes() == weights

@@ -74,7 +74,7 @@ def test_upload_file_goes_over_xet_and_downloads_byte_identical_with_ranges(serv
     assert download(server, "w.bin", tmp_path) == data
     http = Client(server.url)
     head = http.head("/alice/demo/resolve/main/w.bin")
-    assert head.headers["X-Linked-Size"] == str(len(data))
+    assert head.headers["X-Linked-Size"] == head.headers["Content-Length"] == str(len(data))
     assert head.headers["ETag"] == f'"{api.get_paths_info("alice/demo", ["w.bin"])[0].lfs.sha256}"'
     for header, expected in [
         ("bytes=1000-200000", data[1000:200001]),  # inside the first chunks
@@ -85,6 +85,7 @@ def test_upload_file_goes_over_xet_and_downloads_byte_identical_with_ranges(serv
         answer = http.get("/alice/demo/resolve/main/w.bin", headers={"Range": header})
         assert answer.status_code == 206, answer.text
         assert answer.content == expected, header
+        assert answer.headers["Content-Length"] == str(len(expected))
     assert not any(name.lower().startswith("x-xet") for name in head.headers)
 
 
@@ -207,3 +208,36 @@ def test_the_cas_url_names_the_storage_instance_which_a_new_root_changes(server,
     instance = cas.rsplit("/", 1)[1]
     assert restarted.json()["casUrl"].rsplit("/", 1)[1] == instance
     assert reset.json()["casUrl"].rsplit("/", 1)[1] != instance
+
+
+def test_a_pull_request_from_a_reader_uploads_over_xet_with_the_create_pr_token(
+    server, api, tmp_path
+):
+    from huggingface_hub import HfApi
+
+    server.context.users = type(server.context.users)(
+        {"alice": TOKEN, "bob": "hf_bobTestToken0123456789"}
+    )
+    data = os.urandom(2 * MiB)
+    bob = HfApi(endpoint=server.url, token="hf_bobTestToken0123456789")
+
+    info = bob.upload_file(
+        path_or_fileobj=data, path_in_repo="w.bin", repo_id="alice/demo", create_pr=True
+    )
+
+    assert info.pr_num is not None and sent(server) >= len(data)
+    assert download(server, "w.bin", tmp_path, revision=f"refs/pr/{info.pr_num}") == data
+
+
+def test_a_damaged_xorb_cuts_the_download_off_rather_than_send_wrong_bytes(server, api):
+    import http.client
+
+    data = os.urandom(MiB)
+    api.upload_file(path_or_fileobj=data, path_in_repo="w.bin", repo_id="alice/demo")
+    (xorb,) = [p for p in (server.root / "xet" / "xorbs").rglob("*") if len(p.name) == 64]
+    damaged = bytearray(xorb.read_bytes())
+    damaged[len(damaged) // 2] ^= 1
+    xorb.write_bytes(damaged)
+
+    with pytest.raises(http.client.IncompleteRead):
+        Client(server.url).get("/alice/demo/resolve/main/w.bin")
