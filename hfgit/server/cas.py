@@ -78,7 +78,7 @@ def _receive_shard(ctx: Context, request: Request, grant: Grant) -> int:
             shard = parse_shard(view)
         except XetFormatError as e:
             raise ApiError(400, f"Invalid shard: {e}") from None
-    return 1 if storage.register_shard(grant.repo_key, shard) else 0
+    return 1 if storage.register_shard(grant.repo_key, shard, ctx.limits.lfs_bytes) else 0
 
 
 def _check_write(grant: Grant) -> None:

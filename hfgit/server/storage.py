@@ -203,12 +203,12 @@ class Storage:
         finally:
             tmp.unlink(missing_ok=True)
 
-    def register_shard(self, repo_key: str, shard: Shard) -> bool:
-        """Register the files of a Xet shard (fully verified first) and let the repo use
-        them; True if anything new was recorded."""
+    def register_shard(self, repo_key: str, shard: Shard, max_file_bytes: int) -> bool:
+        """Register the files of a Xet shard (fully verified first, none over
+        `max_file_bytes`) and let the repo use them; True if anything new was recorded."""
         if self.open_key(repo_key) is None:
             raise repo_not_found(repo_key.partition("/")[2])
-        files = verified_files(self.xet, shard)
+        files = verified_files(self.xet, shard, max_file_bytes)
         repo = self.open_key(repo_key)
         if repo is None:  # deleted meanwhile
             raise repo_not_found(repo_key.partition("/")[2])

@@ -202,3 +202,26 @@ def test_a_full_xorb_of_64_mib_of_data_with_its_chunk_headers_is_taken(http, cas
     )
 
     assert answer.json() == {"was_inserted": True}
+
+
+def test_a_file_larger_than_an_lfs_object_may_be_is_refused(tmp_path):
+    from hubhttp import Client
+
+    from hfgit.server import HubServer, Limits
+
+    server = HubServer(tmp_path / "root", {"alice": ALICE_TOKEN}, limits=Limits(lfs_bytes=100_000))
+    server.start()
+    try:
+        http = Client(server.url)
+        http.post(
+            "/api/repos/create",
+            json={"name": "demo", "organization": "alice"},
+            headers={"Authorization": f"Bearer {ALICE_TOKEN}"},
+        )
+        token, cas_url = write_token(http, "alice/demo", ALICE_TOKEN)
+        xorb, shard = send(http, cas_url, token, parts(os.urandom(150_000)))
+    finally:
+        server.stop()
+
+    assert xorb.json() == {"was_inserted": True}
+    assert_hub_error(shard, 413)
