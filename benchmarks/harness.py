@@ -134,7 +134,8 @@ class HubProcess:
     """`git hf serve` in a subprocess, so that its memory can be read from /proc."""
 
     def __init__(self, workspace: Workspace, name: str = "hub") -> None:
-        root = str(workspace.path(name))
+        self.root = workspace.path(name)
+        root = str(self.root)
         self.process = subprocess.Popen(
             [GIT_HF, "serve", "--root", root, "--port", "0", "--user", USER, "--token", TOKEN],
             env=workspace.env,
@@ -184,15 +185,14 @@ def hub_running(workspace: Workspace, name: str = "hub") -> Iterator[HubProcess]
 
 
 def write_weights(path: Path, size: int, nonce: int) -> None:
-    """`size` bytes no other file of the run has (a fresh random block, numbered): as new to
-    the Hub as fresh weights, written at the speed of the page cache."""
-    block = bytearray(os.urandom(BLOCK))
+    """`size` random bytes no other file of the run has: as new to the Hub as fresh weights,
+    and with nothing repeated inside (Xet would store a repeated block once)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as out:
         left, index = size, 0
         while left > 0:
-            block[:16] = nonce.to_bytes(8, "big") + index.to_bytes(8, "big")
-            out.write(block[: min(left, BLOCK)])
+            block = nonce.to_bytes(8, "big") + index.to_bytes(8, "big")
+            out.write((block + os.urandom(BLOCK))[: min(left, BLOCK)])
             left -= BLOCK
             index += 1
 

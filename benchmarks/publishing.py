@@ -41,12 +41,20 @@ class Publisher:
         self.transfers: set[str] = set()  # how the weights travelled, as the hub recorded it
 
     def _check_transfer(self, repo_id: str) -> None:
-        """How the weights reached the hub: "xet" when it records a Xet hash for them."""
+        """How the weights reached the hub: its Xet store or its LFS store holds them."""
         from huggingface_hub import HfApi
 
         api = HfApi(endpoint=self.hub.url, token=self.env["HF_TOKEN"])
         [info] = api.get_paths_info(repo_id, ["model.safetensors"])
-        self.transfers.add("xet" if getattr(info, "xet_hash", None) else "lfs")
+        sha = info.lfs.sha256
+        for transfer in ("xet", "lfs"):
+            folder = self.hub.root / transfer
+            if (folder / "files" / sha[:2] / sha[2:4] / sha).exists() or (
+                folder / sha[:2] / sha[2:4] / sha
+            ).exists():
+                self.transfers.add(transfer)
+                return
+        self.transfers.add("unknown")
 
     def _nonce(self) -> int:
         return next(_NONCES)  # unique across publishers: repositories and folders never clash
@@ -97,7 +105,7 @@ class Publisher:
 
 def transfer_label(publisher: Publisher) -> str:
     """ "LFS, both sides" or "Xet, both sides"; anything else is not like with like and says so."""
-    names = {"lfs": "LFS", "xet": "Xet"}
+    names = {"lfs": "LFS", "xet": "Xet", "unknown": "unknown"}
     if publisher.transfers == {publisher.transfer}:
         return f"{names[publisher.transfer]}, both sides"
     seen = "/".join(names[t] for t in sorted(publisher.transfers))
