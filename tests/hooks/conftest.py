@@ -17,7 +17,6 @@ def base_env(tmp_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["HFGIT_HOOK_RETRY_DELAYS"] = "0,0"  # two retries, no waiting
-    env["HF_HUB_DISABLE_XET"] = "1"
     for name in ("HFGIT_SKIP", "HFGIT_IN_HOOK", "GIT_REFLOG_ACTION"):
         env.pop(name, None)
     return env
