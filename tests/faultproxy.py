@@ -273,7 +273,12 @@ class FaultProxy:
         if self.rewrite_urls:
             data = data.replace(self.upstream.encode(), self.url.encode())
             kept = [
-                (k, v.replace(self.upstream, self.url) if k.lower() in ("location", "link") else v)
+                (
+                    k,
+                    v.replace(self.upstream, self.url)
+                    if k.lower() in ("location", "link", "x-xet-cas-url")
+                    else v,
+                )
                 for k, v in kept
             ]
         return response.status, response.reason, kept, data

@@ -84,3 +84,40 @@ def test_an_endpoint_that_hands_out_no_xet_token_gets_lfs(workspace, xorb_bytes,
     assert xorb_bytes[0] == 0
     lfs = [p for p in (workspace.hub.root / "lfs").rglob("*") if len(p.name) == 64]
     assert len(lfs) == 1 and lfs[0].read_bytes() == weights
+
+
+def test_ctrl_c_mid_xet_upload_stops_the_push_and_the_version_gets_no_tag(workspace, monkeypatch):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from faultproxy import Fault, FaultProxy, Rule
+
+    with FaultProxy(workspace.hub.url) as proxy:  # hands out its own URL for the CAS too
+        config = workspace.root / ".hfgit.yaml"
+        config.write_text(config.read_text().replace(workspace.hub.url, proxy.url))
+        monkeypatch.setenv("HF_ENDPOINT", proxy.url)
+        version(workspace, "v1.0.0", os.urandom(4 * MiB))
+        proxy.add_rule(Rule(Fault.STALL, method="POST", path="/v1/xorbs/", stall_seconds=120))
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "git-hf"), "push"],
+            cwd=workspace.root,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while not any("/v1/xorbs/" in e.path for e in proxy.events):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the xorb upload never started"
+            time.sleep(0.05)
+
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+
+        assert process.returncode == 130, err
+        assert "not published: v1.0.0" in err and "Traceback" not in err
+        tags = workspace.api.list_repo_refs("alice/tool-caller").tags
+        assert [t.name for t in tags] == []
+        proxy.clear_rules()
+        assert workspace.run("push").code == 0  # the next push publishes it
