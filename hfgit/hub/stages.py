@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hfgit.errors import StaleParentError
+from hfgit.errors import HubError, StaleParentError
 from hfgit.hub.client import Hub, HubCommit, RemoteFile, _status
 
 
@@ -39,8 +39,8 @@ def plan_move(hub: Hub, head: str, version_commit: str) -> StageMove:
 
 
 def create(hub: Hub, stage: str, version_commit: str) -> str:
-    """Make the stage's branch at the version's commit. A branch made meanwhile by someone
-    else is a StaleParentError (an existing one is never taken over silently)."""
+    """Make the stage's branch at the version's commit. A branch made meanwhile at another
+    commit is an error (it is never taken over silently: it names no stage tag to go by)."""
 
     def attempt() -> str:
         try:
@@ -51,7 +51,10 @@ def create(hub: Hub, stage: str, version_commit: str) -> str:
             if _status(e) != 409:
                 raise
             if _branch_at(hub, stage) != version_commit:
-                raise StaleParentError(f"Hub branch {stage} was created meanwhile") from None
+                raise HubError(
+                    f"Hub branch {stage} was made meanwhile by someone else, at another "
+                    "version: `git hf stages` shows what git says; promote again to move it"
+                ) from None
         return version_commit
 
     return hub._call(attempt, settled=lambda: _settled(hub, stage, version_commit))

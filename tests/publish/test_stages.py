@@ -366,3 +366,30 @@ def test_a_push_with_every_stage_published_asks_the_hub_nothing_more(
     assert ws.run("push").code == 0
 
     assert sorted(hub_requests) == without
+
+
+def test_a_stage_branch_made_meanwhile_elsewhere_is_not_taken_over(
+    two_versions: Any, monkeypatch: Any
+) -> None:
+    from hfgit.hub import stages as hub_stages
+
+    ws = two_versions
+    real = hub_stages.create
+    theirs = _tags(ws)["v1.1.0"]
+
+    def raced(hub: Any, stage: str, version_commit: str) -> str:
+        ws.api.create_branch(REPO, branch=stage, revision=theirs)
+        return real(hub, stage, version_commit)
+
+    monkeypatch.setattr(hub_stages, "create", raced)
+
+    result = ws.run("promote", "v1.0.0", "production")
+
+    assert result.code == 1
+    assert "made meanwhile by someone else" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert _branches(ws)["production"] == theirs
+
+
+def _tags(ws: Any) -> dict[str, str]:
+    return {t.name: t.target_commit for t in ws.api.list_repo_refs(REPO).tags}
