@@ -241,3 +241,20 @@ def test_a_damaged_xorb_cuts_the_download_off_rather_than_send_wrong_bytes(serve
 
     with pytest.raises(http.client.IncompleteRead):
         Client(server.url).get("/alice/demo/resolve/main/w.bin")
+
+
+def test_git_lfs_downloads_a_file_uploaded_over_xet_through_the_batch_api(server, api):
+    data = os.urandom(MiB + 7)
+    api.upload_file(path_or_fileobj=data, path_in_repo="w.bin", repo_id="alice/demo")
+    sha256 = api.get_paths_info("alice/demo", ["w.bin"])[0].lfs.sha256
+    http = Client(server.url)
+
+    batch = http.post(
+        "/alice/demo.git/info/lfs/objects/batch",
+        json={"operation": "download", "objects": [{"oid": sha256, "size": len(data)}]},
+        headers={"Authorization": f"Bearer {TOKEN}", "Accept": "application/vnd.git-lfs+json"},
+    ).json()
+    href = batch["objects"][0]["actions"]["download"]["href"]
+
+    assert http.get(href).content == data
+    assert http.get(href, headers={"Range": "bytes=10-19"}).content == data[10:20]
