@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from hfgit import stages, stagetags
 from hfgit.catalog import Catalog
 from hfgit.effects import Say, silent
-from hfgit.errors import HfgitError, HubUnreachableError
+from hfgit.errors import AuthError, HfgitError, HubUnreachableError
 from hfgit.hub import Hub
 from hfgit.hub import stages as hub_stages
 from hfgit.project import Project
@@ -124,9 +124,13 @@ def _mirror(
     holding = stages.holdings(found)[result.stage]
     try:
         moved = publish(project, hub, catalog, holding, found)
-    except HubUnreachableError as e:
+    except (HubUnreachableError, AuthError) as e:  # may pass: the tag stays, push retries
         say(f"warning: {e}; `git hf push` publishes stage {result.stage}")
         return result
+    except HfgitError:  # the Hub's branch refused it: the tag just made goes too
+        if result.tag is not None:
+            stagetags.delete(project.repo.root, result.tag)
+        raise
     result.hub = "unchanged" if moved is None else "published"
     if moved is not None:
         result.copied, result.deleted = moved.copies, moved.deletes

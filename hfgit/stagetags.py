@@ -124,6 +124,11 @@ def create(root: Path, name: str, commit: str, message: str) -> StageTag:
     return made
 
 
+def delete(root: Path, name: str) -> None:
+    """Take back a stage tag this command made (its promotion was refused)."""
+    _git(root, "tag", "-d", name)
+
+
 def _git(root: Path, *args: str, given: str | None = None) -> str:
     try:
         done = subprocess.run(

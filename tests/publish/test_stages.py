@@ -246,6 +246,7 @@ def test_a_stage_moved_elsewhere_is_not_overwritten(two_versions: Any, monkeypat
     assert "tool-caller#production#7" in result.err and "git fetch --tags" in result.err
     files = ws.api.list_repo_files(REPO, revision="production")
     assert "theirs.txt" in files  # their promotion stands
+    assert [t.name for t in stagetags.read(ws.root)] == ["tool-caller#production#1"]
 
 
 @pytest.mark.parametrize(
@@ -389,6 +390,7 @@ def test_a_stage_branch_made_meanwhile_elsewhere_is_not_taken_over(
     assert "made meanwhile by someone else" in result.err
     assert len(result.err.strip().splitlines()) == 1
     assert _branches(ws)["production"] == theirs
+    assert stagetags.read(ws.root) == []  # the promotion left nothing behind
 
 
 def _tags(ws: Any) -> dict[str, str]:
