@@ -36,8 +36,9 @@ from hfgit.server.problems import ApiError, repo_not_found
 from hfgit.server.reponames import RepoNames
 from hfgit.server.repoobjects import COMMITTED, INDEX_DIR, UPLOADED, build_index
 from hfgit.server.xetformat import Shard
+from hfgit.server.xetread import XetRange
 from hfgit.server.xetshards import verified_files
-from hfgit.server.xetstore import XetRange, XetStore
+from hfgit.server.xetstore import XetStore
 from hfgit.server.xettokens import XetTokens
 
 __all__ = ["DEFAULT_BRANCH", "META_FILE", "HubRepo", "Storage", "signature", "sweep"]

@@ -27,6 +27,7 @@ from hfgit.server.xetformat import (
     file_hash,
     hash_hex,
 )
+from hfgit.server.xetread import pieces
 from hfgit.server.xetstore import Term, XetFile, XetStore
 
 REBUILD_FILES = 4
@@ -83,7 +84,7 @@ def _check_file(
         if budget[0] < 0:
             raise ApiError(413, f"A shard may name at most {REBUILD_FILES * max_bytes} bytes")
         digest = hashlib.sha256()
-        for piece in store.pieces(checked):
+        for piece in pieces(store, checked):
             digest.update(piece)
         if digest.digest() != item.sha256:
             raise XetFormatError(f"file {hash_hex(item.hash)} does not hash to sha256 {sha256}")

@@ -8,8 +8,7 @@ chunk index: hash, offset, stored and raw size of every chunk, 48 bytes each), a
 `files/ab/cd/<sha256>` (a registered file: size, Xet hash and terms, JSON, written once the
 shard naming it was fully verified, see `xetshards`).
 
-A registered file is read back by decompressing only the chunks a byte range touches; each
-chunk is checked against its hash as it is read. A new version of a file stores only the
+A registered file is read back by `xetread`. A new version of a file stores only the
 xorbs of its new chunks, so storage grows with what changed. Xorbs are kept for as long as
 the root exists: clients reference them from their shard cache for weeks, without sending
 them again (the collector leaves `xet/` alone).
@@ -17,7 +16,6 @@ them again (the collector leaves `xet/` alone).
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import json
 import mmap
@@ -28,11 +26,10 @@ import struct
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from hfgit.fsio import write_atomic
-from hfgit.server.messages import Stream, StreamBroken
 from hfgit.server.problems import ApiError, bad_request, too_large
 from hfgit.server.xetformat import (
     MAX_XORB_BODY,
@@ -40,7 +37,6 @@ from hfgit.server.xetformat import (
     XorbChunk,
     hex_hash,
     parse_xorb,
-    read_chunk,
 )
 
 READ = 1024 * 1024
@@ -209,89 +205,6 @@ class XetStore:
             return False
         write_atomic(path, found.to_json())
         return True
-
-    def pieces(self, found: XetFile, start: int = 0, length: int | None = None) -> Iterator[bytes]:
-        """The bytes [start, start+length) of a registered file, chunk by chunk (only the
-        chunks the range touches are read). XetFormatError or OSError if storage is damaged."""
-        end = found.size if length is None else min(found.size, start + length)
-        offsets = [0]
-        for term in found.terms:
-            offsets.append(offsets[-1] + term.size)
-        first = max(0, bisect.bisect_right(offsets, start) - 1)
-        position = offsets[first]
-        with _Xorbs(self) as xorbs:
-            for term in found.terms[first:]:
-                if position >= end:
-                    return
-                for chunk in xorbs.range(term):
-                    chunk_end = position + chunk.size
-                    if chunk_end > start and position < end:
-                        raw = xorbs.read(term.xorb, chunk)
-                        yield raw[max(0, start - position) : end - position]
-                    position = chunk_end
-                    if position >= end:
-                        return
-
-
-class _Xorbs:
-    """Open xorb files while one file is read (one kept open at a time)."""
-
-    def __init__(self, store: XetStore) -> None:
-        self.store = store
-        self._name: str | None = None
-        self._fd: int | None = None
-
-    def __enter__(self) -> _Xorbs:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-    def range(self, term: Term) -> list[XorbChunk]:
-        chunks = self.store.chunks(term.xorb)
-        if chunks is None or not 0 <= term.start < term.end <= len(chunks):
-            raise XetFormatError(f"xorb {term.xorb} is missing or shorter than a term needs")
-        return chunks[term.start : term.end]
-
-    def read(self, xorb: str, chunk: XorbChunk) -> bytes:
-        if self._name != xorb:
-            self.__exit__()
-            self._fd = os.open(self.store.xorb_path(xorb), os.O_RDONLY)
-            self._name = xorb
-        assert self._fd is not None
-        record = os.pread(self._fd, 8 + chunk.stored_size, chunk.offset)
-        return read_chunk(record, replace(chunk, offset=0))
-
-
-class XetRange(Stream):
-    """A byte range of a registered file as a response body, merged into ~1 MiB pieces;
-    a damaged store cuts the answer off (StreamBroken) rather than sending wrong bytes."""
-
-    def __init__(self, store: XetStore, found: XetFile, start: int, length: int) -> None:
-        self._pieces = store.pieces(found, start, length)
-        self.length = length
-
-    def __iter__(self) -> Iterator[bytes]:
-        buffered: list[bytes] = []
-        size = 0
-        try:
-            for piece in self._pieces:
-                buffered.append(piece)
-                size += len(piece)
-                if size >= READ:
-                    yield b"".join(buffered)
-                    buffered, size = [], 0
-        except (XetFormatError, OSError) as e:
-            raise StreamBroken(f"stored Xet data is damaged: {e}") from None
-        if buffered:
-            yield b"".join(buffered)
-
-    def close(self) -> None:
-        close = getattr(self._pieces, "close", None)
-        if close is not None:
-            close()
 
 
 def _hash_of(xorb: str) -> bytes:

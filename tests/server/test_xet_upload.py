@@ -90,13 +90,13 @@ def test_upload_file_goes_over_xet_and_downloads_byte_identical_with_ranges(serv
 
 
 def test_a_ranged_read_decompresses_only_the_chunks_it_touches(server, api, tmp_path, monkeypatch):
-    from hfgit.server import xetstore
+    from hfgit.server import xetread
 
     data = os.urandom(4 * MiB)
     api.upload_file(path_or_fileobj=data, path_in_repo="w.bin", repo_id="alice/demo")
     read: list[int] = []
-    real = xetstore.read_chunk
-    monkeypatch.setattr(xetstore, "read_chunk", lambda d, c: read.append(c.size) or real(d, c))
+    real = xetread.read_chunk
+    monkeypatch.setattr(xetread, "read_chunk", lambda d, c: read.append(c.size) or real(d, c))
 
     answer = Client(server.url).get(
         "/alice/demo/resolve/main/w.bin", headers={"Range": f"bytes={2 * MiB}-{2 * MiB + 99}"}
