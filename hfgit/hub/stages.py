@@ -4,7 +4,10 @@ The branch is made at the version's Hub commit the first time; moving it to anot
 is one commit on the branch (files the version lacks deleted, the others copied from the
 version's commit: LFS files by their pointer, no bytes sent, small files re-added), made with
 `parent_commit` so that a concurrent move is a StaleParentError, never an overwrite. So a
-`revision=STAGE` download never fails to resolve while a stage moves."""
+`revision=STAGE` download never fails to resolve while a stage moves.
+
+Part of the Hub adapter: it goes through `Hub`'s retries, error translation and lookup of
+a commit whose answer was lost (`_call`, `_landed`), as `client.py`'s own writes do."""
 
 from __future__ import annotations
 
