@@ -46,7 +46,11 @@ class Publisher:
 
         api = HfApi(endpoint=self.hub.url, token=self.env["HF_TOKEN"])
         [info] = api.get_paths_info(repo_id, ["model.safetensors"])
-        sha = info.lfs.sha256
+        lfs = getattr(info, "lfs", None)
+        if lfs is None:
+            self.transfers.add("unknown")
+            return
+        sha = lfs.sha256
         for transfer in ("xet", "lfs"):
             folder = self.hub.root / transfer
             if (folder / "files" / sha[:2] / sha[2:4] / sha).exists() or (
