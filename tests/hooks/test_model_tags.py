@@ -9,7 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hookhelpers import Repo, add_remote, hub_tags, wait_for, worker_idle
+from hookhelpers import Repo, add_remote, hub_tags, wait_for, worker_free, worker_idle
+
+from hfgit.hooks import queue_report
 
 SEVERAL = """\
 endpoint: {endpoint}
@@ -127,3 +129,28 @@ def test_a_name_tag_pushed_to_a_git_remote_is_published_by_pre_push(
     wait_for(lambda: hub_tags(hub, repos["det"]) == {"v1.0.0"}, what="det's v1.0.0 on the Hub")
     wait_for(lambda: worker_idle(repo), what="the worker to finish")
     assert not hub_tags(hub, repos["clf"])
+
+
+def test_a_refused_name_tag_is_marked_failed_with_the_push_s_reason(
+    hub: Any, make_repo: Callable[..., Repo]
+) -> None:
+    repo = make_repo("gated-models", hub=hub, install=False)
+    several(repo, "gated")
+    config = repo.path / ".hfgit.yaml"
+    text = config.read_text().replace(
+        "    model_dir: models/clf\n",
+        "    model_dir: models/clf\n    results: eval/clf.json\n    gate: {min: {accuracy: 0.9}}\n",
+    )
+    config.write_text(text)
+    repo.commit("chore: gate clf", file="eval/clf.json", content='{"accuracy": 0.5}\n')
+
+    repo.git("tag", "clf@v1.0.0")
+
+    def entries() -> list[dict[str, Any]]:
+        return queue_report(repo.git_dir)["entries"]  # type: ignore[return-value]
+
+    wait_for(lambda: [e["state"] for e in entries()] != ["pending"], what="the publish to end")
+    wait_for(lambda: worker_free(repo), what="the worker to let go")
+    [entry] = entries()
+    assert (entry["tag"], entry["state"]) == ("clf@v1.0.0", "failed")
+    assert "accuracy" in entry["error"] and "clf@v1.0.0 is not published" in entry["error"]
