@@ -70,8 +70,9 @@ def get_page(url: str, token: str | bool, timeout: float) -> Page | None:
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     for attempt in (1, 2):
         idle = _connections.setdefault(key, [])
-        kept = bool(idle)
-        connection = _take(idle) or _connect(parts, timeout)
+        taken = _take(idle)
+        kept = taken is not None
+        connection = taken or _connect(parts, timeout)
         connection.timeout = timeout  # this call's policy, also on a kept connection
         if connection.sock is not None:
             connection.sock.settimeout(timeout)
