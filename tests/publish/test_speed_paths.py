@@ -366,3 +366,23 @@ def test_a_proxy_in_the_environment_hands_reads_to_the_library(monkeypatch):
         assert reads.get_page(f"{url}/one", False, 5.0) is None  # the library goes through it
         monkeypatch.setenv("no_proxy", "127.0.0.1")
         assert reads.get_page(f"{url}/one", False, 5.0) is not None
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "across_a_network"),
+    [
+        ("http://127.0.0.1:8080", False),
+        ("http://localhost:8080", False),
+        ("http://[::1]:8080", False),
+        ("https://huggingface.co", True),
+        ("http://hub.example:8080", True),
+    ],
+)
+def test_listings_are_read_at_once_only_for_a_hub_across_a_network(endpoint, across_a_network):
+    from hfgit import catalog
+    from hfgit.hub import Hub
+
+    at_once = catalog._at_once(Hub(endpoint, None, "alice/tool-caller"))
+
+    assert at_once == (catalog.LISTINGS if across_a_network else catalog.LISTINGS_LOCAL)
+    assert catalog.LISTINGS > catalog.LISTINGS_LOCAL
