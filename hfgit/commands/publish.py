@@ -94,7 +94,13 @@ def push(
                 _print_outcomes(project, outcomes, dry_run, quiet, notes)
         return done
 
-    interrupt.run(publish_all, lambda running: _print_interrupted(progress, running))
+    def interrupted(running: bool) -> None:
+        _print_interrupted(progress, running)
+        later = [p.model for p, _ in work[len(done) + 1 :]]  # after the one interrupted
+        if sections and later:
+            warn(f"not started: model{'s' if len(later) > 1 else ''} {', '.join(map(str, later))}")
+
+    interrupt.run(publish_all, interrupted)
     if as_json and sections:
         emit_json(
             [
