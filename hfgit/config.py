@@ -205,20 +205,21 @@ def _entries(doc: YamlDoc) -> list[YamlDoc]:
             continue
         entry = doc.entry("models", index, _merged(shared, item), item, ENTRY_KEYS)
         entries.append(entry)
-        _unique(entry, key, "name", names, "model names must be unique")
-        _unique(entry, key, "repo_id", repos, "each model needs its own Hub repository")
+        _unique(entry, index, "name", names, "model names must be unique")
+        _unique(entry, index, "repo_id", repos, "each model needs its own Hub repository")
     return entries
 
 
-def _unique(entry: YamlDoc, key: str, name: str, seen: dict[str, int], why: str) -> None:
+def _unique(entry: YamlDoc, index: int, name: str, seen: dict[str, int], why: str) -> None:
+    """`name` of entry `index` is not an earlier entry's (`seen`: value -> entry), ignoring case."""
     value = entry.get(name)
     if not isinstance(value, str) or entry.problem_of(name):
         return
     folded = value.lower()
     if folded in seen:
-        entry.add(name, f"{key}.{name} {value} is models[{seen[folded]}]'s too: {why}")
+        entry.add(name, f"models[{index}].{name} {value} is models[{seen[folded]}]'s too: {why}")
     else:
-        seen[folded] = int(key[len("models[") : -1])
+        seen[folded] = index
 
 
 def _merged(shared: dict[str, Any], item: dict[Any, Any]) -> dict[Any, Any]:
