@@ -307,3 +307,6 @@ def test_pull_and_card_find_the_model_a_version_names(workspace: Workspace, tmp_
     card = ws.run("card", "--model", "det")
     assert card.code == 0 and f'"{repos["det"]}", revision="v1.0.0"' in card.out
     one_line_error(ws.run("pull", "v1.0.0"), 2, "several models", "e.g. clf@v1.0.0")
+    [row] = ws.run("experiments", "--model", "det", "--json").json
+    assert (row["version"], row["git_commit"]) == ("det@v1.0.0", commit)
+    one_line_error(ws.run("experiments"), 2, "several models: pass --model NAME")
