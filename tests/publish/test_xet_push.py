@@ -121,3 +121,19 @@ def test_ctrl_c_mid_xet_upload_stops_the_push_and_the_version_gets_no_tag(worksp
         assert [t.name for t in tags] == []
         proxy.clear_rules()
         assert workspace.run("push").code == 0  # the next push publishes it
+
+
+@pytest.mark.parametrize("turned_off_by", ["hfgit", "the user"])
+def test_a_hub_that_takes_xet_gets_it_unless_the_user_turned_xet_off(monkeypatch, turned_off_by):
+    import huggingface_hub.constants
+
+    from hfgit.hub import Hub, library
+
+    url = "http://127.0.0.1:9"
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", True)
+    monkeypatch.setattr(library, "_xet_turned_off", turned_off_by == "hfgit")
+    monkeypatch.setitem(library._xet_offered, url, True)  # as `endpoint: local` says
+
+    Hub(url, None, "alice/x").library()
+
+    assert huggingface_hub.constants.HF_HUB_DISABLE_XET is (turned_off_by == "the user")
