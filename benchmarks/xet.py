@@ -10,7 +10,9 @@ changed (eight regions spread over it, as a fine-tune touching a few tensors doe
 entirely new file. Every byte the client sends to the hub goes through a counting relay (the
 hub hands out the relay's URL for LFS transfers and its CAS), so "sent" is everything on the
 wire: request heads, JSON, xorbs, shards, LFS bodies. "Stored" is what the hub's root grew by.
-The table is printed in Markdown; `--json PATH` also writes the figures.
+The table is printed in Markdown, with the hub's peak resident memory over each transfer
+(mapped xorbs count in it: they are page cache, not the hub's own memory); `--json PATH` also
+writes the figures.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from benchmarks.harness import GIT_HF, TOKEN, USER, MiB, Workspace
 
@@ -109,8 +112,9 @@ def change_one_percent(path: Path, size: int) -> None:
             out.write(os.urandom(region))
 
 
-def measure(workspace: Workspace, transfer: str, size: int) -> list[dict[str, float]]:
-    """The four steps over one transfer: bytes sent, bytes stored, seconds."""
+def measure(workspace: Workspace, transfer: str, size: int) -> dict[str, Any]:
+    """The four steps over one transfer (bytes sent, bytes stored, seconds) and the hub's
+    peak memory."""
     root = workspace.path(f"hub-{transfer}")
     port = free_port()
     relay = Relay(port)
@@ -152,31 +156,42 @@ def measure(workspace: Workspace, transfer: str, size: int) -> list[dict[str, fl
                     "seconds": time.perf_counter() - started,
                 }
             )
+        peak = _peak_bytes(hub.pid)
     finally:
         hub.terminate()
         hub.wait(timeout=30)
         relay.close()
         weights.unlink(missing_ok=True)
         shutil.rmtree(root, ignore_errors=True)
-    return rows
+    return {"steps": rows, "hub_peak": peak}
+
+
+def _peak_bytes(pid: int) -> float:
+    """The process's peak resident memory (VmHWM), in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return float(line.split()[1]) * 1024
+    return float("nan")
 
 
 def mib(value: float) -> str:
     return f"{value / MiB:,.2f} MiB" if value >= 0.01 * MiB else f"{value / 1024:,.1f} KiB"
 
 
-def table(size: int, figures: dict[str, list[dict[str, float]]]) -> str:
+def table(size: int, figures: dict[str, dict[str, Any]]) -> str:
     lines = [
         f"| {size // MiB} MiB file | Xet sent | Xet stored | LFS sent | LFS stored "
         "| Xet / LFS seconds |",
         "|---|---|---|---|---|---|",
     ]
     for i, step in enumerate(STEPS):
-        xet, lfs = figures["xet"][i], figures["lfs"][i]
+        xet, lfs = figures["xet"]["steps"][i], figures["lfs"]["steps"][i]
         lines.append(
             f"| {step} | {mib(xet['sent'])} | {mib(xet['stored'])} | {mib(lfs['sent'])} "
             f"| {mib(lfs['stored'])} | {xet['seconds']:.1f} / {lfs['seconds']:.1f} |"
         )
+    peaks = [mib(figures[transfer]["hub_peak"]) for transfer in ("xet", "lfs")]
+    lines.append(f"| hub's peak memory | {peaks[0]} | | {peaks[1]} | | |")
     return "\n".join(lines)
 
 
@@ -194,7 +209,9 @@ def main(argv: list[str]) -> int:
         workspace.close()
     print(table(args.size, figures))
     if args.json:
-        args.json.write_text(json.dumps({"size": args.size, "steps": STEPS, **figures}, indent=2))
+        args.json.write_text(
+            json.dumps({"size": args.size, "step_names": STEPS, **figures}, indent=2)
+        )
     return 0
 
 
