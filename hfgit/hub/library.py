@@ -168,8 +168,9 @@ def _set_xet(enabled: bool) -> None:
     huggingface_hub reads HF_HUB_DISABLE_XET into `constants` at import and decides each
     upload from that constant (`utils/_runtime.is_xet_available`); there is no per-call or
     per-HfApi switch. When the library was imported before hfgit knew its endpoint (a training
-    script that imported transformers first, a test session), writing the constant is the only
-    way to keep a Hub without Xet storage on plain LFS. hfgit only ever undoes its own change.
+    script that imported transformers first, a test session), or before it learnt that a Hub
+    takes Xet, writing the constant is the only way to keep a Hub without Xet storage on plain
+    LFS, or to give Xet back to one that has it. hfgit only ever undoes its own change.
     Checked against huggingface_hub 2.4.0 (`is_xet_available` reads the constant at each call);
     re-check when raising the lower bound or upgrading."""
     global _xet_turned_off
