@@ -32,6 +32,41 @@ def test_annotated_tag_with_message_lightweight_without(hub, repo_id):
     assert isinstance(git.get(git.references["refs/tags/light"].target), pygit2.Commit)
 
 
+def test_refs_name_the_commit_under_tags_of_tags_and_leave_out_tags_of_other_objects(hub, repo_id):
+    """A git push may leave any tag: listed at the commit under its tags, never a blob's id."""
+    api = hub.api()
+    head = api.repo_info(repo_id).sha
+    git = pygit2.Repository(str(hub.root / "repos" / "models" / "alice" / "demo.git"))
+    who = pygit2.Signature("alice", "alice@example.com")
+    inner = git.create_tag("inner", pygit2.Oid(hex=head), pygit2.enums.ObjectType.COMMIT, who, "a")
+    git.create_tag("outer", inner, pygit2.enums.ObjectType.TAG, who, "a tag of a tag")
+    git.references.create("refs/tags/a-blob", git.create_blob(b"not a commit"))
+
+    tags = {t.name: t.target_commit for t in api.list_repo_refs(repo_id).tags}
+
+    assert tags == {"inner": head, "outer": head}
+
+
+def test_listing_refs_reads_them_in_one_pass_not_one_lookup_each(hub, repo_id, monkeypatch):
+    api = hub.api()
+    for i in range(5):
+        api.create_tag(repo_id, tag=f"v1.0.{i}", tag_message="a version")
+    lookups: list[str] = []
+    real = pygit2.repository.References.get
+
+    def counting(self, name):  # type: ignore[no-untyped-def]
+        lookups.append(name)
+        return real(self, name)
+
+    monkeypatch.setattr(pygit2.repository.References, "get", counting)
+    monkeypatch.setattr(pygit2.repository.References, "__getitem__", counting)
+
+    tags = api.list_repo_refs(repo_id).tags
+
+    assert len(tags) == 5
+    assert lookups == []  # each ref came from the one iteration over them
+
+
 def test_tag_an_older_revision_and_delete_it(hub, repo_id):
     api = hub.api()
     first = api.repo_info(repo_id).sha
