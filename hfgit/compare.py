@@ -104,7 +104,7 @@ def diff(first: str, second: str, model: str | None = None, say: Say | None = No
     if _is_local(first) and _is_local(second):
         raise UsageError("both sides are the local folder: name at least one version")
     named = [name for name in (first, second) if not _is_local(name)]
-    opened = [open_version(name, model) for name in named]
+    opened = [open_version(name, model or _model_named(named)) for name in named]
     project = opened[0][0]
     if len({p.config.repo_id for p, _ in opened}) > 1:
         raise UsageError(
@@ -154,6 +154,13 @@ def compare(project: Project, a: Side, b: Side) -> Diff:
         deltas.key_changes(a.config or {}, b.config or {}),
         sorted(not_compared),
     )
+
+
+def _model_named(names: list[str]) -> str | None:
+    """The model that the versions naming one name (`clf@v1.0.0`), so that the other side may
+    be a bare stage or version (`production`); None unless exactly one model is named."""
+    models = {name.partition(MODEL_SEP)[0] for name in names if MODEL_SEP in name}
+    return models.pop() if len(models) == 1 else None
 
 
 def open_version(text: str, model: str | None) -> tuple[Project, str]:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from hfgit.commands.output import style
-from hfgit.versioning import parse_tag
+from hfgit.errors import UsageError
+from hfgit.versioning import MODEL_SEP, parse_tag
 
 if TYPE_CHECKING:  # loaded when a command runs, not for its --help
     from hfgit.project import Project
@@ -61,6 +62,25 @@ def open_one_version(text: str, model: str | None) -> tuple[Project, str]:
     return version_for(Project.open_all(model=model), text)
 
 
+def gto_hint(project: Project) -> str | None:
+    """For a single model without `models:`: what to do with tags spelled as GTO's versions
+    (`clf@v1.2.0`), which are not its own; None when there are none."""
+    if project.model is not None:
+        return None
+    found: dict[str, str] = {}  # model name -> its first such tag
+    for tag in sorted(project.repo.tags()):
+        name, sep, rest = tag.partition(MODEL_SEP)
+        if sep and name != project.model_label and parse_tag(rest, project.config.scheme):
+            found.setdefault(name, tag)
+    if not found:
+        return None
+    names = ", ".join(found)
+    return (
+        f"{next(iter(found.values()))} is GTO's spelling of a version: list {names} under "
+        "models: in .hfgit.yaml to publish such tags"
+    )
+
+
 def version_for(projects: list[Project], text: str) -> tuple[Project, str]:
     """(project, local tag) for a version among the open projects (all, or the one named)."""
     from hfgit.project import version_of
@@ -70,5 +90,17 @@ def version_for(projects: list[Project], text: str) -> tuple[Project, str]:
         prefixed = project.local_tag(text)
         if project.model is not None and parse_tag(prefixed, project.config.scheme) is not None:
             return project, prefixed  # `--model clf v1.2.0`
+    named = _model_of(text, projects)
+    if len(projects) == 1 and named is not None and named != projects[0].model:
+        raise UsageError(
+            f"{text} names the model {named}, not --model {projects[0].model}: "
+            f"drop --model, or name a version of {projects[0].model}"
+        )
     project, hub_tag = version_of(projects, text)
     return project, project.local_tag(hub_tag)
+
+
+def _model_of(text: str, projects: list[Project]) -> str | None:
+    """The model a version names (`clf@v1.2.0` -> clf) in a repository of several, else None."""
+    name, sep, _ = text.partition(MODEL_SEP)
+    return name if sep and projects[0].model is not None else None

@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from hfgit.commands.access import hub_options
-from hfgit.commands.models import header, model_option, open_one_version, open_tags, several
+from hfgit.commands.models import (
+    gto_hint,
+    header,
+    model_option,
+    open_one_version,
+    open_tags,
+    several,
+)
 from hfgit.commands.output import emit_json, say, size, style, warn
 from hfgit.commands.revision import one_version, revision_option
 from hfgit.effects import Cancel, Say, silent
@@ -139,10 +146,10 @@ def _nothing_to_publish(project: Project) -> str:
         if others
         else ""
     )
-    return (
-        f"nothing to publish: no version tags yet ({project.config.scheme.describe()}{seen}): "
+    hint = gto_hint(project) or (
         f"`git hf bump patch{f' --model {project.model}' if project.model else ''}` makes one"
     )
+    return f"nothing to publish: no version tags yet ({project.config.scheme.describe()}{seen}): {hint}"
 
 
 def _print_plan(outcomes: list[Outcome]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from hfgit.commands.access import hub_options
-from hfgit.commands.models import header, model_option, several
+from hfgit.commands.models import gto_hint, header, model_option, several
 from hfgit.commands.output import emit_json, warn
 from hfgit.errors import HubUnreachableError
 from hfgit.plan import TagState, compare
@@ -110,7 +110,10 @@ def _print_status(project: Project, data: dict[str, Any]) -> None:
     states = {v["version"]: TagState(v["state"]) for v in data["versions"]}
     ordered, queue = list(states), data["queue"]
     if not ordered:
+        hint = gto_hint(project)
         click.echo(f"no version tags yet ({project.config.scheme.describe()})")
+        if hint:
+            warn(hint)
     for tag in ordered:
         click.echo(f"{states[tag].value:<11} {tag}")
     for move in data["stages_pending"]:
