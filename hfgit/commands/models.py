@@ -85,11 +85,8 @@ def version_for(projects: list[Project], text: str) -> tuple[Project, str]:
     """(project, local tag) for a version among the open projects (all, or the one named)."""
     from hfgit.project import version_of
 
-    if len(projects) == 1 and parse_tag(text, projects[0].config.scheme) is None:
-        project = projects[0]
-        prefixed = project.local_tag(text)
-        if project.model is not None and parse_tag(prefixed, project.config.scheme) is not None:
-            return project, prefixed  # `--model clf v1.2.0`
+    if len(projects) == 1 and projects[0].model is not None and MODEL_SEP not in text:
+        return projects[0], projects[0].local_tag(text)  # `--model clf v1.2.0` (or a stage)
     named = _model_of(text, projects)
     if len(projects) == 1 and named is not None and named != projects[0].model:
         raise UsageError(

@@ -122,3 +122,14 @@ def test_the_one_models_own_name_is_no_gto_hint(workspace: Workspace):
     status = workspace.run("status")
 
     assert "models:" not in status.err
+
+
+def test_a_stage_with_model_option_is_that_models_stage(models: Workspace, tmp_path: Path):
+    pulled = models.run("pull", "--revision", "production", "--model", "clf", "--json")
+    named = models.run("pull", "clf@production", "--json")
+
+    assert pulled.code == 0, pulled.err
+    assert "several models" not in pulled.err
+    assert pulled.json["path"] == named.json["path"]
+    held = json.loads((Path(pulled.json["path"]) / "config.json").read_text())
+    assert held == {"model": "clf", "version": "v1.0.0"}
