@@ -53,6 +53,9 @@ class Verification:
 def verify(version: str, directory: Path | None, model: str | None = None) -> Verification:
     """Check `directory` (default: the Hugging Face cache's snapshot of the version)."""
     project, tag = open_version(version, model)
+    if directory is not None and not directory.is_dir():  # said before asking the Hub
+        what = "is not a folder" if directory.exists() else "does not exist"
+        raise HfgitError(f"{directory} {what}: pass --dir the folder that holds {version}")
     with project.hub() as hub:
         commit = resolve(project, hub, hub.refs(), tag)
         if directory is None:
@@ -62,9 +65,6 @@ def verify(version: str, directory: Path | None, model: str | None = None) -> Ve
                     f"{version} is not in the Hugging Face cache: `git hf pull {version}` "
                     "downloads it, or pass --dir DIR to check a folder"
                 )
-        elif not directory.is_dir():
-            what = "is not a folder" if directory.exists() else "does not exist"
-            raise HfgitError(f"{directory} {what}: pass --dir the folder that holds {version}")
         remote = trees.files(hub, commit)
     problems = check(directory, remote)
     return Verification(
