@@ -84,7 +84,14 @@ def gto_hint(project: Project) -> str | None:
 def version_for(projects: list[Project], text: str) -> tuple[Project, str]:
     """(project, local tag) for a version among the open projects (all, or the one named)."""
     from hfgit.project import version_of
+    from hfgit.stagetags import parse_name
 
+    stage_tag = parse_name(text)
+    if stage_tag is not None:
+        raise UsageError(
+            f"{text} is a stage tag (stage {stage_tag[1]}), not a version: "
+            "`git hf stages` shows the version it holds"
+        )
     if len(projects) == 1 and projects[0].model is not None and MODEL_SEP not in text:
         return projects[0], projects[0].local_tag(text)  # `--model clf v1.2.0` (or a stage)
     named = _model_of(text, projects)

@@ -133,3 +133,17 @@ def test_a_stage_with_model_option_is_that_models_stage(models: Workspace, tmp_p
     assert pulled.json["path"] == named.json["path"]
     held = json.loads((Path(pulled.json["path"]) / "config.json").read_text())
     assert held == {"model": "clf", "version": "v1.0.0"}
+
+
+@pytest.mark.parametrize("command", ["push", "promote", "pull", "card"])
+def test_a_stage_tag_given_as_a_version_says_what_it_is(models: Workspace, command: str):
+    stage_tag = models.git("tag", "-l", "clf#production#*").splitlines()[0]
+    args = [command, stage_tag] + (["staging"] if command == "promote" else [])
+
+    result = models.run(*args)
+
+    assert result.code == 2
+    assert result.err.strip().splitlines() == [
+        f"error: {stage_tag} is a stage tag (stage production), not a version: "
+        "`git hf stages` shows the version it holds"
+    ]
