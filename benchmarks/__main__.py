@@ -3,9 +3,11 @@
     python -m benchmarks                 # every figure, medians of several interleaved runs
     python -m benchmarks --quick         # fewer runs: under two minutes
     python -m benchmarks --only publish,hooks --json /tmp/figures.json
+    python -m benchmarks --transfer lfs,xet   # publish over LFS and over Xet, both sides alike
     python -m benchmarks --curves        # how each cost grows (publish sizes up to --sizes)
 
-Baselines: `hf upload` for publishing (plain LFS, to the same `git hf serve`), `gto show` on
+Baselines: `hf upload` for publishing (to the same `git hf serve`, over the same transfer:
+LFS by default), `gto show` on
 the same commits for `git hf status` (installed with `pip install gto`; without it that
 column is empty), `python -c pass` for a warm status or log, the same git commands without
 hooks for the hooks, one client alone for concurrent uploads. Prints one table, writes the
