@@ -18,7 +18,7 @@ from hfgit.commands.models import (
 from hfgit.commands.output import emit_json, say, size, style, warn
 from hfgit.commands.revision import one_version, revision_option
 from hfgit.effects import Cancel, Say, silent
-from hfgit.errors import UsageError
+from hfgit.errors import HfgitError, UsageError
 from hfgit.project import Project
 from hfgit.sync import PUBLISHED_MEANWHILE, Outcome, Progress
 
@@ -107,21 +107,36 @@ def push(
         if sections and later:
             warn(f"not started: model{'s' if len(later) > 1 else ''} {', '.join(map(str, later))}")
 
-    interrupt.run(publish_all, interrupted)
+    try:
+        interrupt.run(publish_all, interrupted)
+    except HfgitError as e:  # the models published before it are still reported
+        if as_json and sections and len(done) < len(work):
+            failed = work[len(done)][0]
+            emit_json([*_sections_json(done), _section_json(failed, [], str(e))])
+        raise
     if as_json and sections:
-        emit_json(
-            [
-                {
-                    "model": p.model,
-                    "repo_id": p.config.repo_id,
-                    "versions": [o.to_json() for o in outcomes],
-                }
-                for p, outcomes in done
-            ]
-        )
+        emit_json(_sections_json(done))
     elif as_json:
         emit_json([o.to_json() for _, outcomes in done for o in outcomes])
     sync.raise_failures([o for _, outcomes in done for o in outcomes])  # exit 1 when one failed
+
+
+def _sections_json(done: list[tuple[Project, list[Outcome]]]) -> list[dict[str, object]]:
+    return [_section_json(project, outcomes) for project, outcomes in done]
+
+
+def _section_json(
+    project: Project, outcomes: list[Outcome], error: str | None = None
+) -> dict[str, object]:
+    """One model's part of `push --json` with several models; `error`: why it stopped."""
+    section: dict[str, object] = {
+        "model": project.model,
+        "repo_id": project.config.repo_id,
+        "versions": [o.to_json() for o in outcomes],
+    }
+    if error is not None:
+        section["error"] = error
+    return section
 
 
 def _print_outcomes(
