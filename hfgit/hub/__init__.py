@@ -2,17 +2,12 @@
 
 Any Hub-compatible endpoint works: huggingface.co, a self-hosted Hub, `git hf serve`, or
 `local` (the embedded hub, started in-process over a per-user data dir). Which token goes
-where: `credentials.py`; how transient faults are retried: `retry.py`.
+where: `credentials.py`; how transient faults are retried: `retry.py`. `Hub` (`client.py`) is
+one repository and the dataclasses it takes and returns are in `types.py`; the modules of
+`hub/` make their requests through its `session` (`session.py`), nothing outside does.
 """
 
-from hfgit.hub.client import (
-    Delete,
-    Hub,
-    HubCommit,
-    HubRefs,
-    RemoteFile,
-    Upload,
-)
+from hfgit.hub.client import Hub
 from hfgit.hub.credentials import Access, choose, chosen, grant_for
 from hfgit.hub.endpoint import (
     LOCAL_DISPLAY,
@@ -24,6 +19,7 @@ from hfgit.hub.endpoint import (
 )
 from hfgit.hub.library import is_hf_endpoint
 from hfgit.hub.retry import RetryPolicy
+from hfgit.hub.types import Delete, HubCommit, HubRefs, RemoteFile, Upload
 
 __all__ = [
     "LOCAL_DISPLAY",

@@ -6,8 +6,9 @@ version's commit: LFS files by their pointer, no bytes sent, small files re-adde
 `parent_commit` so that a concurrent move is a StaleParentError, never an overwrite. So a
 `revision=STAGE` download never fails to resolve while a stage moves.
 
-Part of the Hub adapter: it goes through `Hub`'s retries, error translation and lookup of
-a commit whose answer was lost (`_call`, `_landed`), as `client.py`'s own writes do."""
+Part of the Hub adapter: its requests go through the Hub's `session` (retries, error
+translation, the token policy) and its commits through `settling.commit` (a commit whose
+answer was lost is looked up, not made twice), as `client.py`'s own writes do."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from hfgit.errors import HubError, StaleParentError
-from hfgit.hub.client import Hub, HubCommit, RemoteFile, _status
+from hfgit.hub import settling
+from hfgit.hub.client import Hub
+from hfgit.hub.types import HubCommit, RemoteFile
 
 
 @dataclass(frozen=True)
@@ -45,13 +48,15 @@ def create(hub: Hub, stage: str, version_commit: str) -> str:
     """Make the stage's branch at the version's commit. A branch made meanwhile at another
     commit is an error (it is never taken over silently: it names no stage tag to go by)."""
 
+    session = hub.session
+
     def attempt() -> str:
         try:
-            hub._api.create_branch(
+            session.api.create_branch(
                 hub.repo_id, branch=stage, revision=version_commit, repo_type=hub.repo_type
             )
         except Exception as e:
-            if _status(e) != 409:
+            if settling.status(e) != 409:
                 raise
             if _branch_at(hub, stage) != version_commit:
                 raise HubError(
@@ -60,7 +65,7 @@ def create(hub: Hub, stage: str, version_commit: str) -> str:
                 ) from None
         return version_commit
 
-    return hub._call(attempt, settled=lambda: _settled(hub, stage, version_commit))
+    return session.call(attempt, settled=lambda: _settled(hub, stage, version_commit))
 
 
 def move(
@@ -73,7 +78,7 @@ def move(
     description: str,
 ) -> str:
     """One commit on the stage's branch above `head` whose tree is the version's; returns it."""
-    hub.library()
+    hub.session.library()
     from huggingface_hub import CommitOperationCopy, CommitOperationDelete
 
     operations: list[Any] = [CommitOperationDelete(path_in_repo=p) for p in planned.deletes]
@@ -81,28 +86,7 @@ def move(
         CommitOperationCopy(src_path_in_repo=p, path_in_repo=p, src_revision=version_commit)
         for p in planned.copies
     ]
-
-    def landed() -> str | None:
-        return hub._landed(stage, head, summary, description)
-
-    def attempt() -> str:
-        try:
-            info = hub._api.create_commit(
-                hub.repo_id,
-                operations,
-                commit_message=summary,
-                commit_description=description,
-                revision=stage,
-                parent_commit=head,
-                repo_type=hub.repo_type,
-            )
-        except Exception as e:
-            if _status(e) == 412 and (mine := landed()) is not None:
-                return mine
-            raise
-        return str(info.oid)
-
-    return hub._call(attempt, settled=landed)
+    return settling.commit(hub.session, operations, stage, head, summary, description)
 
 
 def delete(hub: Hub, stage: str, head: str) -> None:
@@ -113,14 +97,15 @@ def delete(hub: Hub, stage: str, head: str) -> None:
         return
     if at != head:
         raise StaleParentError(f"Hub branch {stage} moved meanwhile")
-    hub._call(
-        lambda: hub._api.delete_branch(hub.repo_id, branch=stage, repo_type=hub.repo_type),
+    session = hub.session
+    session.call(
+        lambda: session.api.delete_branch(hub.repo_id, branch=stage, repo_type=hub.repo_type),
         settled=lambda: True if _branch_at(hub, stage) is None else None,
     )
 
 
 def _branch_at(hub: Hub, stage: str) -> str | None:
-    return hub._call(hub._refs).branches.get(stage)
+    return hub.session.call(hub.session.refs).branches.get(stage)
 
 
 def _settled(hub: Hub, stage: str, version_commit: str) -> str | None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hfgit.hub.client import Hub, RemoteFile
+from hfgit.hub.client import Hub
+from hfgit.hub.types import RemoteFile
 
 SMALL_FILE_BYTES = 1 << 20  # the most read into memory: metadata and config files
 
@@ -24,7 +25,8 @@ def read_small(hub: Hub, revision: str, remote: RemoteFile) -> bytes | None:
     SMALL_FILE_BYTES (those are never read), or one that is not there."""
     if remote.sha256 is not None or remote.size > SMALL_FILE_BYTES:
         return None
-    hub.library()
+    session = hub.session
+    session.library()
     from huggingface_hub import hf_hub_url
     from huggingface_hub.errors import EntryNotFoundError
 
@@ -38,20 +40,19 @@ def read_small(hub: Hub, revision: str, remote: RemoteFile) -> bytes | None:
 
     def get() -> bytes | None:
         try:
-            # Hub's own GET: its headers, token and error translation (same package)
-            response = hub._library_get(url)
+            response = session.get(url)  # the Hub's headers and token, to its endpoint
         except EntryNotFoundError:
             return None
         data: bytes = response.content
         return data if len(data) <= SMALL_FILE_BYTES else None
 
-    return hub._call(get)
+    return session.call(get)
 
 
 def cached_snapshot(hub: Hub, commit: str) -> Path | None:
     """The folder where the Hugging Face cache holds `commit` of this repository (as
     `git hf pull` and `hf download` leave it), or None when it holds none."""
-    hub.library()
+    hub.session.library()
     from huggingface_hub import constants
     from huggingface_hub.file_download import repo_folder_name
 
