@@ -28,7 +28,7 @@ from hfgit.errors import ContentChangedError
 from hfgit.hub import library
 
 if TYPE_CHECKING:
-    from hfgit.hub.client import Upload
+    from hfgit.hub.types import Upload
 
 INLINE_MAX = 10 << 20  # the Hub keeps larger files in LFS whatever their type
 
