@@ -163,6 +163,8 @@ def version_of(projects: list[Project], text: str) -> tuple[Project, str]:
         if sep and name == project.model_label:  # GTO's spelling of the one model's versions
             return project, rest
         return project, text
+    if not sep and len(projects) == 1:  # the one model `models:` lists (a GTO repository)
+        return projects[0], text
     if not sep:
         example = f"{projects[0].model}@{text}"
         raise UsageError(

@@ -147,3 +147,21 @@ def test_a_stage_tag_given_as_a_version_says_what_it_is(models: Workspace, comma
         f"error: {stage_tag} is a stage tag (stage production), not a version: "
         "`git hf stages` shows the version it holds"
     ]
+
+
+def test_the_one_model_of_a_models_list_needs_no_name(workspace: Workspace, hub: Any):
+    workspace.write(
+        ".hfgit.yaml",
+        f"endpoint: {hub.url}\nmodels:\n"
+        "  - name: clf\n    repo_id: alice/tool-caller\n    model_dir: model\n",
+    )
+    workspace.commit("chore: list the model, as GTO's artifacts.yaml does")
+    workspace.tag("clf@v1.0.0")
+    assert workspace.run("push").code == 0
+    assert workspace.run("promote", "v1.0.0", "prod").code == 0
+
+    result = workspace.run("diff", "v1.0.0", "prod", "--json")
+
+    assert result.code == 0, result.err
+    assert result.json["model"] == "clf"
+    assert result.json["files"] == [] and result.json["unchanged"] > 0
