@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from hfgit import stagetags
+from hfgit import stagetags, trailers
 from hfgit.catalog import CommitCache
 from hfgit.effects import Say, silent
 from hfgit.errors import HfgitError, HubUnreachableError, UsageError
@@ -25,9 +25,9 @@ from hfgit.project import Project
 from hfgit.stagetags import StageTag
 from hfgit.versioning import latest, parse_tag
 
-STAGE_KEY = "Hfgit-Stage"
-STAGE_VERSION_KEY = "Hfgit-Stage-Version"
-STAGE_TAG_KEY = "Hfgit-Stage-Tag"
+STAGE_KEY = trailers.STAGE
+STAGE_VERSION_KEY = trailers.STAGE_VERSION
+STAGE_TAG_KEY = trailers.STAGE_TAG
 _STAGE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _VERSION_LIKE = re.compile(r"v?[0-9]")
 

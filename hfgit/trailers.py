@@ -18,6 +18,10 @@ PARAMS = "Hfgit-Params"
 EXPERIMENT = "Hfgit-Experiment"
 MODEL = "Hfgit-Model"  # one of several models in the git repository: its name
 KEYS = (VERSION, GIT_COMMIT, METRICS, PARAMS, EXPERIMENT, MODEL)
+# a stage's Hub branch: its head commit names the stage, the version it holds, the stage tag
+STAGE = "Hfgit-Stage"
+STAGE_VERSION = "Hfgit-Stage-Version"
+STAGE_TAG = "Hfgit-Stage-Tag"
 MAX_PARAMS = 12  # key params carried in the commit (all of them are in the metadata file)
 
 
