@@ -49,7 +49,7 @@ def open_tags(tags: list[str], model: str | None) -> list[tuple[Project, list[st
     projects = Project.open_all(model=model)
     grouped: dict[str | None, list[str]] = {}
     for text in tags:
-        project, tag = version_for(projects, text)
+        project, tag = version_for(projects, text, model)
         grouped.setdefault(project.model, []).append(tag)
     return [(p, grouped[p.model]) for p in projects if p.model in grouped]
 
@@ -59,7 +59,7 @@ def open_one_version(text: str, model: str | None) -> tuple[Project, str]:
     (or in a single-model repository)."""
     from hfgit.project import Project
 
-    return version_for(Project.open_all(model=model), text)
+    return version_for(Project.open_all(model=model), text, model)
 
 
 def gto_hint(project: Project) -> str | None:
@@ -81,8 +81,11 @@ def gto_hint(project: Project) -> str | None:
     )
 
 
-def version_for(projects: list[Project], text: str) -> tuple[Project, str]:
-    """(project, local tag) for a version among the open projects (all, or the one named)."""
+def version_for(
+    projects: list[Project], text: str, model: str | None = None
+) -> tuple[Project, str]:
+    """(project, local tag) for a version among the open projects (all, or the one `model`
+    names)."""
     from hfgit.project import version_of
     from hfgit.stagetags import parse_name
 
@@ -95,10 +98,10 @@ def version_for(projects: list[Project], text: str) -> tuple[Project, str]:
     if len(projects) == 1 and projects[0].model is not None and MODEL_SEP not in text:
         return projects[0], projects[0].local_tag(text)  # `--model clf v1.2.0` (or a stage)
     named = _model_of(text, projects)
-    if len(projects) == 1 and named is not None and named != projects[0].model:
+    if model is not None and named is not None and named != model:
         raise UsageError(
-            f"{text} names the model {named}, not --model {projects[0].model}: "
-            f"drop --model, or name a version of {projects[0].model}"
+            f"{text} names the model {named}, not --model {model}: "
+            f"drop --model, or name a version of {model}"
         )
     project, hub_tag = version_of(projects, text)
     return project, project.local_tag(hub_tag)

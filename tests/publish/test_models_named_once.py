@@ -165,3 +165,5 @@ def test_the_one_model_of_a_models_list_needs_no_name(workspace: Workspace, hub:
     assert result.code == 0, result.err
     assert result.json["model"] == "clf"
     assert result.json["files"] == [] and result.json["unchanged"] > 0
+    other = workspace.run("promote", "xyz@v1.0.0", "prod")
+    assert other.code == 2 and "unknown model 'xyz': use one of clf" in other.err
