@@ -24,18 +24,18 @@ REPO_ACTIONS = ("tree", "blob", "commits")
 
 def is_site_path(request: Request) -> bool:
     segs = request.segments
-    return len(segs) == 1 and (request.method, segs[0]) in SITE_PATHS
+    return len(segs) == 1 and (_method(request), segs[0]) in SITE_PATHS
 
 
 def site(ctx: Context, request: Request) -> Response:
     """`/`, `/login`, `/logout`, `/style.css`."""
     action = request.segments[0]
-    return _shown(lambda: handlers.SITE[(request.method, action)](ctx, request))
+    return _shown(lambda: handlers.SITE[(_method(request), action)](ctx, request))
 
 
 def repo_page(ctx: Context, request: Request, kind: str, segs: list[str]) -> Response | None:
     """The page `segs` (after `datasets/`) names, or None when it names no page."""
-    if request.method != "GET" or len(segs) < 2:
+    if _method(request) != "GET" or len(segs) < 2:
         return None
     ns, name, action, rest = segs[0], segs[1], segs[2:3], segs[3:]
     if not action:
@@ -48,6 +48,11 @@ def repo_page(ctx: Context, request: Request, kind: str, segs: list[str]) -> Res
         page = getattr(handlers, action[0])
         return _shown(lambda: page(ctx, request, kind, ns, name, revision, path))
     return None
+
+
+def _method(request: Request) -> str:
+    """HEAD is answered as GET: the connection sends the head alone, with the GET's length."""
+    return "GET" if request.method == "HEAD" else request.method
 
 
 def _shown(make: handlers.Page) -> Response:

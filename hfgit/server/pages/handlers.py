@@ -16,7 +16,7 @@ from hfgit.server.hubrepo import HubRepo
 from hfgit.server.messages import Request, Response
 from hfgit.server.misc import load_bounded
 from hfgit.server.naming import check_repo_id
-from hfgit.server.pages import charts, history, session, view
+from hfgit.server.pages import charts, history, session, stages, view
 from hfgit.server.problems import ApiError, bad_request, entry_not_found, repo_not_found
 from hfgit.server.storage import DEFAULT_BRANCH
 from hfgit.server.trees import children, lookup, pointer_of
@@ -116,6 +116,7 @@ def card(ctx: Context, request: Request, kind: str, ns: str, name: str) -> Respo
         ctx,
         request,
         "card.html",
+        stages=stages.stages(repo, history.version_tags(repo)),
         **_repo_data(request, repo, "card"),
         title=repo.repo_id,
         fields=_card_fields(meta),
@@ -228,6 +229,8 @@ def versions(ctx: Context, request: Request, kind: str, ns: str, name: str) -> R
         tags=tags[-size * 10 :],
         pair=pair,
         compared=_comparison(compared) if len(compared) == 2 else None,
+        stages=stages.stages(repo, tags),
+        max_branches=stages.MAX_BRANCHES,
         page=number,
         more=end > size,
         total=len(tags),

@@ -41,7 +41,7 @@ def entry(commit: pygit2.Commit) -> Entry:
     return Entry(
         oid=str(commit.id),
         title=title_of(commit.message) or "(no message)",
-        date=hub_date(commit.commit_time)[:16].replace("T", " "),
+        date=when(commit),
         author=commit.author.name,
         version=said.version,
         git_commit=said.git_commit,
@@ -49,6 +49,11 @@ def entry(commit: pygit2.Commit) -> Entry:
         metrics={k: v for k, v in said.metrics.items() if math.isfinite(v)},
         params=said.params,
     )
+
+
+def when(commit: pygit2.Commit) -> str:
+    """The commit's date as the pages show it: `YYYY-MM-DD HH:MM`, UTC."""
+    return hub_date(commit.commit_time)[:16].replace("T", " ")
 
 
 def version_key(name: str) -> tuple[int, int, int, int, tuple[tuple[int, int | str], ...]] | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -67,7 +67,13 @@ def number(value: float) -> str:
     return f"{value:.4g}"
 
 
+def segment(value: str) -> str:
+    """One path segment of a URL: a branch name with `/`, `?` or `#` in it stays one."""
+    return quote(value, safe="")
+
+
 _ENV.filters["size"] = size
+_ENV.filters["segment"] = segment
 _ENV.filters["number"] = number
 
 
