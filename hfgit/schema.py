@@ -140,8 +140,7 @@ MODEL_KEYS: dict[str, Spec] = {
     ),
     "models": Spec(
         (list,),
-        [],
-        item_type=dict,
+        [],  # each entry is checked by config.py, which names it by index (models[1])
         help="several models in this repository: each entry has a name and overrides any "
         "top-level key (repo_id, model_dir, configs, card, gate, tag_pattern...)",
         what="a list of models (mappings with name, repo_id, model_dir...)",
