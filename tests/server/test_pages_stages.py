@@ -20,6 +20,7 @@ from pagesdata import publish
 
 from hfgit.server.pages import stages
 
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 REPO = "alice/tool-caller"  # the workspace's model, private
 HOSTILE = '<script>alert("stage")</script>'
 
@@ -201,3 +202,54 @@ def _read_head(conn: socket.socket) -> tuple[str, bytes]:
         data += chunk
     head, _, rest = data.partition(b"\r\n\r\n")
     return head.decode("latin-1") + "\r\n", rest
+
+
+@pytest.mark.skipif(
+    not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
+    reason="needs Debian's chromium and chromium-driver",
+)
+def test_a_browser_shows_the_badges_as_text_and_runs_nothing(
+    hub: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = hub.api()
+    publish(api, "alice/demo", {"v1.0.0": {"accuracy": 0.9}, "v1.1.0": {"accuracy": 0.95}})
+    stage_commit(
+        api, "alice/demo", HOSTILE, {"Hfgit-Stage": HOSTILE, "Hfgit-Stage-Version": "v1.0.0"}
+    )
+    api.create_branch("alice/demo", branch="production", revision="v1.1.0")
+    monkeypatch.setenv("SE_OFFLINE", "true")  # selenium-manager must never fetch anything
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"):
+        options.add_argument(argument)
+    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    options.add_argument("--disable-dev-shm-usage")
+    chrome = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        chrome.get(f"{hub.url}/alice/demo/versions")
+        chrome.save_screenshot(str(tmp_path / "versions-stages.png"))
+        rows = {
+            row.find_element(By.TAG_NAME, "strong").text: [
+                b.text for b in row.find_elements(By.CSS_SELECTOR, "a.badge.stage")
+            ]
+            for row in chrome.find_elements(By.CSS_SELECTOR, "tr.version")
+        }
+        assert rows == {"v1.1.0": ["production"], "v1.0.0": [HOSTILE]}
+        assert chrome.find_elements(By.TAG_NAME, "script") == []
+        chrome.find_element(By.CSS_SELECTOR, "tr.version a.badge.stage[href*='%3Cscript']").click()
+        tree = f"/alice/demo/tree/{quote(HOSTILE, safe='')}"
+        WebDriverWait(chrome, 60).until(
+            lambda d: (
+                d.current_url.endswith(tree)
+                and d.execute_script("return document.readyState === 'complete'")
+            )
+        )
+        assert "note.txt" in chrome.find_element(By.TAG_NAME, "body").text
+    finally:
+        chrome.quit()
