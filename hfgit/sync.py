@@ -9,13 +9,14 @@ skipped with zero uploads; the same tag at another git commit is a conflict unle
 from __future__ import annotations
 
 import contextlib
+import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from hfgit import backup, changes, notify, publishstate, stagesync
-from hfgit.catalog import Catalog
+from hfgit import backup, changes, notify, publishstate, stages, stagesync
+from hfgit.catalog import PAGE, Catalog, CommitCache
 from hfgit.content import Payload, VersionContent, build_content
 from hfgit.effects import Cancel, Say, Sleep, silent
 from hfgit.errors import (
@@ -92,12 +93,14 @@ def publish(
         # Every check runs before anything reaches the Hub; what it builds is used below for
         # as long as the Hub has not changed since.
         prepared, refused = _check_all(run, steps, catalog)
-        if not dry_run and prepared and hub.ensure_repo(project.config.private):
+        creates = not dry_run and prepared and not catalog.exists  # else it is there
+        if creates and hub.ensure_repo(project.config.private):
             say(
                 f"created {'private' if project.config.private else 'public'} Hub repo {hub.repo_url}"
             )
         outcomes: list[Outcome] = []
         stopped: HfgitError | None = None
+        stale = False  # a version was published since the catalog was read
         for step in steps:
             cancel.check()
             if step.tag in refused:
@@ -106,6 +109,8 @@ def publish(
             if stopped is not None and step.action != Action.SKIP:  # a skip needs no Hub
                 outcomes.append(_failed(run, step, stopped, tried=False))
                 continue
+            if stale and step.action != Action.SKIP:  # read again only when a version needs it
+                catalog, stale = project.catalog(hub), False
             progress.current, progress.stage = step.tag, "checking"
             ready = prepared.get(step.tag) if catalog is checked else None
             try:
@@ -120,13 +125,29 @@ def publish(
             progress.current = None
             if not dry_run:
                 publishstate.published(project, outcome.tag, outcome.git_commit)
-            if outcome.action != Action.SKIP and not dry_run:
-                catalog = project.catalog(hub)
+            stale = stale or (outcome.action != Action.SKIP and not dry_run)
         if not dry_run and stopped is None:  # stages promoted while the Hub was away
+            if stale and stages.events(project):  # without stages the catalog is not read
+                catalog, stale = project.catalog(hub), False
             stagesync.publish_pending(project, hub, catalog, say)
+        if stale and stopped is None:
+            _remember(project, hub, outcomes)
     if not dry_run:
         publishstate.forget_queued(project, [o.tag for o in outcomes if not o.failed])
     return outcomes
+
+
+def _remember(project: Project, hub: Hub, outcomes: list[Outcome]) -> None:
+    """Keep the last Hub commit this push made, with the page of commits below it, in the
+    commit cache (one request; the catalog is not read again): the next `git hf log` or
+    `status` needs no page for it. Best effort: the versions are published either way."""
+    made = [o.hub_commit for o in outcomes if o.hub_commit and o.action != Action.SKIP]
+    if not made:
+        return
+    with contextlib.suppress(HfgitError):
+        cache = CommitCache.for_repo(project.state_dir, hub)
+        cache.put({c.id: c for c in itertools.islice(hub.commits(made[-1]), PAGE)})
+        cache.save()
 
 
 def raise_failures(outcomes: list[Outcome]) -> None:
@@ -288,7 +309,9 @@ def _publish(
     base = head or _branch_start(hub, catalog, step)
     remote = hub.tree(base) if base else []
     listed, operations = changes.diff(content, {f.path: f for f in remote})
-    stored = hub.stored([op for op in operations if isinstance(op, Upload)], step.branch)
+    uploads = [op for op in operations if isinstance(op, Upload)]
+    # A repository the catalog did not find (created by this push) stores nothing yet.
+    stored = hub.stored(uploads, step.branch) if catalog.exists else set()
     listed = [replace(c, status="stored") if c.path in stored else c for c in listed]
     outcome = Outcome(
         step.tag,

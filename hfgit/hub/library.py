@@ -10,10 +10,11 @@
   `offer_xet`); any other endpoint is asked once per command, right before the first upload
   (`settle_xet`): a `GET .../xet-write-token/main` of the repository that answers a token and
   a CAS URL means it does. Anything else (a 404 or 501, an error, no answer) keeps LFS. The
-  user's HF_HUB_DISABLE_XET=1 always wins.
+  user's HF_HUB_DISABLE_XET=1 always wins, and then nothing is asked (nor without hf_xet).
 * The HTTP client: `set_client_factory` (public) makes the library's shared client one whose
-  `send` retries transient faults (`retry.py`); hooks, timeouts and redirects are the
-  library's own, read from its default client. (A client factory that the calling program set
+  `send` retries transient faults (`retry.py`); its request hook and redirects are the
+  library's own (`_library_client_settings`, without building the library's client: one
+  client, one load of the certificate store). (A client factory that the calling program set
   itself, for a proxy or certificates, is replaced: the library offers no way to wrap it.)
 * One private touch, isolated in `_set_xet`, for a library imported before hfgit knew its
   endpoint.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -106,6 +108,8 @@ def settle_xet() -> None:
     endpoint = _current
     if endpoint is None or endpoint in _xet_offered or endpoint not in _xet_probes:
         return
+    if _declined_xet():  # nothing to ask: Xet stays off whatever the answer
+        return
     offered = _xet_probes[endpoint]()
     if offered is not None:
         _xet_offered[endpoint] = offered
@@ -137,6 +141,15 @@ def offers_xet(endpoint: str, token: str | None, repo_type: str, repo_id: str) -
         and isinstance(answer.get("accessToken"), str)
         and isinstance(answer.get("casUrl"), str)
     )
+
+
+def _declined_xet() -> bool:
+    """The user turned Xet off (HF_HUB_DISABLE_XET=1), or hf_xet is not installed."""
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_DISABLE_XET and not _xet_turned_off:
+        return True
+    return importlib.util.find_spec("hf_xet") is None
 
 
 def _use_xet(wanted: bool) -> None:
@@ -197,16 +210,12 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 def _install_client(timeout: float) -> None:
     """Make the library's shared HTTP client a retrying one (same hooks and settings)."""
     global _installed_timeout, _client_class
-    from huggingface_hub import get_session, set_client_factory
+    from huggingface_hub import set_client_factory
 
-    if _client_class is None:  # the library's own client, read once before it is replaced
-        default = get_session()
-        http = importlib.import_module(type(default).__module__.split(".")[0])  # httpx(2)
+    if _client_class is None:  # the library's own client's settings, read once
+        http, settings = _library_client_settings()
         _client_class = _retrying_client_class(http)
-        _client_settings.update(
-            event_hooks=default.event_hooks, follow_redirects=default.follow_redirects
-        )
-        _client_settings["http"] = http
+        _client_settings.update(settings, http=http)
     settings = dict(_client_settings)
     http = settings.pop("http")
     client_class = _client_class
@@ -217,6 +226,29 @@ def _install_client(timeout: float) -> None:
 
     set_client_factory(factory)
     _installed_timeout = timeout
+
+
+def _library_client_settings() -> tuple[Any, dict[str, Any]]:
+    """The HTTP package the library uses and how its own client is set up (its request hook,
+    redirects followed), read without building that client: each client loads the certificate
+    store (30 to 60 ms), and only the retrying one is used. The library builds its client in
+    `utils/_http.default_client_factory` around `hf_request_event_hook`, both private: checked
+    against huggingface_hub 2.4.0 (`tests/publish/test_hub_setup.py` compares the two clients).
+    When the hook is not found there, the library's client is built and read instead."""
+    from huggingface_hub import get_session
+
+    try:
+        from huggingface_hub.utils._http import hf_request_event_hook
+    except ImportError:
+        default = get_session()
+        http = importlib.import_module(type(default).__module__.split(".")[0])  # httpx(2)
+        return http, {
+            "event_hooks": default.event_hooks,
+            "follow_redirects": default.follow_redirects,
+        }
+    module = sys.modules[hf_request_event_hook.__module__]
+    http = getattr(module, "httpx2", None) or module.httpx  # 2.x: httpx2, 1.x: httpx
+    return http, {"event_hooks": {"request": [hf_request_event_hook]}, "follow_redirects": True}
 
 
 def _retrying_client_class(http: Any) -> Any:
