@@ -114,7 +114,7 @@ def test_stages_follow_promote_repromote_and_demote(
     assert badges(page) == {"v1.1.0": ["production"], "v1.0.0": ["staging"]}
     head = ws.api.list_repo_commits(REPO, revision="production")[0]
     moved = head.created_at.strftime("%Y-%m-%d %H:%M")
-    assert listed(page)["production"] == ("v1.1.0", f"production → v1.1.0 moved {moved}")
+    assert listed(page)["production"] == ("v1.1.0", f"production → v1.1.0 moved {moved} UTC")
     tree = http.get(f"/{REPO}/tree/production", headers=cookie)
     assert tree.status_code == 200 and "model.safetensors" in tree.text
 
