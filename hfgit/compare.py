@@ -104,7 +104,8 @@ def diff(first: str, second: str, model: str | None = None, say: Say | None = No
     if _is_local(first) and _is_local(second):
         raise UsageError("both sides are the local folder: name at least one version")
     named = [name for name in (first, second) if not _is_local(name)]
-    opened = [open_version(name, model or _model_named(named)) for name in named]
+    bare = model or _model_named(named)  # of a side that names no model
+    opened = [open_version(name, model if MODEL_SEP in name else bare) for name in named]
     project = opened[0][0]
     if len({p.config.repo_id for p, _ in opened}) > 1:
         raise UsageError(

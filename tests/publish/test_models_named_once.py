@@ -167,3 +167,16 @@ def test_the_one_model_of_a_models_list_needs_no_name(workspace: Workspace, hub:
     assert result.json["files"] == [] and result.json["unchanged"] > 0
     other = workspace.run("promote", "xyz@v1.0.0", "prod")
     assert other.code == 2 and "unknown model 'xyz': use one of clf" in other.err
+
+
+def test_a_wrong_model_prefix_in_a_single_model_repository_blames_no_option(
+    workspace: Workspace,
+):
+    workspace.tag("v1.0.0")
+    assert workspace.run("push").code == 0
+
+    result = workspace.run("diff", "foo@v1.0.0", "v1.0.0")
+
+    assert result.code == 2
+    assert "unknown model 'foo': this repository has one model, tool-caller" in result.err
+    assert "--model" not in result.err
