@@ -94,7 +94,7 @@ def publish(
         # as long as the Hub has not changed since.
         prepared, refused = _check_all(run, steps, catalog)
         creates = not dry_run and prepared and not catalog.exists  # else it is there
-        if creates and hub.ensure_repo(project.config.private):
+        if creates and hub.ensure_repo(project.config.private, missing=True):
             say(
                 f"created {'private' if project.config.private else 'public'} Hub repo {hub.repo_url}"
             )

@@ -133,9 +133,10 @@ class Hub:
 
         return self.session.call(listing)
 
-    def ensure_repo(self, private: bool) -> bool:
-        """Create the repository if needed; True when it was created."""
-        if self.refs() is not None:
+    def ensure_repo(self, private: bool, missing: bool = False) -> bool:
+        """Create the repository if needed; True when it was created. `missing`: the caller
+        has just read that it is not there, so the refs are not asked again."""
+        if not missing and self.refs() is not None:
             return False
         self.session.call(
             lambda: self.session.api.create_repo(

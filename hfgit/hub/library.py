@@ -228,6 +228,22 @@ def _install_client(timeout: float) -> None:
     _installed_timeout = timeout
 
 
+def raise_for_answer(url: str, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+    """Raise the library's error for an answer to `GET url` read without it (`reads.py`),
+    as `hf_raise_for_status` reads the answers it gets itself. In offline mode (set in the
+    library itself, not only in the environment) nothing is raised: the library, asked, says
+    it is offline."""
+    from huggingface_hub import constants
+    from huggingface_hub.utils import hf_raise_for_status
+
+    if constants.HF_HUB_OFFLINE:
+        return
+
+    http = _client_settings["http"]
+    request = http.Request("GET", url)
+    hf_raise_for_status(http.Response(status, headers=headers, content=body, request=request))
+
+
 def _library_client_settings() -> tuple[Any, dict[str, Any]]:
     """The HTTP package the library uses and how its own client is set up (its request hook,
     redirects followed), read without building that client: each client loads the certificate

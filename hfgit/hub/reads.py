@@ -5,9 +5,11 @@ huggingface_hub and building its HTTP client costs more than the reads themselve
 GETs are first tried here, with the same headers the library would send (the chosen token, or
 none), over one kept-alive connection per host. A 200 with a JSON body is the answer. A 429
 or 5xx (with its Retry-After), a refused, reset or stalled connection are `Transient`, which
-the caller retries under its policy (`retry.py`), as the library's client would. Anything
-else, another status, a redirect, a TLS failure, an answer that is not JSON, a proxy to go
-through, offline mode, is `None`: the caller sends the same request through the library,
+the caller retries under its policy (`retry.py`), as the library's client would. Another
+4xx (a repository not found, a token refused) is `Refused`, with the answer, which the caller
+reads as the library would have (`session.py`), without asking again. Anything else, a
+redirect, a TLS failure, an answer that is not JSON, a proxy to go through, offline mode, is
+`None`: the caller sends the same request through the library,
 where faults are retried and errors are read as the library reads them (`errors.py`). A
 redirect is never followed here, so a token never goes to another host.
 """
@@ -32,6 +34,15 @@ from hfgit.hub.retry import RETRY_STATUSES, Transient, reason_of, retry_after
 _OFFLINE = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
 _TRUE = {"1", "ON", "YES", "TRUE"}
 _NEXT = re.compile(r'<([^>]*)>\s*;\s*rel="?next"?')
+
+
+class Refused(Exception):
+    """A 4xx answer other than 429: the Hub's word on this request (a repository not found, a
+    token refused), which asking again through the library would only repeat."""
+
+    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        super().__init__(status)
+        self.status, self.headers, self.body = status, headers, body
 
 
 class Page:
@@ -96,6 +107,8 @@ def get_page(url: str, token: str | bool, timeout: float) -> Page | None:
     if response.status in RETRY_STATUSES:
         reason = f"{response.status} {response.reason or ''}".strip()
         raise Transient(reason, retry_after(response))
+    if 400 <= response.status < 500:
+        raise Refused(response.status, response.getheaders(), body)
     if response.status != 200:
         return None
     try:

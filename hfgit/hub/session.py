@@ -158,7 +158,12 @@ class Session:
         )
 
     def _read_page(self, url: str) -> reads.Page | None:
-        return reads.get_page(url, self._token, self.retry.timeout)
+        try:
+            return reads.get_page(url, self._token, self.retry.timeout)
+        except reads.Refused as answer:
+            self.library()
+            library.raise_for_answer(url, answer.status, answer.headers, answer.body)
+            return None  # the library would not call it an error: it asks itself
 
     def _library_commits(self, url: str) -> Iterator[HubCommit]:
         self.library()

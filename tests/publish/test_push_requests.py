@@ -126,3 +126,23 @@ def test_versions_after_the_first_are_built_against_the_hub_as_it_is_then(worksp
     assert asked[-1].startswith(f"GET /api/models/{REPO}/commits/")
     card = workspace.api.hf_hub_download(REPO, "README.md", revision="v1.2.0")
     assert "v1.1.0" in Path(card).read_text()
+
+
+def test_a_first_push_reads_the_refs_once_then_creates_the_repository(workspace, proxy):
+    version(workspace, "v1.0.0")
+
+    asked = push(workspace, proxy)
+
+    # the catalog's 404 is read as the library reads it, not asked again through it; the
+    # repository is then created without asking whether it exists
+    assert count(proxy, "GET", "/refs") == 1
+    assert asked[:2] == [f"GET /api/models/{REPO}/refs", "POST /api/repos/create"]
+
+
+def test_log_of_a_repository_not_on_the_hub_asks_once_and_says_so(workspace, proxy):
+    proxy.reset()
+    result = workspace.run("log")
+
+    assert result.code == 0, result.err
+    assert "not on the Hub yet" in result.err
+    assert requests(proxy) == [f"GET /api/models/{REPO}/refs"]
