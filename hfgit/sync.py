@@ -126,8 +126,9 @@ def publish(
             if not dry_run:
                 publishstate.published(project, outcome.tag, outcome.git_commit)
             stale = stale or (outcome.action != Action.SKIP and not dry_run)
-        if not dry_run and stopped is None:  # stages promoted while the Hub was away
-            if stale and stages.events(project):  # without stages the catalog is not read
+        # stages promoted while the Hub was away; without stages the catalog is not read again
+        if not dry_run and stopped is None and (not stale or stages.events(project)):
+            if stale:
                 catalog, stale = project.catalog(hub), False
             stagesync.publish_pending(project, hub, catalog, say)
         if stale and stopped is None:
