@@ -53,9 +53,10 @@ class Stages:
 def stages(repo: HubRepo, versions: Collection[str]) -> Stages:
     """The stages of `repo` holding one of `versions` (its version tags' names)."""
     names = sorted(_branches(repo))
+    known = set(versions)
     found = []
     for name in names[:MAX_BRANCHES]:
-        stage = _stage(repo, name, versions)
+        stage = _stage(repo, name, known)
         if stage is not None:
             found.append(stage)
     return Stages(found, max(len(names) - MAX_BRANCHES, 0))
