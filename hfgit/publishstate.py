@@ -64,9 +64,11 @@ def forget_queued(project: Project, tags: list[str]) -> None:
     resolved(project.repo.git_dir, tags)
 
 
-def settle_queue(project: Project, catalog: Catalog) -> None:
-    """Queued tags the Hub has at their git commit, whoever published them, leave the queue."""
+def settle_queue(project: Project, catalog: Catalog, local: dict[str, str] | None = None) -> None:
+    """Queued tags the Hub has at their git commit, whoever published them, leave the queue.
+    `local`: the repository's tags and their commits, when the caller just read them."""
     from hfgit.hooks.queue import settle
 
-    local = {name: tag.commit for name, tag in project.repo.tags().items()}
+    if local is None:
+        local = {name: tag.commit for name, tag in project.repo.tags().items()}
     settle(project.repo.git_dir, local, catalog.git_commits())

@@ -86,9 +86,10 @@ def publish(
     with publisher as waited_for, project.hub() as hub:
         run = _Run(project, hub, force, dry_run, say, sleep, cancel, progress)
         checked = catalog = project.catalog(hub)
+        local = _local_tags(project)
         if not dry_run:
-            publishstate.settle_queue(project, catalog)
-        steps = _plan(project, catalog, tags, force, waited_for)
+            publishstate.settle_queue(project, catalog, local)
+        steps = _plan(project, catalog, tags, force, waited_for, local)
         progress.planned = [s.tag for s in steps]
         # Every check runs before anything reaches the Hub; what it builds is used below for
         # as long as the Hub has not changed since.
@@ -177,10 +178,12 @@ def _plan(
     tags: list[str] | None,
     force: bool,
     waited_for: Sequence[str] = (),
+    local: dict[str, str] | None = None,
 ) -> list[PublishStep]:
     """The steps for `tags`; with none, every unpublished version plus those of `waited_for`
-    that another publisher put on the Hub meanwhile (as skips, so they are reported)."""
-    local = {name: tag.commit for name, tag in project.repo.tags().items()}
+    that another publisher put on the Hub meanwhile (as skips, so they are reported).
+    `local`: the repository's tags and their commits, when just read."""
+    local = local if local is not None else _local_tags(project)
     hub, scheme = catalog.git_commits(), project.config.scheme
     meanwhile = [
         t
@@ -194,6 +197,11 @@ def _plan(
         replace(s, reason=PUBLISHED_MEANWHILE) if s.tag in meanwhile else s
         for s in plan_push(local, hub, scheme, tags, force, holds)
     ]
+
+
+def _local_tags(project: Project) -> dict[str, str]:
+    """Every local tag and its commit."""
+    return {name: tag.commit for name, tag in project.repo.tags().items()}
 
 
 @dataclass(frozen=True)
