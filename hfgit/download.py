@@ -63,14 +63,18 @@ def pull(
         recorded = None
     complete = _check_complete(version, path, recorded, offline)
     hub_commit = str(recorded["git_commit"]) if recorded and recorded.get("git_commit") else None
+    named = project.local_tag(version)
+    if local is None and recorded is not None:  # a stage, main, a commit: the version it holds
+        named = _held_tag(project, recorded) or named
+        local = project.repo.tags().get(named)
+    what = version if named == project.local_tag(version) else f"{version} ({named})"
     if local is not None and hub_commit and hub_commit != local.commit:
         raise ProvenanceError(
-            f"{version} on the Hub was published from git {hub_commit[:8]}, "
+            f"{what} on the Hub was published from git {hub_commit[:8]}, "
             f"but the local tag points at {local.commit[:8]}"
         )
     warnings = []
     if local is None:
-        named = project.local_tag(version)
         warnings.append(f"no local tag {named}: provenance not checked (git fetch --tags?)")
     elif not hub_commit:
         warnings.append(f"{version} on the Hub has no {METADATA_FILE}: provenance not checked")
@@ -80,6 +84,14 @@ def pull(
             "lists no files to check it against)"
         )
     return Pulled(version, path, hub_commit, bool(local and hub_commit), warnings)
+
+
+def _held_tag(project: Project, recorded: dict[str, Any]) -> str | None:
+    """The local tag of the version a downloaded revision holds, as its metadata names it
+    (`git_tag`, else its Hub tag `version`); None when it names none."""
+    if recorded.get("git_tag"):
+        return str(recorded["git_tag"])
+    return project.local_tag(str(recorded["version"])) if recorded.get("version") else None
 
 
 def _require_revision(hub: Hub, version: str) -> None:

@@ -118,14 +118,13 @@ def _mirror(
         if catalog is not None:
             _plan_only(project, hub, catalog, result)
         return result
-    if catalog is None:
-        say(f"stage {result.stage} is recorded in git; `git hf push` publishes it to the Hub")
+    if catalog is None:  # said once: the warning, then the result names what is pending
         return result
     holding = stages.holdings(found)[result.stage]
     try:
         moved = publish(project, hub, catalog, holding, found)
     except (HubUnreachableError, AuthError) as e:  # may pass: the tag stays, push retries
-        say(f"warning: {e}; `git hf push` publishes stage {result.stage}")
+        say(f"warning: {e}")
         return result
     except HfgitError:  # the Hub's branch refused it: the tag just made goes too
         if result.tag is not None:

@@ -36,9 +36,14 @@ def promote(
       git hf promote v1.3.0 production --dry-run
     """
     from hfgit import promote as service
-    from hfgit.commands.models import open_one_version
+    from hfgit.commands.models import gto_hint, open_one_version
+    from hfgit.errors import HfgitError
 
     project, local = open_one_version(version, model)
+    if project.model is None and local not in project.version_tags():
+        hint = gto_hint(project)  # `clf@v1.2.0` without models: is GTO's spelling, not ours
+        if hint is not None and local in project.repo.tags():
+            raise HfgitError(hint)
     notes = warn if not as_json else say
     result = service.promote(project, project.hub_tag(local), stage, message, dry_run, notes)
     _report(result, as_json, "promoted")
