@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -108,10 +107,9 @@ class Checked:
     def as_manifest(self) -> Manifest:
         return Manifest({path: (h.size, h.sha256) for path, _, h in self.files})
 
-    def modified_after(self, when: datetime) -> list[str]:
-        """Files whose mtime is later than `when`."""
-        limit = int(when.timestamp() * 1e9)
-        return [path for path, _, hashed in self.files if hashed.mtime_ns > limit]
+    def modified_after(self, when_ns: int) -> list[str]:
+        """Files whose mtime is later than `when_ns` (ns since the epoch, compared exactly)."""
+        return [path for path, _, hashed in self.files if hashed.mtime_ns > when_ns]
 
 
 def files_of(folder: Path) -> Iterator[tuple[str, Path]]:

@@ -35,6 +35,8 @@ from hfgit.gitrepo import Tag
 from hfgit.project import Project
 
 SHOWN_LATER = 2  # files named in the "changed after the tag" note
+SECOND = 1_000_000_000  # ns
+REF_WRITTEN_WITHIN = 2 * SECOND  # of the tagger date: the ref `git tag` wrote with the tag
 
 
 @dataclass(frozen=True)
@@ -122,9 +124,9 @@ def version_files(project: Project, tag: Tag, force: bool, say: Say | None) -> V
             f"{tag.name}: the model folder is being written ({checked.describe()}): "
             "push once training has finished"
         )
-    made_at = _made_at(tag, state.parent)
-    if expected is None and made_at is not None:
-        warnings += _changed_after(checked, tag.name, made_at, project.config.model_dir)
+    made = _made_at(tag, state.parent)
+    if expected is None and made is not None:
+        warnings += _changed_after(checked, tag.name, made, project.config.model_dir)
     return VersionFiles(
         folder,
         recorded,
@@ -154,30 +156,44 @@ def _recorded_before(
     recorded: dict[str, Any] | None, tag: Tag, common_dir: Path
 ) -> dict[str, Any] | None:
     """`recorded` if it was made before the tag (a record made after it is another run's)."""
-    made_at = _made_at(tag, common_dir)
+    made = _made_at(tag, common_dir)
     try:
         at = datetime.strptime(str((recorded or {})["recorded_at"]), "%Y-%m-%dT%H:%M:%SZ")
     except (KeyError, ValueError):
         return None
-    if made_at is not None and at.replace(tzinfo=timezone.utc) > made_at:
+    if made is not None and _ns(at.replace(tzinfo=timezone.utc)) > made[0]:
         return None
     return recorded
 
 
-def _made_at(tag: Tag, common_dir: Path) -> datetime | None:
-    """When the tag was made: an annotated tag's date; a lightweight tag's ref file while it
-    is loose (a lightweight tag's own date is its commit's, earlier than any training)."""
-    if tag.annotated:
-        return tag.date
+def _made_at(tag: Tag, common_dir: Path) -> tuple[int, int] | None:
+    """When the tag was made, in ns since the epoch, as (earliest, latest).
+
+    Exact (both the same) from the tag's loose ref file, written as `git tag` ends. Else an
+    annotated tag's date, which git keeps in whole seconds: some time in that second (a file
+    written in it may come before the tag). A lightweight tag's own date is its commit's,
+    earlier than any training: without its ref file, not known."""
     try:
-        ref = common_dir / "refs" / "tags" / tag.name
-        return datetime.fromtimestamp(ref.stat().st_mtime, tz=timezone.utc)
+        written: int | None = (common_dir / "refs" / "tags" / tag.name).stat().st_mtime_ns
     except (OSError, ValueError):
-        return None
+        written = None
+    if not tag.annotated:
+        return None if written is None else (written, written)
+    start = _ns(tag.date)
+    if written is not None and start <= written < start + REF_WRITTEN_WITHIN:
+        return written, written  # the ref of this tag object, not one fetched or packed since
+    return start, start + SECOND - 1
 
 
-def _changed_after(checked: manifest.Checked, tag: str, made_at: datetime, shown: str) -> list[str]:
-    later = checked.modified_after(made_at)
+def _ns(when: datetime) -> int:
+    """A whole-second time in ns, exactly (no float rounding)."""
+    return int(when.timestamp()) * SECOND
+
+
+def _changed_after(
+    checked: manifest.Checked, tag: str, made: tuple[int, int], shown: str
+) -> list[str]:
+    later = checked.modified_after(made[1])
     if not later:
         return []
     names = ", ".join(later[:SHOWN_LATER]) + (
