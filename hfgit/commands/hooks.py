@@ -20,6 +20,13 @@ def hooks() -> None:
     pre-push               checks that version tags pushed to a git remote are on the Hub
     post-commit            auto-bumps on conventional commits (only with hooks.auto_bump)
     HFGIT_SKIP=1 skips them for one command.
+
+    \b
+    Examples:
+      git hf hooks install           install them (git hf init does too)
+      git hf hooks status            each hook's state and the publish queue
+      HFGIT_SKIP=1 git tag v1.3.0    a tag the hooks leave alone
+      git hf hooks uninstall         put back the hooks that were there before
     """
 
 
@@ -42,7 +49,13 @@ def install(shared: bool) -> None:
 
 @hooks.command("uninstall")
 def uninstall() -> None:
-    """Remove hfgit's hooks and put back the hooks they chained."""
+    """Remove hfgit's hooks and put back the hooks they chained.
+
+    \b
+    Examples:
+      git hf hooks uninstall
+      git hf hooks status            then lists none as installed
+    """
     from hfgit.hooks import uninstall as run
 
     for line in run(Path.cwd()):
@@ -52,7 +65,13 @@ def uninstall() -> None:
 @hooks.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
 def status(as_json: bool) -> None:
-    """Show each hook's state, the publish queue and the last hook error."""
+    """Show each hook's state, the publish queue and the last hook error.
+
+    \b
+    Examples:
+      git hf hooks status
+      git hf hooks status --json     the same as JSON on stdout
+    """
     from hfgit.hooks import queue_report
     from hfgit.hooks import status as run
     from hfgit.hooks.gitcli import git_dir
