@@ -30,7 +30,7 @@ class Published(Protocol):
     tag: str
     git_commit: str
     action: str
-    branch: str
+    branch: str | None  # always set for a version published
     hub_commit: str | None
     url: str
 
@@ -79,7 +79,7 @@ def published_payload(
     url: str,
     hub_commit: str | None,
     git_commit: str,
-    branch: str,
+    branch: str | None,
     action: str,
     metrics: Mapping[str, float],
     experiment: str | None = None,

@@ -22,7 +22,7 @@ class Outcome:
     tag: str
     git_commit: str
     action: str  # publish | republish | skip
-    branch: str
+    branch: str | None  # a skip's: the branch it is on, None when the refs cannot tell
     reason: str
     changes: list[FileChange] = field(default_factory=list)
     hub_commit: str | None = None

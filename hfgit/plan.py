@@ -93,6 +93,21 @@ def plan_push(
     return steps
 
 
+def published_on(
+    version: Version, hub_commit: str | None, branches: Mapping[str, str]
+) -> str | None:
+    """The Hub branch a version already there is on, as far as the branches' heads tell: the
+    one whose head is its commit (main first), else main when its line has no branch (a
+    version published beside a higher one gets its line's branch). None: that takes reading
+    the history (it may be on several)."""
+    if hub_commit is None:
+        return None
+    for name in (MAIN, version.line):
+        if branches.get(name) == hub_commit:
+            return name
+    return MAIN if MAIN in branches and version.line not in branches else None
+
+
 def branch_base(version: Version, hub_tags: Iterable[str]) -> str | None:
     """Where a new line branch for `version` starts: the highest Hub version below it (that
     line's previous version, else the nearest lower one), never a higher one. None: the Hub

@@ -31,7 +31,7 @@ from hfgit.errors import (
 from hfgit.files import stamp_of
 from hfgit.hub import Delete, Hub, Upload
 from hfgit.outcome import Outcome, Progress
-from hfgit.plan import MAIN, Action, PublishStep, branch_base, plan_push
+from hfgit.plan import MAIN, Action, PublishStep, branch_base, plan_push, published_on
 from hfgit.project import Project
 from hfgit.versioning import parse_tag
 
@@ -279,13 +279,16 @@ def _publish_with_retries(
     run: _Run, catalog: Catalog, step: PublishStep, content: VersionContent | None
 ) -> Outcome:
     for attempt in range(1, MAX_ATTEMPTS + 1):
-        if step.action == Action.SKIP:
+        if step.action == Action.SKIP:  # where it is, not where it would go
+            refs = catalog.refs
+            on_hub = refs.tags.get(step.version.hub_tag) if refs else None
             return Outcome(
                 step.tag,
                 step.git_commit,
                 step.action.value,
-                step.branch,
+                published_on(step.version, on_hub, refs.branches) if refs else None,
                 step.reason,
+                hub_commit=on_hub,
                 url=run.hub.revision_url(step.version.hub_tag),
                 dry_run=run.dry_run,
                 hub_tag=_hub_tag(run, step),
