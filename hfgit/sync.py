@@ -110,7 +110,7 @@ def publish(
             if stopped is not None and step.action != Action.SKIP:  # a skip needs no Hub
                 outcomes.append(_failed(run, step, stopped, tried=False))
                 continue
-            if stale and step.action != Action.SKIP:  # read again only when a version needs it
+            if stale and stopped is None:  # read again only for another version, when it comes
                 catalog, stale = project.catalog(hub), False
             progress.current, progress.stage = step.tag, "checking"
             ready = prepared.get(step.tag) if catalog is checked else None
