@@ -9,12 +9,14 @@ the version tag on the same commit (see `stages.py`)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from hfgit.constants import ENV_SKIP
 from hfgit.errors import HfgitError
 
 VERSION_KEY = "Hfgit-Version"
@@ -137,6 +139,7 @@ def _git(root: Path, *args: str, given: str | None = None) -> str:
             input=given.encode() if given is not None else None,
             capture_output=True,
             check=False,
+            env={**os.environ, ENV_SKIP: "1"},  # promote publishes its own tag: not the hooks
         )
     except OSError as e:
         raise HfgitError(f"cannot run git: {e.strerror or e}") from None

@@ -86,6 +86,21 @@ def local_tags(repo_root: Path) -> set[str]:
     )
 
 
+def tag_commits(repo_root: Path) -> dict[str, str]:
+    """Every tag and the commit it is on (an annotated tag's, peeled)."""
+    out = git(
+        "for-each-ref",
+        "--format=%(refname:strip=2) %(objectname) %(*objectname)",
+        "refs/tags",
+        cwd=repo_root,
+    )
+    found = {}
+    for line in out.splitlines():
+        name, sha, *peeled = line.split()
+        found[name] = peeled[0] if peeled else sha
+    return found
+
+
 def head_branch(repo_root: Path) -> str | None:
     out = git("symbolic-ref", "-q", "--short", "HEAD", cwd=repo_root, check=False)
     return out or None

@@ -59,9 +59,11 @@ def is_ours(path: Path) -> bool:
 
 
 def shim_for(name: str, config: Config) -> str:
-    """The shim for this repository: its filter takes the version tags of every model."""
+    """The shim for this repository: its filter takes the version and stage tags of every
+    model."""
     globs = [g for c in config.each() for g in c.scheme.shell_globs()]
-    return render(name, list(dict.fromkeys(globs)), default_git_hf())
+    labels = list(dict.fromkeys(c.label for c in config.each()))
+    return render(name, list(dict.fromkeys(globs)), default_git_hf(), labels)
 
 
 def install(repo_root: Path, shared: bool = False) -> list[str]:

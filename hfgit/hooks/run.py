@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from hfgit import pins
+from hfgit import pins, stagetags
 from hfgit.config import Config, load_config
 from hfgit.constants import CONFIG_FILE
 from hfgit.errors import HfgitError
@@ -54,9 +54,12 @@ def schemes(config: Config) -> list[TagScheme]:
 
 
 def reference_transaction(tags: list[str]) -> int:
-    """Tags the shim queued were created: check them precisely, then publish the queue."""
+    """Tags the shim queued were created: check them precisely, then publish the queue. A
+    stage tag queues the version it names (see `queue_stages`)."""
     detach()
     root, git_dir, config = context()
+    staged = [t for t in tags if stagetags.parse_name(t) is not None]
+    tags = [t for t in tags if t not in staged]
     owners = {t: model_of(config, t) for t in tags}
     not_versions = [t for t, owner in owners.items() if owner is None]
     if not_versions:
@@ -69,11 +72,49 @@ def reference_transaction(tags: list[str]) -> int:
         queue.forget(git_dir, off)
         queue.log(git_dir, f"hooks.auto_push is off: not publishing {' '.join(off)}")
     published = [t for t in versions if t not in off]
-    if not published:
+    if published:
+        queue.log(git_dir, f"tag created: {' '.join(published)}")
+    if not (queue_stages(root, git_dir, config, staged) or published):
         return 0
-    queue.log(git_dir, f"tag created: {' '.join(published)}")
     worker.run(root, git_dir, scheme=schemes(config))
     return 0
+
+
+def queue_stages(root: Path, git_dir: Path, config: Config, staged: list[str]) -> bool:
+    """Stage tags made here (`gto assign`, `git tag -a clf#prod#3`): each queues the version
+    it names, unless queued already, without pinning it again (it was made before). Its
+    `git-hf push` skips a version the Hub has and then publishes the pending stages, as every
+    push does. True when a stage of a model that publishes by itself was tagged."""
+    if not staged:
+        return False
+    labels = {c.label: c for c in config.each() if c.hooks.auto_push}
+    found = [t for t in stagetags.read(root) if t.name in staged and t.label in labels]
+    if not found:
+        return False
+    local = gitcli.tag_commits(root)
+    waiting = set(queue.queued(git_dir))
+    for tag in found:
+        version = version_named(labels[tag.label], tag, local)
+        if version is None:
+            queue.log(git_dir, f"stage tag {tag.name} names no version of {tag.label}")
+        elif version not in waiting:
+            queue.enqueue(git_dir, version)
+            waiting.add(version)
+    queue.log(git_dir, f"stage tag created: {' '.join(t.name for t in found)}")
+    return True
+
+
+def version_named(config: Config, tag: stagetags.StageTag, local: dict[str, str]) -> str | None:
+    """The local version tag a stage tag is about: the one its message names, else the
+    highest version on its commit (GTO's rule, as `stages.py` reads it)."""
+    scheme = config.scheme
+    named = tag.named_version
+    for candidate in (named, scheme.local_tag(named)) if named else ():
+        if candidate in local and parse_tag(candidate, scheme) is not None:
+            return candidate
+    on_commit = [v for t, c in local.items() if c == tag.commit and (v := parse_tag(t, scheme))]
+    found = latest(on_commit)
+    return found.tag if found is not None else None
 
 
 def fix_content(

@@ -23,7 +23,7 @@ from hfgit.versioning import MODEL_SEP, TagScheme
 
 HOOK_NAMES = ("reference-transaction", "pre-push", "post-commit")
 PURPOSE = {
-    "reference-transaction": "publishes created version tags in the background",
+    "reference-transaction": "publishes created version and stage tags in the background",
     "pre-push": "checks that pushed version tags are on the Hub",
     "post-commit": "auto-bumps the version on conventional commits",
 }
@@ -37,15 +37,21 @@ def template() -> str:
     return (resources.files("hfgit.hooks") / "hook-tmpl").read_text(encoding="utf-8")
 
 
-def render(name: str, globs: list[str], git_hf: str) -> str:
-    """The shim for hook `name`: version tags match one of `globs`; `git_hf` when none on PATH."""
+def render(name: str, globs: list[str], git_hf: str, labels: list[str] | None = None) -> str:
+    """The shim for hook `name`: version tags match one of `globs`, stage tags start with one
+    of the `labels` (the models' names in GTO's `LABEL#STAGE#N`; None: any name); `git_hf`
+    when none on PATH."""
     before, rest = template().split(START)
     _, after = rest.split(END)
-    return before + START + templated(name, globs, git_hf) + END + after
+    return before + START + templated(name, globs, git_hf, labels) + END + after
 
 
-def templated(name: str, globs: list[str], git_hf: str) -> str:
+def templated(name: str, globs: list[str], git_hf: str, labels: list[str] | None = None) -> str:
     patterns = " | ".join(sh_pattern(g) for g in globs)
+    stages = " | ".join(
+        f"{sh_pattern(glob_literal(label)) if labels is not None else '?*'}\\#?*"
+        for label in (labels if labels is not None else [""])
+    )
     return (
         f"hook={name}  # {PURPOSE[name]}\n"
         f"fallback={sh_quote(git_hf)}  # the git-hf to run when none is on PATH\n"
@@ -53,7 +59,16 @@ def templated(name: str, globs: list[str], git_hf: str) -> str:
         f"  case $1 in {patterns}) return 0 ;; esac\n"
         "  return 1\n"
         "}\n"
+        "stage_tag() {  # GTO's stage tags of the models: LABEL#STAGE#N, LABEL#STAGE!#N\n"
+        f"  case $1 in {stages}) return 0 ;; esac\n"
+        "  return 1\n"
+        "}\n"
     )
+
+
+def glob_literal(text: str) -> str:
+    """`text` as a glob matching itself alone."""
+    return "".join(f"\\{c}" if c in "\\*?[" else c for c in text)
 
 
 def is_shim(head: bytes) -> bool:
@@ -96,10 +111,10 @@ SHIPPED_MODEL = "[a-z0-9]*"  # any model's name, in the shipped shims' filter
 
 def shipped(name: str) -> str:
     """The shim as shipped in `hooks/`: the default tag pattern, alone or after any model's
-    name, no fallback path."""
+    name, any model's stage tags, no fallback path."""
     plain = TagScheme().shell_globs()
     globs = [*plain, *(f"{SHIPPED_MODEL}{MODEL_SEP}{glob}" for glob in plain)]
-    return render(name, globs, "")
+    return render(name, globs, "", None)
 
 
 def write_shipped(directory: Path) -> list[Path]:

@@ -77,7 +77,7 @@ def test_name_tags_are_published_by_the_hook_to_each_model_s_repo(
     ]
 
 
-def test_the_filter_takes_each_model_s_tags_and_no_stage_tags(
+def test_the_filter_takes_each_model_s_tags_and_no_others(
     make_repo: Callable[..., Repo], recorder: Callable[[Repo], Path]
 ) -> None:
     repo = make_repo("filtered", install=False)
@@ -86,7 +86,7 @@ def test_the_filter_takes_each_model_s_tags_and_no_stage_tags(
     assert "clf\\@v[0-9]*.[0-9]*.[0-9]*" in shim and "det\\@v[0-9]*.[0-9]*.[0-9]*" in shim
     calls = recorder(repo)
 
-    repo.git("tag", "-a", "clf#prod#1", "-m", "Assigning stage prod to clf version v1.0.0")
+    repo.git("tag", "-a", "seg#prod#1", "-m", "Assigning stage prod to seg version v1.0.0")
     repo.git("tag", "seg@v1.0.0")  # no such model
     repo.git("tag", "v1.0.0")  # a bare version names no model here
     assert not calls.exists() and repo.queue() == []
