@@ -172,7 +172,8 @@ def _print_plan(outcomes: list[Outcome]) -> None:
         if o.failed:
             click.echo(f"{o.tag}  not publishable: {o.error}")
             continue
-        click.echo(f"{o.tag}  {o.action} -> {o.branch}  ({o.reason})")
+        where = f" -> {o.branch}" if o.branch else ""  # a skip on a branch the refs don't tell
+        click.echo(f"{o.tag}  {o.action}{where}  ({o.reason})")
         if o.action == "skip":
             continue
         for change in o.changes:
