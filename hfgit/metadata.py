@@ -101,10 +101,23 @@ def system_info() -> dict[str, Any]:
             continue
     return {
         "python": platform.python_version(),
-        "platform": platform.platform(terse=True),
+        "platform": platform_name(),
         "machine": platform.machine(),
         "packages": packages,
     }
+
+
+def platform_name() -> str:
+    """The operating system as `system-release-machine`, then `-with-<libc><version>` where
+    the C library is known: `Linux-6.1.0-x86_64-with-glibc2.36`, `macOS-14.4-arm64`,
+    `Windows-10-AMD64`. What `platform.platform()` says without the processor, which
+    it asks `uname -p` for (a process per call, and nearly always blank or the machine)."""
+    system, release, machine = platform.system(), platform.release(), platform.machine()
+    if system == "Darwin" and platform.mac_ver()[0]:
+        system, release = "macOS", platform.mac_ver()[0]
+    libc = "".join(platform.libc_ver()) if system == "Linux" else ""
+    parts = [system, release, machine, *(["with", libc] if libc else [])]
+    return "-".join(part.replace(" ", "_") for part in parts if part)
 
 
 def read_recorded(model_dir: Path) -> dict[str, Any] | None:

@@ -63,18 +63,81 @@ def chosen() -> Access:
 
 
 def user_endpoints() -> list[str]:
-    """`hfgit.endpoint` values of the user's global git config, in order."""
+    """`hfgit.endpoint` values of the user's global git config (and the files it includes),
+    in order."""
+    return list(_git_settings().endpoints)
+
+
+@dataclass(frozen=True)
+class _GitSettings:
+    endpoints: tuple[str, ...]  # hfgit.endpoint of the global config
+    helpers: bool  # some credential helper may be configured
+
+
+_settings: ContextVar[tuple[tuple[object, ...], _GitSettings] | None] = ContextVar(
+    "hfgit_git_settings", default=None
+)
+
+
+def _git_settings() -> _GitSettings:
+    """The user's endpoints and whether any credential helper is configured: one `git config`
+    for both, asked once per command (each `git hf` command runs in a context of its own)
+    and again whenever the folder, git's environment or the global config file changed."""
+    key = _settings_key()
+    known = _settings.get()
+    if known is not None and known[0] == key:
+        return known[1]
+    answer = _ask_git_settings()
+    _settings.set((key, answer))
+    return answer
+
+
+def _ask_git_settings() -> _GitSettings:
+    pattern = rf"^{GIT_CONFIG_KEY.replace('.', '[.]')}$|^credential[.].*helper$"
+    done = _git_config("-z", "--show-scope", "--get-regexp", pattern)
+    if done is None or done.returncode not in (0, 1):  # 1: none set; else an older git
+        fallback = _git_config("--global", "--get-all", GIT_CONFIG_KEY)
+        lines = fallback.stdout.splitlines() if fallback is not None else []
+        return _GitSettings(tuple(v.strip().rstrip("/") for v in lines if v.strip()), True)
+    endpoints, helpers = [], False
+    fields = done.stdout.split("\0")
+    for scope, entry in zip(fields[0:-1:2], fields[1::2], strict=False):
+        name, _, value = entry.partition("\n")
+        if name == GIT_CONFIG_KEY and scope == "global" and value.strip():
+            endpoints.append(value.strip().rstrip("/"))
+        elif name != GIT_CONFIG_KEY and value.strip():  # an empty one only resets the list
+            helpers = True
+    return _GitSettings(tuple(endpoints), helpers)
+
+
+def _git_config(*args: str) -> subprocess.CompletedProcess[str] | None:
     try:
-        done = subprocess.run(
-            ["git", "config", "--global", "--get-all", GIT_CONFIG_KEY],
+        return subprocess.run(
+            ["git", "config", *args],
             capture_output=True,
             text=True,
             stdin=subprocess.DEVNULL,
             timeout=CREDENTIAL_TIMEOUT,
         )
     except (OSError, subprocess.SubprocessError):
-        return []
-    return [line.strip().rstrip("/") for line in done.stdout.splitlines() if line.strip()]
+        return None
+
+
+def _settings_key() -> tuple[object, ...]:
+    """What the answer depends on besides the repository's own config."""
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("GIT_")))
+    home = Path.home()
+    xdg = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "git" / "config"
+    files = [os.environ.get("GIT_CONFIG_GLOBAL") or home / ".gitconfig", xdg]
+    return os.getcwd(), env, tuple(_stamp(Path(f)) for f in files)
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def same_endpoint(a: str | None, b: str | None) -> bool:
@@ -123,7 +186,11 @@ def held_token() -> str | None:
 
 
 def stored_token(endpoint: str) -> str | None:
-    """The password git's credential helpers hold for the endpoint's host (never prompting)."""
+    """The password git's credential helpers hold for the endpoint's host (never prompting).
+    Without any helper configured git has none to give (it could only prompt, which it may
+    not), so it is not asked."""
+    if not _git_settings().helpers:
+        return None
     fields = _git_credential("fill", _describe(endpoint))
     token = (fields or {}).get("password") or None
     register_secret(token)

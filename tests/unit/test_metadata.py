@@ -260,3 +260,20 @@ def test_record_never_creates_or_overwrites_a_model_folder(tmp_path, monkeypatch
         record(GitRepo.discover(tmp_path), target)
     assert ("does not exist" if shape == "missing" else "is a file") in str(info.value)
     assert not target.is_dir()
+
+
+def test_platform_is_named_without_starting_a_process(monkeypatch):
+    import platform
+    import subprocess
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"started {args[0]!r}")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+    info = system_info()
+    monkeypatch.undo()
+
+    name = info["platform"]
+    assert name.startswith(f"{platform.system()}-{platform.release()}-{platform.machine()}")
+    if platform.uname().processor in ("", platform.machine()):  # platform() would add nothing
+        assert name == platform.platform(terse=True)
