@@ -6,7 +6,9 @@ importing it."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +32,10 @@ _TAG_FIELDS = (
     "%(contents)",
 )
 _TAG_FORMAT = "%00".join(_TAG_FIELDS) + "%00"
+# A listing is used again only while the files that hold the tags are as they were, and when
+# they had last changed this long before it was made: a change in the same tick of a coarse
+# file system clock (1 s on some) would otherwise leave them looking the same.
+SETTLED_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ class GitRepo:
     def __init__(self, repo: pygit2.Repository | None, where: _Where | None = None) -> None:
         self._opened = repo
         self._where = where or _Where.of(repo)
+        self._listed: tuple[_Stamp, dict[str, Tag]] | None = None
 
     @classmethod
     def discover(cls, start: Path | None = None) -> GitRepo:
@@ -117,7 +124,18 @@ class GitRepo:
 
     def tags(self) -> dict[str, Tag]:
         """Every tag, peeled to its commit (one `git for-each-ref`; a tag of a tag is peeled
-        through pygit2)."""
+        through pygit2). Asked again only when a tag was made, moved or deleted since the
+        last listing of this repository object (one per command)."""
+        stamp = _refs_stamp(self.git_dir)
+        if self._listed is not None and self._listed[0] == stamp:
+            return dict(self._listed[1])
+        listed_at = time.time_ns()
+        out = self._list_tags()
+        settled = all(mtime < listed_at - SETTLED_NS for *_, mtime in stamp)
+        self._listed = (stamp, out) if settled else None
+        return dict(out)
+
+    def _list_tags(self) -> dict[str, Tag]:
         try:
             done = subprocess.run(
                 ["git", "for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags"],
@@ -233,6 +251,7 @@ class GitRepo:
             raise HfgitError(
                 f"git tag {name} failed: {done.stderr.strip() or 'no message from git'}"
             )
+        self._listed = None
 
 
 @dataclass(frozen=True)
@@ -280,6 +299,25 @@ class _Where:
             pointer = ""
         common = own / pointer if pointer else own
         return cls(Path(repo.workdir).resolve(), own.resolve(), common.resolve())
+
+
+_Stamp = tuple[tuple[str, int, int, int], ...]
+
+
+def _refs_stamp(git_dir: Path) -> _Stamp:
+    """Identity, size and mtime of what holds the tags: packed-refs, reftable's table list and
+    every folder under refs/tags (a loose tag made, replaced or deleted changes its folder)."""
+    paths = [git_dir / "packed-refs", git_dir / "reftable" / "tables.list"]
+    paths += [Path(folder) for folder, _, _ in os.walk(git_dir / "refs" / "tags")]
+    stamp = []
+    for path in paths:
+        try:
+            found = path.stat()
+        except OSError:
+            stamp.append((str(path), 0, 0, 0))
+            continue
+        stamp.append((str(path), found.st_ino, found.st_size, found.st_mtime_ns))
+    return tuple(stamp)
 
 
 def _utc(epoch: int) -> datetime:
