@@ -92,7 +92,10 @@ def test_the_filter_takes_each_model_s_tags_and_no_others(
     assert not calls.exists() and repo.queue() == []
 
     repo.git("tag", "det@v2.0.0")
-    wait_for(lambda: calls.exists(), what="git-hf to start for det@v2.0.0")
+    # the recorder's file exists a moment before its line is written: wait for the line
+    wait_for(
+        lambda: calls.exists() and calls.read_text().strip(), what="git-hf to start for det@v2.0.0"
+    )
     assert "det@v2.0.0" in calls.read_text()
 
 
