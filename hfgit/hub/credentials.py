@@ -63,8 +63,7 @@ def chosen() -> Access:
 
 
 def user_endpoints() -> list[str]:
-    """`hfgit.endpoint` values of the user's global git config (and the files it includes),
-    in order."""
+    """`hfgit.endpoint` values of the user's global git config, in order."""
     return list(_git_settings().endpoints)
 
 
@@ -94,20 +93,32 @@ def _git_settings() -> _GitSettings:
 
 def _ask_git_settings() -> _GitSettings:
     pattern = rf"^{GIT_CONFIG_KEY.replace('.', '[.]')}$|^credential[.].*helper$"
-    done = _git_config("-z", "--show-scope", "--get-regexp", pattern)
+    done = _git_config("-z", "--show-scope", "--show-origin", "--get-regexp", pattern)
     if done is None or done.returncode not in (0, 1):  # 1: none set; else an older git
         fallback = _git_config("--global", "--get-all", GIT_CONFIG_KEY)
         lines = fallback.stdout.splitlines() if fallback is not None else []
         return _GitSettings(tuple(v.strip().rstrip("/") for v in lines if v.strip()), True)
-    endpoints, helpers = [], False
+    endpoints, helpers, own = [], False, _global_files()
     fields = done.stdout.split("\0")
-    for scope, entry in zip(fields[0:-1:2], fields[1::2], strict=False):
+    for scope, origin, entry in zip(fields[0:-1:3], fields[1::3], fields[2::3], strict=False):
         name, _, value = entry.partition("\n")
-        if name == GIT_CONFIG_KEY and scope == "global" and value.strip():
-            endpoints.append(value.strip().rstrip("/"))
-        elif name != GIT_CONFIG_KEY and value.strip():  # an empty one only resets the list
-            helpers = True
-    return _GitSettings(tuple(endpoints), helpers)
+        if name != GIT_CONFIG_KEY:
+            helpers = helpers or bool(value.strip())  # an empty one only resets the list
+        elif scope == "global" and _resolved(origin.removeprefix("file:")) in own:
+            endpoints.append(value.strip().rstrip("/"))  # not from a file it includes
+    return _GitSettings(tuple(e for e in endpoints if e), helpers)
+
+
+def _global_files() -> set[Path]:
+    """What `git config --global` reads."""
+    if os.environ.get("GIT_CONFIG_GLOBAL"):
+        return {_resolved(os.environ["GIT_CONFIG_GLOBAL"])}
+    xdg = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return {_resolved(str(Path.home() / ".gitconfig")), _resolved(str(xdg / "git" / "config"))}
+
+
+def _resolved(path: str) -> Path:
+    return Path(path).expanduser().resolve()
 
 
 def _git_config(*args: str) -> subprocess.CompletedProcess[str] | None:

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from securityhelpers import approve, credential_store
+from securityhelpers import approve, credential_store, git_config
 
 HELD = "hf_heldByTheUser0123456789"
 STORED = "hf_storedForHostA0123456789"
@@ -63,3 +63,18 @@ def test_a_configured_credential_helper_is_still_asked_and_its_token_comes_first
     assert result.code == 0, result.err
     assert a.authorizations == {f"Bearer {STORED}"}
     assert [line.split()[-1] for line in _credential_asks(git_log)] == ["fill"]
+
+
+def test_an_endpoint_only_a_file_the_global_config_includes_names_gets_no_held_token(
+    project, listeners, monkeypatch, tmp_path
+):
+    a, _ = listeners
+    included = tmp_path / "included.gitconfig"
+    included.write_text(f"[hfgit]\n\tendpoint = {a.url}\n")
+    git_config("include.path", str(included))  # `git config --global hfgit.endpoint` omits it
+    monkeypatch.setenv("HF_TOKEN", HELD)
+
+    result = project.hf("log")
+
+    assert a.authorizations == {None}
+    assert result.code == 1
