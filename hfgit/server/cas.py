@@ -20,14 +20,17 @@ failure, a 404 as "not offered").
 
 from __future__ import annotations
 
+import logging
+
 from hfgit.server.context import Context
-from hfgit.server.messages import Request, Response, json_response
-from hfgit.server.problems import ApiError, forbidden
+from hfgit.server.messages import Request, Response, StreamBroken, json_response
+from hfgit.server.problems import ApiError, forbidden, unavailable
 from hfgit.server.pulls import check_upload
 from hfgit.server.xetformat import MAX_XORB_BODY, XetFormatError, parse_shard
 from hfgit.server.xettokens import Grant
 
 MAX_SHARD_BYTES = 64 * 1024 * 1024
+log = logging.getLogger("hfgit.server")
 
 
 def token_endpoint(
@@ -54,7 +57,20 @@ def token_endpoint(
 
 
 def handle(ctx: Context, request: Request, segs: list[str]) -> Response:
-    """A CAS call: `segs` is the path after `api/cas`."""
+    """A CAS call: `segs` is the path after `api/cas`. Whatever fails unexpectedly is
+    answered in the Hub's error shape as a 503 the client retries, never a bare 500."""
+    try:
+        return _handle(ctx, request, segs)
+    except (ApiError, StreamBroken):
+        raise
+    except XetFormatError as e:
+        raise ApiError(400, f"Invalid Xet data: {e}") from None
+    except Exception:  # a disk error, or a bug: logged, and the client's retry may succeed
+        log.exception("CAS %s %s failed", request.method, request.path)
+        raise unavailable("The Xet storage could not complete this request; retry") from None
+
+
+def _handle(ctx: Context, request: Request, segs: list[str]) -> Response:
     if not segs or segs[0] != ctx.storage.xet.instance:
         raise _not_found(request)
     grant = ctx.storage.xet_tokens.check(request.headers.get("Authorization"))

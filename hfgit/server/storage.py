@@ -67,6 +67,18 @@ class Storage:
         if sweep_temps:  # what a killed server left (the collector sweeps on its own)
             for leftovers in (self.tmp, self.lfs.tmp):
                 sweep(leftovers, time.time() - TEMP_GRACE)
+            self.clear_ref_locks()
+
+    def clear_ref_locks(self) -> int:
+        """Remove the lock files git left in repos when a server was killed while it moved a
+        ref (`refs/heads/main.lock`: every later update of that ref would fail). Every ref
+        update of a repo holds its lock (API commits, ref endpoints, git pushes), so under
+        that lock any such file is a dead one. Returns how many went."""
+        removed = 0
+        for kind, repo_id, path in self._repo_dirs():
+            with held(self._lock_file(kind, repo_id)):
+                removed += clear_git_locks(path)
+        return removed
 
     def repo_dir(self, kind: str, repo_id: str) -> Path:
         return self.root / "repos" / f"{kind}s" / f"{repo_id}.git"
@@ -270,6 +282,23 @@ def _listdir(folder: Path) -> list[str]:
         return sorted(os.listdir(folder))
     except OSError:
         return []
+
+
+def clear_git_locks(repo: Path) -> int:
+    """Remove git's ref lock files in the bare repo `repo` (call under the repo's lock)."""
+    found = [repo / name for name in _GIT_LOCKS]
+    with contextlib.suppress(OSError):
+        found += [Path(d) / f for d, _, files in os.walk(repo / "refs") for f in files]
+    removed = 0
+    for path in found:
+        if path.name.endswith(".lock"):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed += 1
+    return removed
+
+
+_GIT_LOCKS = ("HEAD.lock", "packed-refs.lock", "config.lock", "index.lock", "shallow.lock")
 
 
 def sweep(directory: Path, cutoff: float) -> int:

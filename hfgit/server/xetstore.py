@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hfgit.fsio import write_atomic
+from hfgit.fsio import locked, write_atomic
 from hfgit.server.problems import ApiError, bad_request, too_large
 from hfgit.server.xetformat import (
     MAX_XORB_BODY,
@@ -73,10 +73,33 @@ class XetFile:
 
 
 def write_once(path: Path, make: Callable[[], str]) -> str:
-    """The text of `path`, created with `make()` if absent; of racing creators, one wins and
-    every one of them reads its text."""
-    with contextlib.suppress(FileNotFoundError):
-        return path.read_text().strip()
+    """The text of `path`, created with `make()` if absent or not a value `make` could have
+    written (empty: a crash of an older writer); of racing creators, one wins and every one
+    of them reads its text."""
+    found = _read_hex(path)
+    if found is not None:
+        return found
+    with locked(path.with_name(f".{path.name}.lock")):
+        found = _read_hex(path)
+        if found is None:
+            path.unlink(missing_ok=True)
+            _link_new(path, make)
+    found = _read_hex(path)
+    if found is None:
+        raise OSError(f"cannot create {path}")
+    return found
+
+
+def _read_hex(path: Path) -> str | None:
+    """The hex text of `path`, or None if it is absent or is anything else."""
+    try:
+        text = path.read_text().strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+    return text if re.fullmatch(r"[0-9a-f]{16,128}", text) else None
+
+
+def _link_new(path: Path, make: Callable[[], str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -89,7 +112,6 @@ def write_once(path: Path, make: Callable[[], str]) -> str:
             os.link(tmp, path)  # atomic create-if-absent
     finally:
         os.unlink(tmp)
-    return path.read_text().strip()
 
 
 class XetStore:
@@ -110,8 +132,13 @@ class XetStore:
     def xorb_path(self, xorb: str) -> Path:
         return self._fanned("xorbs", xorb)
 
+    def index_path(self, xorb: str) -> Path:
+        return self._fanned("xorbs", xorb).with_name(f"{xorb}.chunks")
+
     def has_xorb(self, xorb: str) -> bool:
-        return self.xorb_path(xorb).is_file()
+        """Stored whole: its body and a chunk index that fits it (a crash between the two
+        writes, or a damaged index, counts as not stored, so the client's next send heals it)."""
+        return self.chunks(xorb) is not None
 
     def count(self, what: str, amount: int) -> None:
         with self._lock:
@@ -133,9 +160,10 @@ class XetStore:
             index = b"".join(
                 _INDEX.pack(c.hash, c.offset, c.stored_size, c.size, c.scheme) for c in chunks
             )
-            final = self.xorb_path(xorb)
-            write_atomic(final.with_name(f"{xorb}.chunks"), index)
-            os.replace(tmp, final)  # visible only now, whole and checked
+            write_atomic(self.index_path(xorb), index)
+            os.replace(tmp, self.xorb_path(xorb))  # visible only now, whole and checked
+        with self._lock:
+            self._indexes.pop(xorb, None)
         self.count("xorbs_stored", 1)
         return True
 
@@ -166,19 +194,24 @@ class XetStore:
             Path(tmp_name).unlink(missing_ok=True)
 
     def chunks(self, xorb: str) -> list[XorbChunk] | None:
-        """The chunk records of a stored xorb (from its index), or None if not stored."""
+        """The chunk records of a stored xorb (from its index), or None if it is not stored
+        whole: no body, no index, or an index that does not describe the body (records that
+        do not end exactly where the body does)."""
         cached = self._indexes.get(xorb)
         if cached is not None:
             return cached
-        if not _HEX.fullmatch(xorb) or not self.has_xorb(xorb):
+        if not _HEX.fullmatch(xorb):
             return None
         try:
-            data = self.xorb_path(xorb).with_name(f"{xorb}.chunks").read_bytes()
+            size = self.xorb_path(xorb).stat().st_size
+            data = self.index_path(xorb).read_bytes()
         except FileNotFoundError:
             return None
-        if len(data) % _INDEX.size:
-            raise ApiError(500, f"The chunk index of xorb {xorb} is damaged")
+        if not data or len(data) % _INDEX.size:
+            return None
         found = [XorbChunk(*fields) for fields in _INDEX.iter_unpack(data)]
+        if not _fits(found, size):
+            return None
         with self._lock:
             if len(self._indexes) >= _CACHED_INDEXES:
                 self._indexes.clear()
@@ -191,8 +224,8 @@ class XetStore:
             return None
         try:
             return XetFile.from_json(self._fanned("files", sha256).read_text())
-        except FileNotFoundError:
-            return None
+        except (FileNotFoundError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+            return None  # absent, or damaged: the next shard naming it registers it again
 
     def file_size(self, sha256: str) -> int | None:
         found = self.file(sha256)
@@ -200,11 +233,21 @@ class XetStore:
 
     def record(self, sha256: str, found: XetFile) -> bool:
         """Register a verified file; False if one with this sha256 already was."""
-        path = self._fanned("files", sha256)
-        if path.exists():
+        if self.file(sha256) is not None:
             return False
-        write_atomic(path, found.to_json())
+        write_atomic(self._fanned("files", sha256), found.to_json())
         return True
+
+
+def _fits(chunks: list[XorbChunk], size: int) -> bool:
+    """Whether chunk records follow one another from offset 0 to the end of a `size`-byte
+    body (each record: an 8-byte header, then its stored bytes)."""
+    position = 0
+    for chunk in chunks:
+        if chunk.offset != position:
+            return False
+        position += 8 + chunk.stored_size
+    return position == size
 
 
 def _hash_of(xorb: str) -> bytes:
