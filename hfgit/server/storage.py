@@ -4,7 +4,8 @@ Layout under `root`: `repos/{models|datasets}/{ns}/{name}.git` (bare repos, `git
 each with its metadata `hub-meta.json` and LFS index `hub-lfs/`), `lfs/ab/cd/<sha256>` (the
 shared store, `lfs/tmp/` for uploads in flight), `xet/` (xorbs and files uploaded over Xet,
 `xetstore`), `locks/` (per-repo lock files), `gc.lock`, `tmp/`. Metadata is written
-atomically; repos are created in `tmp/` and renamed into place.
+atomically; repos are created in `tmp/` and renamed into place. At start, what a killed
+server left is cleared: old temp files, and git's lock files of refs it was moving.
 
 The content of an LFS pointer (by sha256) is an LFS object or a file registered over Xet;
 which repos may use it is the same per-repo index either way (`repoobjects`).

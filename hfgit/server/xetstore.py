@@ -8,6 +8,12 @@ chunk index: hash, offset, stored and raw size of every chunk, 48 bytes each), a
 `files/ab/cd/<sha256>` (a registered file: size, Xet hash and terms, JSON, written once the
 shard naming it was fully verified, see `xetshards`).
 
+Every file is written to a temp file and renamed, so a hub killed at any instant leaves each
+whole or absent; what spans two files is read as absent unless both agree: a xorb is stored
+only when its body and an index that fits it exactly are both there (the index is written
+first), and a record that does not parse is no record. The client's next send then writes
+the missing part again.
+
 A registered file is read back by `xetread`. A new version of a file stores only the
 xorbs of its new chunks, so storage grows with what changed. Xorbs are kept for as long as
 the root exists: clients reference them from their shard cache for weeks, without sending
