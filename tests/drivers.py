@@ -179,3 +179,37 @@ class TrainingRepo(RepoDriver):
         text = path.read_text()
         assert old in text, old
         path.write_text(text.replace(old, new))
+
+
+TWO_MODELS = """\
+endpoint: {endpoint}
+private: true
+models:
+  - name: clf
+    repo_id: alice/clf
+    model_dir: models/clf
+  - name: gen
+    repo_id: alice/gen
+    model_dir: models/gen
+"""
+
+
+def models_workspace(
+    hub: Any,
+    root: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch | None = None,
+    config: str = TWO_MODELS,
+) -> Workspace:
+    """An empty repository whose `.hfgit.yaml` lists several models (`config`, formatted with
+    the hub's `endpoint`), their folders under `models/` ignored by git. With `monkeypatch`,
+    the test runs in it as alice."""
+    root.mkdir()
+    ws = Workspace(root, hub, capsys)
+    ws.git("init", "-q", "-b", "main")
+    ws.write(".hfgit.yaml", config.format(endpoint=hub.url))
+    ws.write(".gitignore", "models/\n")
+    if monkeypatch is not None:
+        monkeypatch.chdir(root)
+        monkeypatch.setenv("HF_TOKEN", hub.tokens["alice"])
+    return ws

@@ -11,20 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from drivers import Workspace
+from drivers import Workspace, models_workspace
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "ci.md"
-CONFIG = """\
-endpoint: {endpoint}
-private: true
-models:
-  - name: clf
-    repo_id: alice/clf
-    model_dir: models/clf
-  - name: gen
-    repo_id: alice/gen
-    model_dir: models/gen
-"""
 TRAIN = """\
 import json, os, pathlib
 name = os.environ["GITHUB_REF_NAME"].partition("@")[0]
@@ -44,12 +33,7 @@ def _publish_script() -> str:
 
 @pytest.fixture
 def origin(hub: Any, tmp_path: Path, capsys: Any) -> tuple[Workspace, Path]:
-    root = tmp_path / "project"
-    root.mkdir()
-    ws = Workspace(root, hub, capsys)
-    ws.git("init", "-q", "-b", "main")
-    ws.write(".hfgit.yaml", CONFIG.format(endpoint=hub.url))
-    ws.write(".gitignore", "models/\n")
+    ws = models_workspace(hub, tmp_path / "project", capsys)
     ws.write("train.py", TRAIN)
     ws.commit("feat: train both models in CI")
     bare = tmp_path / "origin.git"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from drivers import Workspace
+from drivers import Workspace, models_workspace
 from huggingface_hub import snapshot_download
 
 CONFIG = """\
@@ -32,19 +32,14 @@ def models(hub: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: An
     """clf v1.0.0 and v1.1.0 (new weights, loss down), gen v1.0.0, each in its Hub repo."""
     from hfgit.api import record_experiment
 
-    root = tmp_path / "project"
-    root.mkdir()
-    ws = Workspace(root, hub, capsys)
-    ws.git("init", "-q", "-b", "main")
-    ws.write(".hfgit.yaml", CONFIG.format(endpoint=hub.url))
-    ws.write(".gitignore", "models/\n")
-    monkeypatch.chdir(root)
-    monkeypatch.setenv("HF_TOKEN", hub.tokens["alice"])
+    ws = models_workspace(hub, tmp_path / "project", capsys, monkeypatch, CONFIG)
     for name, tag, loss in (("clf", "v1.0.0", 0.5), ("gen", "v1.0.0", 0.9), ("clf", "v1.1.0", 0.4)):
         ws.write(f"models/{name}/config.json", json.dumps({"model": name, "trained_as": tag}))
         ws.write(f"models/{name}/model.safetensors", os.urandom(64 * 1024))
         ws.commit(f"feat({name}): {tag}")
-        record_experiment(model_dir=root / "models" / name, metrics={"loss": loss}, repo_path=root)
+        record_experiment(
+            model_dir=ws.root / "models" / name, metrics={"loss": loss}, repo_path=ws.root
+        )
         ws.tag(f"{name}@{tag}")
         pushed = ws.run("push", f"{name}@{tag}")
         assert pushed.code == 0, pushed.err

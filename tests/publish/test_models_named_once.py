@@ -10,33 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from drivers import Workspace
-
-CONFIG = """\
-endpoint: {endpoint}
-private: true
-models:
-  - name: clf
-    repo_id: alice/clf
-    model_dir: models/clf
-  - name: gen
-    repo_id: alice/gen
-    model_dir: models/gen
-"""
+from drivers import Workspace, models_workspace
 
 
 @pytest.fixture
 def models(hub: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> Workspace:
     """clf v1.0.0 and v1.1.0, gen v1.0.0, each published to its Hub repo; clf v1.0.0 in
     production."""
-    root = tmp_path / "project"
-    root.mkdir()
-    ws = Workspace(root, hub, capsys)
-    ws.git("init", "-q", "-b", "main")
-    ws.write(".hfgit.yaml", CONFIG.format(endpoint=hub.url))
-    ws.write(".gitignore", "models/\n")
-    monkeypatch.chdir(root)
-    monkeypatch.setenv("HF_TOKEN", hub.tokens["alice"])
+    ws = models_workspace(hub, tmp_path / "project", capsys, monkeypatch)
     for name, tag in (("clf", "v1.0.0"), ("gen", "v1.0.0"), ("clf", "v1.1.0")):
         ws.write(f"models/{name}/config.json", json.dumps({"model": name, "version": tag}))
         ws.write(f"models/{name}/model.safetensors", os.urandom(32 * 1024))

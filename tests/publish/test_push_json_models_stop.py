@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from drivers import Workspace
+from drivers import Workspace, models_workspace
 
 CONFIG = """\
 endpoint: {endpoint}
@@ -25,19 +25,12 @@ models:
 
 @pytest.fixture
 def two_owners(hub: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any):
-    root = tmp_path / "project"
-    root.mkdir()
-    ws = Workspace(root, hub, capsys)
-    ws.git("init", "-q", "-b", "main")
-    ws.write(".hfgit.yaml", CONFIG.format(endpoint=hub.url))
-    ws.write(".gitignore", "models/\n")
+    ws = models_workspace(hub, tmp_path / "project", capsys, monkeypatch, CONFIG)
     for name in ("clf", "det"):
         ws.write(f"models/{name}/config.json", json.dumps({"model": name}))
     ws.commit("feat: two models")
     ws.tag("clf@v1.0.0")
     ws.tag("det@v1.0.0")
-    monkeypatch.chdir(root)
-    monkeypatch.setenv("HF_TOKEN", hub.tokens["alice"])
     return ws
 
 
