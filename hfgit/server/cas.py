@@ -26,8 +26,10 @@ from hfgit.server.context import Context
 from hfgit.server.messages import Request, Response, StreamBroken, json_response
 from hfgit.server.problems import ApiError, forbidden, unavailable
 from hfgit.server.pulls import check_upload
-from hfgit.server.xetformat import MAX_XORB_BODY, XetFormatError, parse_shard
+from hfgit.server.shardformat import parse_shard
+from hfgit.server.xethash import XetFormatError
 from hfgit.server.xettokens import Grant
+from hfgit.server.xorbformat import MAX_XORB_BODY
 
 MAX_SHARD_BYTES = 64 * 1024 * 1024
 log = logging.getLogger("hfgit.server")

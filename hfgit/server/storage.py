@@ -36,7 +36,7 @@ from hfgit.server.naming import REPO_KINDS, is_valid_segment
 from hfgit.server.problems import ApiError, repo_not_found
 from hfgit.server.reponames import RepoNames
 from hfgit.server.repoobjects import COMMITTED, INDEX_DIR, UPLOADED, build_index
-from hfgit.server.xetformat import Shard
+from hfgit.server.shardformat import Shard
 from hfgit.server.xetread import XetRange
 from hfgit.server.xetshards import verified_files
 from hfgit.server.xetstore import XetStore

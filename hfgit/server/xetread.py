@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from hfgit.server.messages import Stream, StreamBroken
-from hfgit.server.xetformat import XetFormatError, XorbChunk, read_chunk
+from hfgit.server.xethash import XetFormatError
 from hfgit.server.xetstore import READ, Term, XetFile, XetStore
+from hfgit.server.xorbformat import XorbChunk, read_chunk
 
 
 def pieces(

@@ -19,14 +19,8 @@ from __future__ import annotations
 import hashlib
 
 from hfgit.server.problems import ApiError, bad_request
-from hfgit.server.xetformat import (
-    Shard,
-    ShardFile,
-    XetFormatError,
-    check_term,
-    file_hash,
-    hash_hex,
-)
+from hfgit.server.shardformat import Shard, ShardFile, check_term
+from hfgit.server.xethash import XetFormatError, file_hash, hash_hex
 from hfgit.server.xetread import pieces
 from hfgit.server.xetstore import Term, XetFile, XetStore
 

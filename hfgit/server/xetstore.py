@@ -37,13 +37,8 @@ from pathlib import Path
 
 from hfgit.fsio import locked, write_atomic
 from hfgit.server.problems import ApiError, bad_request, too_large
-from hfgit.server.xetformat import (
-    MAX_XORB_BODY,
-    XetFormatError,
-    XorbChunk,
-    hex_hash,
-    parse_xorb,
-)
+from hfgit.server.xethash import XetFormatError, hex_hash
+from hfgit.server.xorbformat import MAX_XORB_BODY, XorbChunk, parse_xorb
 
 READ = 1024 * 1024
 _INDEX = struct.Struct("<32sIIIB3x")

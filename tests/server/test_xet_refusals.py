@@ -11,7 +11,7 @@ import os
 import pytest
 from xetparts import assert_hub_error, parts, send, write_token
 
-from hfgit.server.xetformat import hash_hex
+from hfgit.server.xethash import hash_hex
 
 ALICE_TOKEN = "hf_aliceTestToken0123456789"
 BOB_TOKEN = "hf_bobTestToken0123456789"
@@ -98,7 +98,7 @@ def test_a_shard_whose_hashes_do_not_match_is_refused_and_registers_nothing(http
     assert_hub_error(answer, 400)
     named = [honest.sha256]
     if lie == "sha256":
-        from hfgit.server.xetformat import parse_shard
+        from hfgit.server.shardformat import parse_shard
 
         sha = parse_shard(upload.shard).files[0].sha256
         assert sha is not None
@@ -190,7 +190,7 @@ def test_routes_the_cas_does_not_offer_answer_404_never_405(http, cas, method, p
 def test_a_full_xorb_of_64_mib_of_data_with_its_chunk_headers_is_taken(http, cas):
     data = os.urandom(64 * 1024 * 1024)
     chunks = [data[i : i + 128 * 1024] for i in range(0, len(data), 128 * 1024)]
-    from hfgit.server.xetformat import build_xorb
+    from hfgit.server.xorbformat import build_xorb
 
     body, xorb = build_xorb(chunks)
     assert len(body) > 64 * 1024 * 1024  # the client's bodies are this large too

@@ -18,29 +18,33 @@ import lz4.frame
 import pytest
 from xetcapture import FIXTURE, capture, fixture_sources
 
-from hfgit.server.xetformat import (
-    HASH_LEN,
-    MAX_CHUNK_BYTES,
-    MAX_XORB_BODY,
-    MAX_XORB_BYTES,
-    MAX_XORB_CHUNKS,
+from hfgit.server.shardformat import (
     FileTerm,
     ShardFile,
     ShardXorb,
-    XetFormatError,
-    XorbChunk,
     build_shard,
-    build_xorb,
     check_term,
+    parse_shard,
+)
+from hfgit.server.xethash import (
+    HASH_LEN,
+    XetFormatError,
     chunk_hash,
     file_hash,
     hash_hex,
     hex_hash,
     merkle_hash,
-    parse_shard,
+    verification_hash,
+)
+from hfgit.server.xorbformat import (
+    MAX_CHUNK_BYTES,
+    MAX_XORB_BODY,
+    MAX_XORB_BYTES,
+    MAX_XORB_CHUNKS,
+    XorbChunk,
+    build_xorb,
     parse_xorb,
     read_chunk,
-    verification_hash,
 )
 
 # --- verifying a whole upload, as the server must -----------------------------------------

@@ -9,17 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hfgit.server.xetformat import (
-    FileTerm,
-    ShardFile,
-    ShardXorb,
-    build_shard,
-    build_xorb,
-    chunk_hash,
-    file_hash,
-    hash_hex,
-    verification_hash,
-)
+from hfgit.server.shardformat import FileTerm, ShardFile, ShardXorb, build_shard
+from hfgit.server.xethash import chunk_hash, file_hash, hash_hex, verification_hash
+from hfgit.server.xorbformat import build_xorb
 
 CHUNK = 64 * 1024
 
