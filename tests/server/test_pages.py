@@ -162,6 +162,46 @@ def test_commits_are_paged(paged_hub) -> None:  # type: ignore[no-untyped-def]
     assert http.get("/alice/demo/commits/main", params={"p": "x"}).status_code == 400
 
 
+def test_commits_and_versions_show_the_same_pager_and_metrics_cell(
+    paged_hub,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    publish(paged_hub.api(), "alice/demo")  # 7 commits, 2 a page; 4 versions, 1 a page
+    monkeypatch.setattr(history, "VERSIONS_PAGE", 1)
+    http = Client(paged_hub.url)
+
+    def pager(path: str, number: int) -> str:
+        page = http.get(path, params={"p": str(number)}).text
+        found = re.findall(r'<p class="pages">.*?</p>', page, re.S)
+        assert len(found) == 1, path
+        return str(found[0])
+
+    seen = set()
+    for number in range(4):
+        commits = pager("/alice/demo/commits/main", number)
+        assert commits == pager("/alice/demo/versions", number), number
+        seen.add(commits)
+    assert len(seen) == 4  # each page links to its own neighbours
+    assert "newer" not in pager("/alice/demo/versions", 0)
+    assert 'href="?p=0"' in pager("/alice/demo/versions", 1)
+    assert 'href="?p=2"' in pager("/alice/demo/versions", 1)
+    assert "older" not in pager("/alice/demo/versions", 3)
+
+    def metrics_cell(path: str, row: str) -> str:
+        page = http.get(path).text
+        found = re.search(
+            rf'<tr class="{row}">(?:(?!</tr>).)*?<strong>v1\.0\.0</strong>.*?</tr>', page, re.S
+        )
+        assert found is not None, path
+        cell = re.findall(r'<td class="metrics">.*?</td>', found[0], re.S)
+        assert len(cell) == 1, path
+        return str(cell[0])
+
+    commit_cell = metrics_cell("/alice/demo/commits/main", "commit")
+    assert commit_cell == metrics_cell("/alice/demo/versions", "version")
+    assert commit_cell == '<td class="metrics">accuracy=0.9, loss=0.31</td>'
+
+
 def test_private_repo_is_not_found_until_its_owner_signs_in(http: Client, hub) -> None:  # type: ignore[no-untyped-def]
     publish(hub.api(), "alice/secret", {"v1.0.0": {"accuracy": 0.5}}, private=True)
     pages = [
