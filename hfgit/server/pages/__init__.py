@@ -3,34 +3,47 @@
 Server-rendered HTML at the Hub's own URL shapes (`/{ns}/{name}`, `/tree/...`, `/blob/...`,
 `/commits/...`) plus `/{ns}/{name}/versions`; read-only, no JavaScript. Who may see what is the
 API's rule, with the caller taken from the sign-in cookie (`session.py`).
+
+This module is the pages' route table. The pages themselves: `frontpage.py` (the list of
+repositories, the stylesheet), `account.py` (signing in and out), `handlers.py` (a
+repository's card, commits and versions), `browse.py` (its files); `common.py` holds what
+they share.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hfgit.server.context import Context
 from hfgit.server.messages import Request, Response
-from hfgit.server.pages import handlers
+from hfgit.server.pages import account, browse, frontpage, handlers
+from hfgit.server.pages.common import Page, error_page
 from hfgit.server.problems import ApiError
 
-SITE_PATHS = {
-    ("GET", ""),
-    ("GET", "login"),
-    ("POST", "login"),
-    ("POST", "logout"),
-    ("GET", "style.css"),
+SITE: dict[tuple[str, str], Callable[[Context, Request], Response]] = {
+    ("GET", ""): frontpage.index,
+    ("GET", "login"): account.login_form,
+    ("POST", "login"): account.login,
+    ("POST", "logout"): account.logout,
+    ("GET", "style.css"): frontpage.stylesheet,
 }
-REPO_ACTIONS = ("tree", "blob", "commits")
+RevisionPage = Callable[[Context, Request, str, str, str, str, str], Response]
+REPO_PAGES: dict[str, RevisionPage] = {
+    "tree": browse.tree,
+    "blob": browse.blob,
+    "commits": handlers.commits,
+}
 
 
 def is_site_path(request: Request) -> bool:
     segs = request.segments
-    return len(segs) == 1 and (_method(request), segs[0]) in SITE_PATHS
+    return len(segs) == 1 and (_method(request), segs[0]) in SITE
 
 
 def site(ctx: Context, request: Request) -> Response:
     """`/`, `/login`, `/logout`, `/style.css`."""
     action = request.segments[0]
-    return _shown(lambda: handlers.SITE[(_method(request), action)](ctx, request))
+    return _shown(lambda: SITE[(_method(request), action)](ctx, request))
 
 
 def repo_page(ctx: Context, request: Request, kind: str, segs: list[str]) -> Response | None:
@@ -42,10 +55,10 @@ def repo_page(ctx: Context, request: Request, kind: str, segs: list[str]) -> Res
         return _shown(lambda: handlers.card(ctx, request, kind, ns, name))
     if action == ["versions"] and not rest:
         return _shown(lambda: handlers.versions(ctx, request, kind, ns, name))
-    if action[0] in REPO_ACTIONS:
+    if action[0] in REPO_PAGES:
         revision = rest[0] if rest else "main"
         path = "/".join(rest[1:])
-        page = getattr(handlers, action[0])
+        page = REPO_PAGES[action[0]]
         return _shown(lambda: page(ctx, request, kind, ns, name, revision, path))
     return None
 
@@ -55,8 +68,8 @@ def _method(request: Request) -> str:
     return "GET" if request.method == "HEAD" else request.method
 
 
-def _shown(make: handlers.Page) -> Response:
+def _shown(make: Page) -> Response:
     try:
         return make()
     except ApiError as error:
-        return handlers.error_page(error)
+        return error_page(error)
