@@ -30,7 +30,7 @@ import os
 import time
 from dataclasses import dataclass
 
-from hfgit.server.storage import Storage, sweep
+from hfgit.server.storage import Storage
 
 GRACE = 3600.0
 BATCH = 256
@@ -67,7 +67,7 @@ def collect(storage: Storage, grace: float = GRACE, now: float | None = None) ->
                 if size is not None:
                     objects += 1
                     freed += size
-    temps = sweep(storage.lfs.tmp, cutoff) + sweep(storage.tmp, cutoff)
+    temps = storage.clear_temps(cutoff)
     return Collected(repos, objects, freed, temps)
 
 

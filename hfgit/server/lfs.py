@@ -3,7 +3,9 @@
 Objects live at `root/lfs/ab/cd/<sha256>`; an upload is streamed to a temp file while its
 sha256 and size are checked, then renamed into place, so no object is ever half-written under
 its final name and a file uploaded to many repos is stored once (but readable only through
-the repos it was uploaded or committed to, see `repoobjects`).
+the repos it was uploaded or committed to, see `repoobjects`). The temp files are in a folder
+of this store's own under `lfs/tmp/`, removed by the next hub to start once this one has
+ended (`tempdirs`), never while it lives.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from hfgit.server.problems import ApiError
+from hfgit.server.tempdirs import TempDir
 
 POINTER_VERSION = "version https://git-lfs.github.com/spec/v1"
 MAX_POINTER_SIZE = 1024
@@ -58,8 +61,8 @@ class LfsStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.tmp = root / "tmp"
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        self.temps = TempDir(root / "tmp")  # uploads in flight, swept once this hub has ended
+        self.tmp = self.temps.path
         self._secret = secrets.token_bytes(32)
 
     def path(self, oid: str) -> Path:

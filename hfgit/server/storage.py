@@ -2,10 +2,11 @@
 
 Layout under `root`: `repos/{models|datasets}/{ns}/{name}.git` (bare repos, `git clone`-able,
 each with its metadata `hub-meta.json` and LFS index `hub-lfs/`), `lfs/ab/cd/<sha256>` (the
-shared store, `lfs/tmp/` for uploads in flight), `xet/` (xorbs and files uploaded over Xet,
-`xetstore`), `locks/` (per-repo lock files), `gc.lock`, `tmp/`. Metadata is written
-atomically; repos are created in `tmp/` and renamed into place. At start, what a killed
-server left is cleared: old temp files, and git's lock files of refs it was moving.
+shared store), `xet/` (xorbs and files uploaded over Xet, `xetstore`), `locks/` (per-repo
+lock files), `gc.lock`, and the temp folders `tmp/` and `lfs/tmp/`, where each hub writes into
+folders of its own (`tempdirs`). Metadata is written atomically; repos are created in a temp
+folder and renamed into place. At start, what a killed server left is cleared: the temp
+folders of hubs that have ended, and git's lock files of refs it was moving.
 
 The content of an LFS pointer (by sha256) is an LFS object or a file registered over Xet;
 which repos may use it is the same per-repo index either way (`repoobjects`).
@@ -37,15 +38,16 @@ from hfgit.server.problems import ApiError, repo_not_found
 from hfgit.server.reponames import RepoNames
 from hfgit.server.repoobjects import COMMITTED, INDEX_DIR, UPLOADED, build_index
 from hfgit.server.shardformat import Shard
+from hfgit.server.tempdirs import TempDir, sweep
 from hfgit.server.xetread import XetRange
 from hfgit.server.xetshards import verified_files
 from hfgit.server.xetstore import XetStore
 from hfgit.server.xettokens import XetTokens
 
-__all__ = ["DEFAULT_BRANCH", "META_FILE", "HubRepo", "Storage", "signature", "sweep"]
+__all__ = ["DEFAULT_BRANCH", "META_FILE", "HubRepo", "Storage", "signature"]
 
 DEFAULT_BRANCH = "main"
-TEMP_GRACE = 3600.0  # seconds: a temp file untouched this long belongs to a dead upload
+TEMP_GRACE = 3600.0  # seconds: a loose temp file (outside any hub's folder) this old is dead
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
@@ -57,18 +59,28 @@ class Storage:
 
     def __init__(self, root: Path, *, sweep_temps: bool = True) -> None:
         self.root = Path(root)
-        self.tmp = self.root / "tmp"
-        for sub in ("repos/models", "repos/datasets", "tmp"):
+        for sub in ("repos/models", "repos/datasets"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self.temps = TempDir(self.root / "tmp")  # this hub's own: swept once it has ended
+        self.tmp = self.temps.path
         self.lfs = LfsStore(self.root / "lfs")
         self.xet = XetStore(self.root / "xet", self.tmp)
         self.xet_tokens = XetTokens(self.root / "xet" / "secret", self.xet.instance)
         self.names = RepoNames(self.root)
         self._lock = threading.Lock()
         if sweep_temps:  # what a killed server left (the collector sweeps on its own)
-            for leftovers in (self.tmp, self.lfs.tmp):
-                sweep(leftovers, time.time() - TEMP_GRACE)
+            self._sweep_temp_folders(time.time() - TEMP_GRACE)
             self.clear_ref_locks()
+
+    def clear_temps(self, cutoff: float) -> int:
+        """Remove the temp files no live hub owns: those in the folders of hubs that have
+        ended (whatever their age) and loose ones untouched since `cutoff` (`tempdirs`), and
+        the temp files of atomic writes under `xet/` untouched since `cutoff`. Returns how
+        many went."""
+        return self._sweep_temp_folders(cutoff) + self.xet.clear_leftovers(cutoff)
+
+    def _sweep_temp_folders(self, cutoff: float) -> int:
+        return sweep(self.temps.path.parent, cutoff) + sweep(self.lfs.temps.path.parent, cutoff)
 
     def clear_ref_locks(self) -> int:
         """Remove the lock files git left in repos when a server was killed while it moved a
@@ -212,7 +224,7 @@ class Storage:
             with repo.lock(), self.collector_guard():
                 self.lfs.publish(tmp, oid)
                 repo.objects.add([oid], UPLOADED)
-        except FileNotFoundError:  # the temp file of an upload idle past the grace: swept
+        except FileNotFoundError:  # its temp file removed from under it (no hub's sweep does)
             raise ApiError(400, "The upload was idle for too long; send it again") from None
         finally:
             tmp.unlink(missing_ok=True)
@@ -300,23 +312,6 @@ def clear_git_locks(repo: Path) -> int:
 
 
 _GIT_LOCKS = ("HEAD.lock", "packed-refs.lock", "config.lock", "index.lock", "shallow.lock")
-
-
-def sweep(directory: Path, cutoff: float) -> int:
-    """Remove what killed uploads and servers left in a temp directory: entries untouched
-    since `cutoff` only (a live upload writes its temp file all along, and another process on
-    the same root may be using the recent ones). Returns how many entries went."""
-    removed = 0
-    for entry in _listdir(directory):
-        path = directory / entry
-        with contextlib.suppress(OSError):
-            if path.lstat().st_mtime < cutoff:
-                if path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink()
-                removed += 1
-    return removed
 
 
 def _initial_commit(git: pygit2.Repository, kind: str, owner: str) -> None:

@@ -17,7 +17,7 @@ the missing part again.
 A registered file is read back by `xetread`. A new version of a file stores only the
 xorbs of its new chunks, so storage grows with what changed. Xorbs are kept for as long as
 the root exists: clients reference them from their shard cache for weeks, without sending
-them again (the collector leaves `xet/` alone).
+them again (the collector removes only the temp files a killed hub left under `xet/`).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from pathlib import Path
 
 from hfgit.fsio import locked, write_atomic
 from hfgit.server.problems import ApiError, bad_request, too_large
+from hfgit.server.tempdirs import sweep_atomic_writes
 from hfgit.server.xethash import XetFormatError, hex_hash
 from hfgit.server.xorbformat import MAX_XORB_BODY, XorbChunk, parse_xorb
 
@@ -76,11 +77,14 @@ class XetFile:
 def write_once(path: Path, make: Callable[[], str]) -> str:
     """The text of `path`, created with `make()` if absent or not a value `make` could have
     written (empty: a crash of an older writer); of racing creators, one wins and every one
-    of them reads its text."""
+    of them reads its text. Temp files a creator killed meanwhile left beside it are removed
+    (under the lock every creator holds while its temp file exists)."""
     found = _read_hex(path)
-    if found is not None:
+    if found is not None and not _leftovers(path):
         return found
     with locked(path.with_name(f".{path.name}.lock")):
+        for stale in _leftovers(path):
+            stale.unlink(missing_ok=True)
         found = _read_hex(path)
         if found is None:
             path.unlink(missing_ok=True)
@@ -98,6 +102,12 @@ def _read_hex(path: Path) -> str | None:
     except (FileNotFoundError, UnicodeDecodeError):
         return None
     return text if re.fullmatch(r"[0-9a-f]{16,128}", text) else None
+
+
+def _leftovers(path: Path) -> list[Path]:
+    """The temp files of `_link_new` beside `path` (not its lock file)."""
+    lock = f".{path.name}.lock"
+    return [p for p in path.parent.glob(f".{path.name}.*") if p.name != lock]
 
 
 def _link_new(path: Path, make: Callable[[], str]) -> None:
@@ -231,6 +241,11 @@ class XetStore:
     def file_size(self, sha256: str) -> int | None:
         found = self.file(sha256)
         return found.size if found is not None else None
+
+    def clear_leftovers(self, cutoff: float) -> int:
+        """Remove the temp files of atomic writes a killed hub left beside chunk indexes and
+        file records, untouched since `cutoff`; how many went."""
+        return sum(sweep_atomic_writes(self.root / kind, cutoff) for kind in ("xorbs", "files"))
 
     def record(self, sha256: str, found: XetFile) -> bool:
         """Register a verified file; False if one with this sha256 already was."""
