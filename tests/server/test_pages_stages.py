@@ -1,6 +1,6 @@
-"""Stages on the hub's pages: `git hf promote` moves a branch, the versions page and the card
-show which stage holds which version; branch names stay text; a trailer naming no version of
-the repository holds nothing. And the pages answer HEAD as GET, without a body."""
+"""Stages on the hub's pages: `git hf promote` moves a branch, the versions page, the card and
+the front page show which stage holds which version; branch names stay text; a trailer naming
+no version of the repository holds nothing. And the pages answer HEAD as GET, without a body."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import pygit2
 import pytest
 from drivers import Workspace, new_workspace
 from hubhttp import Client
 from huggingface_hub import CommitOperationAdd
 from pagesdata import publish
 
-from hfgit.server.pages import stages
+from hfgit.server.hubrepo import HubRepo
+from hfgit.server.pages import frontpage, stages
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 REPO = "alice/tool-caller"  # the workspace's model, private
@@ -79,6 +81,17 @@ def badges(page: str) -> dict[str, list[str]]:
     return out
 
 
+def front_rows(page: str) -> dict[str, dict[str, str]]:
+    """The front page's rows: repository -> {stage: version} of its Stages cell."""
+    rows = re.findall(r'<tr>\s*<td><a href="[^"]*">([^<]+)</a>(.*?)</tr>', page, re.S)
+    out = {}
+    for repo_id, rest in rows:
+        cell = re.search(r'<td class="stages">(.*?)</td>\s*<td>', rest, re.S)
+        assert cell is not None, rest
+        out[unescape(repo_id)] = {s: v for s, (v, _) in listed(cell[1]).items()}
+    return out
+
+
 def stage_commit(api: Any, repo_id: str, branch: str, said: dict[str, str]) -> str:
     """A branch made at main with one commit on it whose description carries `said`."""
     api.create_branch(repo_id, branch=branch)
@@ -123,6 +136,62 @@ def test_stages_follow_promote_repromote_and_demote(
     assert badges(page) == {"v1.1.0": [], "v1.0.0": ["staging"]}
     assert list(listed(page)) == ["staging"]
     assert "production" not in http.get(f"/{REPO}", headers=cookie).text
+
+
+def test_front_page_shows_each_models_stages_as_its_repository_page_does(
+    released: Workspace, http: Client, hub: Any, cookie: dict[str, str]
+) -> None:
+    ws = released
+    publish(hub.api(), "alice/plain", {"v0.1.0": {"accuracy": 0.5}})
+    hub.api().create_repo("alice/data", repo_type="dataset")
+    promote(ws, "promote", "v1.0.0", "production")
+    promote(ws, "promote", "v1.1.0", "staging")
+    page = http.get("/", headers=cookie).text
+    assert front_rows(page) == {
+        REPO: {"production": "v1.0.0", "staging": "v1.1.0"},
+        "alice/plain": {},
+        "alice/data": {},
+    }
+    assert f'href="/{REPO}/tree/production"' in page
+    assert '<td class="stages"></td>' in page  # the dataset: no stages to speak of
+
+    promote(ws, "promote", "v1.1.0", "production")  # a commit on the branch, with trailers
+    promote(ws, "demote", "staging")
+    front = front_rows(http.get("/", headers=cookie).text)[REPO]
+    versions = listed(http.get(f"/{REPO}/versions", headers=cookie).text)
+    assert front == {s: v for s, (v, _) in versions.items()} == {"production": "v1.1.0"}
+    assert REPO not in front_rows(http.get("/").text)  # private: not shown signed out
+
+
+def test_front_page_reads_refs_and_a_few_branch_heads_per_repository_never_a_history(
+    http: Client, hub: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = hub.api()
+    for name in ("a", "b", "c"):
+        publish(api, f"alice/{name}", {"v1.0.0": {"accuracy": 0.9}, "v1.1.0": {"loss": 0.1}})
+        for stage in ("s1", "s2", "s3", "s4"):
+            api.create_branch(f"alice/{name}", branch=stage, revision="v1.0.0")
+    monkeypatch.setattr(frontpage, "FRONT_PAGE_BRANCHES", 2)
+    reads: list[str] = []
+    real_resolve = HubRepo.resolve
+    monkeypatch.setattr(
+        HubRepo, "resolve", lambda r, rev: reads.append(rev) or real_resolve(r, rev)
+    )
+    walks: list[object] = []
+
+    def walk(*args: object) -> None:
+        walks.append(args)
+        raise AssertionError("the front page walked a history")
+
+    monkeypatch.setattr(pygit2.Repository, "walk", walk)
+    answer = http.get("/")
+    assert answer.status_code == 200 and walks == []
+    assert front_rows(answer.text) == {
+        f"alice/{name}": {"s1": "v1.0.0", "s2": "v1.0.0"} for name in ("a", "b", "c")
+    }
+    assert answer.text.count('/versions">2 more branches not read</a>') == 3
+    # per repository: main, the latest version, each branch read and the tag it names
+    assert len(reads) <= 3 * (2 + 2 * 2)
 
 
 def test_a_hostile_branch_name_is_text_and_its_link_one_segment(http: Client, hub: Any) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 import pygit2
@@ -66,11 +66,16 @@ def version_key(name: str) -> tuple[int, int, int, int, tuple[tuple[int, int | s
     return int(major), int(minor), int(patch), 0 if pre else 1, parts
 
 
-def version_tags(repo: HubRepo) -> list[str]:
-    """Tag names that read as versions, oldest first (names only: nothing else is read)."""
-    names = [
-        r.removeprefix("refs/tags/") for r in repo.git.references if r.startswith("refs/tags/")
-    ]
+def ref_names(repo: HubRepo) -> list[str]:
+    """Every ref's full name (`refs/tags/v1.0.0`): one listing, no object read."""
+    return list(repo.git.references)
+
+
+def version_tags(repo: HubRepo, refs: Iterable[str] | None = None) -> list[str]:
+    """Tag names that read as versions, oldest first (names only: nothing else is read);
+    `refs` is the repository's ref names when they were listed already."""
+    listed = repo.git.references if refs is None else refs
+    names = [r.removeprefix("refs/tags/") for r in listed if r.startswith("refs/tags/")]
     keyed = [(key, name) for name in names if (key := version_key(name)) is not None]
     return [name for _, name in sorted(keyed)]
 
@@ -86,9 +91,9 @@ def versions(repo: HubRepo, tags: list[str]) -> list[Entry]:
     return found
 
 
-def latest_version(repo: HubRepo) -> Entry | None:
-    tags = version_tags(repo)
-    found = versions(repo, tags[-1:])
+def latest_version(repo: HubRepo, tags: list[str] | None = None) -> Entry | None:
+    """The highest version (its commit read); `tags` are `version_tags(repo)` if known."""
+    found = versions(repo, (version_tags(repo) if tags is None else tags)[-1:])
     return found[0] if found else None
 
 

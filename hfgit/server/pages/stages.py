@@ -10,13 +10,14 @@ trailer naming another branch or a version the repository lacks, `main`, a line 
 
 Branch names are listed without reading anything; then one commit is read per branch (two
 for a branch made at a version's commit: the tag is resolved to check it), for at most
-MAX_BRANCHES branches, so a repository with thousands of branches costs what 100 do.
+MAX_BRANCHES branches, so a repository with thousands of branches costs what 100 do. The
+front page, which shows the stages of every repository, reads fewer per repository.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from hfgit import trailers
@@ -44,27 +45,35 @@ class Stages:
     """A repository's stages by name, and which stages hold each version."""
 
     found: list[Stage]
-    skipped: int  # branches past MAX_BRANCHES, not looked at
+    skipped: int  # branches past the limit, not looked at
 
     def of(self, version: str | None) -> list[str]:
         return [s.name for s in self.found if s.version == version]
 
 
-def stages(repo: HubRepo, versions: Collection[str]) -> Stages:
-    """The stages of `repo` holding one of `versions` (its version tags' names)."""
-    names = sorted(_branches(repo))
+def stages(
+    repo: HubRepo,
+    versions: Collection[str],
+    limit: int | None = None,
+    refs: Iterable[str] | None = None,
+) -> Stages:
+    """The stages of `repo` holding one of `versions` (its version tags' names), among its
+    first `limit` branches by name (MAX_BRANCHES by default); `refs` is the repository's ref
+    names when they were listed already."""
+    limit = MAX_BRANCHES if limit is None else limit
+    names = sorted(_branches(repo.git.references if refs is None else refs))
     known = set(versions)
     found = []
-    for name in names[:MAX_BRANCHES]:
+    for name in names[:limit]:
         stage = _stage(repo, name, known)
         if stage is not None:
             found.append(stage)
-    return Stages(found, max(len(names) - MAX_BRANCHES, 0))
+    return Stages(found, max(len(names) - limit, 0))
 
 
-def _branches(repo: HubRepo) -> list[str]:
+def _branches(refs: Iterable[str]) -> list[str]:
     """Branch names that may be stages: not main, no version or line branch (names only)."""
-    heads = (r[len("refs/heads/") :] for r in repo.git.references if r.startswith("refs/heads/"))
+    heads = (r[len("refs/heads/") :] for r in refs if r.startswith("refs/heads/"))
     return [n for n in heads if n != DEFAULT_BRANCH and not _NEVER_STAGES.fullmatch(n)]
 
 
