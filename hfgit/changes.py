@@ -2,7 +2,8 @@
 deleted, and the upload and delete operations that make the branch hold the version.
 
 A file is hashed only when the Hub has a file of the same size at its path (another size is
-other content); otherwise the Hub client hashes it as it uploads and the hash cache learns it."""
+other content); otherwise the Hub client hashes it as it uploads and the hash cache learns it,
+unless the push read it ahead, while it started (`prehash`)."""
 
 from __future__ import annotations
 
@@ -27,11 +28,12 @@ def diff(
         changes.append(FileChange(payload.path_in_repo, payload.size, state))
         if state != "unchanged":
             learn = payload.hashes.learn if payload.hashes else None
+            sha256 = payload.sha256 or (payload.hashes.ahead() if payload.hashes else None)
             operations.append(
                 Upload(
                     payload.path_in_repo,
                     payload.source,
-                    payload.sha256 or None,  # none: the client hashes it, the cache learns it
+                    sha256 or None,  # none: the client hashes it, the cache learns it
                     payload.size,
                     payload.stamp,
                     learn,

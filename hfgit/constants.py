@@ -6,6 +6,7 @@ CONFIG_FILE = ".hfgit.yaml"
 METADATA_FILE = "experiment_metadata.json"
 CARD_FILE = "README.md"
 CONFIGS_DIR = "configs"
+INLINE_MAX_BYTES = 10 << 20  # a larger file goes to LFS (or Xet) on the Hub, whatever its type
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 LOCAL_ENDPOINT = "local"

@@ -44,6 +44,9 @@ class Payload:
         did not read them; ContentChangedError when the file changed since it was checked."""
         if self.hashes is None or (self.sha256 and (self.git_oid or not git_oid)):
             return self
+        ahead = None if git_oid else self.hashes.ahead()
+        if ahead is not None:
+            return replace(self, sha256=ahead)
         hashed = self.hashes.read()
         return replace(self, git_oid=hashed.git_oid, sha256=hashed.sha256)
 

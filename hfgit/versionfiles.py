@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from hfgit import keep, manifest, pins
+from hfgit import keep, manifest, pins, prehash
 from hfgit import metadata as md
 from hfgit.constants import CARD_FILE
 from hfgit.effects import Say
@@ -72,6 +72,14 @@ class FileHashes:
         if not hashed.stable or hashed.stamp != self.stamp:
             raise ContentChangedError(f"{self.path_in_repo} changed after it was checked")
         return hashed
+
+    def ahead(self) -> str | None:
+        """The sha256 read ahead of the push (`prehash`) at the stat the file was checked
+        with, now in the cache too; None when it was not read ahead."""
+        sha256 = prehash.result(self.source, self.stamp)
+        if sha256 is not None:
+            self.learn(sha256)
+        return sha256
 
     def learn(self, sha256: str) -> None:
         cache = HashCache(self.cache_file)

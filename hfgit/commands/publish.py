@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from hfgit import prehash
 from hfgit.commands.access import hub_options
 from hfgit.commands.models import (
     gto_hint,
@@ -19,8 +21,10 @@ from hfgit.commands.output import emit_json, say, size, style, warn
 from hfgit.commands.revision import one_version, revision_option
 from hfgit.effects import Cancel, Say, silent
 from hfgit.errors import HfgitError, UsageError
-from hfgit.project import Project
-from hfgit.sync import PUBLISHED_MEANWHILE, Outcome, Progress
+from hfgit.outcome import Outcome, Progress
+
+if TYPE_CHECKING:
+    from hfgit.project import Project
 
 
 @click.command()
@@ -69,8 +73,11 @@ def push(
     Ctrl-C stops it at once, even mid-upload: the versions published so far stay, the one in
     flight gets no Hub tag.
     """
+    if not dry_run:  # started before anything slow: see prehash.py
+        prehash.start(Path.cwd(), model)
     from hfgit import hub, sync
     from hfgit.commands import interrupt
+    from hfgit.project import Project
 
     work: list[tuple[Project, list[str] | None]] = (
         [(p, named) for p, named in open_tags(list(tags), model)]
@@ -211,6 +218,8 @@ def _print_interrupted(progress: Progress, running: bool) -> None:
 
 
 def _print_summary(outcomes: list[Outcome]) -> None:
+    from hfgit.sync import PUBLISHED_MEANWHILE
+
     for o in outcomes:
         if o.failed:  # a push of one version says why in its error line alone
             if len(outcomes) > 1:

@@ -24,13 +24,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hfgit.constants import INLINE_MAX_BYTES
 from hfgit.errors import ContentChangedError
 from hfgit.hub import library
 
 if TYPE_CHECKING:
     from hfgit.hub.types import Upload
-
-INLINE_MAX = 10 << 20  # the Hub keeps larger files in LFS whatever their type
 
 
 def xet_in_use() -> bool:
@@ -56,7 +55,7 @@ def addition(upload: Upload, xet: bool) -> Any:
             path_or_fileobj=str(source) if isinstance(source, Path) else source,
         )
     size = upload.size if upload.size is not None else source.stat().st_size
-    if size <= INLINE_MAX:
+    if size <= INLINE_MAX_BYTES:
         data = source.read_bytes()
         if len(data) != size or hashlib.sha256(data).hexdigest() != upload.sha256:
             raise _changed(upload.path_in_repo)
@@ -77,7 +76,7 @@ def _hashed_by_client(upload: Upload, source: Path, stamp: tuple[int, int, int])
     stat it was checked with until it is uploaded (`check_unmoved`)."""
     from huggingface_hub import CommitOperationAdd
 
-    if stamp[0] <= INLINE_MAX:
+    if stamp[0] <= INLINE_MAX_BYTES:
         data = source.read_bytes()
         if len(data) != stamp[0] or _stamp(source) != stamp:
             raise _changed(upload.path_in_repo)

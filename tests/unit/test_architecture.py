@@ -47,6 +47,7 @@ LAYERS: dict[str, str] = {
     "hfgit.manifest": "adapter",
     "hfgit.keep": "adapter",
     "hfgit.pins": "adapter",
+    "hfgit.prehash": "adapter",
     "hfgit.metadata": "adapter",
     "hfgit.modelcard": "adapter",
     "hfgit.catalog": "adapter",
