@@ -105,9 +105,9 @@ def _read_hex(path: Path) -> str | None:
 
 
 def _leftovers(path: Path) -> list[Path]:
-    """The temp files of `_link_new` beside `path` (not its lock file)."""
+    """The temp files of `_link_new` beside `path` (not its lock file, nor any of the lock's)."""
     lock = f".{path.name}.lock"
-    return [p for p in path.parent.glob(f".{path.name}.*") if p.name != lock]
+    return [p for p in path.parent.glob(f".{path.name}.*") if not p.name.startswith(lock)]
 
 
 def _link_new(path: Path, make: Callable[[], str]) -> None:
