@@ -19,8 +19,8 @@ marker: milliseconds, a commit's tree writing at most), or the sweep removed it 
 which case the commit finds it gone and refuses it as never uploaded, and an upload simply
 publishes its bytes again.
 
-Temp files: an upload writes its temp file all along, so one untouched for `grace` belongs to
-an upload whose process was killed.
+Temp files: those in the folders of hubs that have ended, whatever their age, never those of a
+live hub (`tempdirs`), and loose ones or atomic writes' under `xet/` untouched for `grace`.
 """
 
 from __future__ import annotations
