@@ -22,7 +22,7 @@ import hashlib
 import importlib.util
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,13 +47,13 @@ _jobs: dict[str, _Job] = {}  # resolved path -> the latest job for it
 _lock = threading.Lock()
 
 
-def start(cwd: Path, model: str | None = None) -> int:
-    """Begin hashing the large files of the repository's model folders (the one `model`
-    names, when given) in the background; returns how many files it will hash."""
+def start(cwd: Path, models: Collection[str] | None = None) -> int:
+    """Begin hashing the large files of the repository's model folders (those of `models`,
+    by name, when given) in the background; returns how many files it will hash."""
     if not lfs_certain():
         return 0
     try:
-        paths = list(_candidates(cwd, model))
+        paths = list(_candidates(cwd, models))
     except Exception:
         return 0
     return hash_in_background(paths)
@@ -97,7 +97,7 @@ def result(path: Path, stamp: Stamp) -> str | None:
     return job.sha256
 
 
-def _candidates(cwd: Path, model: str | None) -> Iterable[Path]:
+def _candidates(cwd: Path, models: Collection[str] | None) -> Iterable[Path]:
     from hfgit.config import load_config
     from hfgit.pins import state_dir
 
@@ -108,7 +108,7 @@ def _candidates(cwd: Path, model: str | None) -> Iterable[Path]:
     config = load_config(root / CONFIG_FILE)
     cache = HashCache(state_dir(git_dir) / CACHE_FILE)
     for each in config.each():
-        if model is not None and each.label != model:
+        if models is not None and each.label not in models:
             continue
         folder = root / each.model_dir
         if not folder.is_dir():

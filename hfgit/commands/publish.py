@@ -22,6 +22,7 @@ from hfgit.commands.revision import one_version, revision_option
 from hfgit.effects import Cancel, Say, silent
 from hfgit.errors import HfgitError, UsageError
 from hfgit.outcome import Outcome, Progress
+from hfgit.versioning import MODEL_SEP
 
 if TYPE_CHECKING:
     from hfgit.project import Project
@@ -74,7 +75,7 @@ def push(
     flight gets no Hub tag.
     """
     if not dry_run:  # started before anything slow: see prehash.py
-        prehash.start(Path.cwd(), model)
+        prehash.start(Path.cwd(), _models_named(tags, model))
     from hfgit import hub, sync
     from hfgit.commands import interrupt
     from hfgit.project import Project
@@ -126,6 +127,15 @@ def push(
     elif as_json:
         emit_json([o.to_json() for _, outcomes in done for o in outcomes])
     sync.raise_failures([o for _, outcomes in done for o in outcomes])  # exit 1 when one failed
+
+
+def _models_named(tags: tuple[str, ...], model: str | None) -> set[str] | None:
+    """The models a push is about, as far as its arguments say: None for all of them."""
+    if model is not None:
+        return {model}
+    if tags and all(MODEL_SEP in tag for tag in tags):
+        return {tag.partition(MODEL_SEP)[0] for tag in tags}
+    return None
 
 
 def _sections_json(done: list[tuple[Project, list[Outcome]]]) -> list[dict[str, object]]:

@@ -124,8 +124,24 @@ def test_with_several_models_only_the_named_models_files_are_hashed_ahead(
     workspace.write("models/gen/model.safetensors", os.urandom(BIG))
     workspace.write("models/gen/shard-2.safetensors", os.urandom(BIG))
 
-    assert prehash.start(workspace.root, "gen") == 2
-    assert prehash.start(workspace.root, "clf") == 1
+    assert prehash.start(workspace.root, {"gen"}) == 2
+    assert prehash.start(workspace.root, {"clf"}) == 1
+
+
+def test_a_push_of_one_models_tags_hashes_only_that_models_files_ahead(
+    hub, tmp_path, capsys, monkeypatch, lfs
+):
+    workspace = models_workspace(hub, tmp_path / "repo", capsys, monkeypatch, TWO_MODELS)
+    clf = workspace.write("models/clf/model.safetensors", os.urandom(BIG))
+    gen = workspace.write("models/gen/model.safetensors", os.urandom(BIG))
+    workspace.write("models/clf/config.json", "{}")
+    workspace.commit("feat: two models")
+    workspace.tag("clf@v1.0.0")
+
+    assert workspace.run("push", "clf@v1.0.0").code == 0
+
+    assert prehash.result(clf, _stamp(clf)) == hashlib.sha256(clf.read_bytes()).hexdigest()
+    assert prehash.result(gen, _stamp(gen)) is None  # not this push's: never read
 
 
 def test_outside_a_repository_or_without_a_config_nothing_happens(tmp_path, lfs):
