@@ -1,8 +1,8 @@
 """The local git repository, through pygit2. The only pygit2 user outside server/.
 
-pygit2 is imported when first needed: finding the repository and listing its tags (all that
-`git hf log` and `status` ask) are answered by one `git` command each, which costs less than
-importing it."""
+pygit2 is imported when first needed: finding the repository, listing its tags (all that
+`git hf log` and `status` ask), the branch checked out and the remotes' URLs are answered by
+one `git` command each, which costs less than importing it."""
 
 from __future__ import annotations
 
@@ -92,9 +92,14 @@ class GitRepo:
         return str(self._repo.head.target)
 
     def current_branch(self) -> str | None:
-        if self._repo.head_is_unborn or self._repo.head_is_detached:
-            return None
-        return self._repo.head.shorthand
+        """The branch checked out; None when HEAD is detached or the branch has no commit."""
+        found = _git(self.root, "rev-parse", "--symbolic-full-name", "HEAD")
+        if found is None:  # no git to run: pygit2 says
+            if self._repo.head_is_unborn or self._repo.head_is_detached:
+                return None
+            return self._repo.head.shorthand
+        full = found[1].strip() if found[0] == 0 else ""  # unborn: git fails
+        return full.removeprefix("refs/heads/") if full.startswith("refs/heads/") else None
 
     def is_dirty(self, ignore: tuple[str, ...] = ()) -> bool:
         """True when tracked files differ from HEAD (untracked files do not count)."""
@@ -115,11 +120,22 @@ class GitRepo:
         return bool(self._repo.is_shallow)
 
     def remote_url(self, name: str = "origin") -> str | None:
-        try:
-            url = self._repo.remotes[name].url
-        except (KeyError, ValueError):
-            remotes = list(self._repo.remotes)
-            url = remotes[0].url if remotes else None
+        """The URL of remote `name`, else of the first remote configured (credentials left
+        out); None without remotes."""
+        found = _git(self.root, "config", "-z", "--get-regexp", r"^remote\..*\.url$")
+        if found is None:  # no git to run: pygit2 says
+            try:
+                url = self._repo.remotes[name].url
+            except (KeyError, ValueError):
+                remotes = list(self._repo.remotes)
+                url = remotes[0].url if remotes else None
+            return public_url(url) if url else None
+        urls: dict[str, str] = {}
+        for entry in found[1].split("\0"):
+            key, _, value = entry.partition("\n")
+            if key.startswith("remote.") and key.endswith(".url") and value:
+                urls.setdefault(key[len("remote.") : -len(".url")], value)
+        url = urls.get(name) or next(iter(urls.values()), None)
         return public_url(url) if url else None
 
     def tags(self) -> dict[str, Tag]:
@@ -178,7 +194,7 @@ class GitRepo:
         return out
 
     def tag(self, name: str) -> Tag:
-        tag = self._tag(f"refs/tags/{name}")
+        tag = self.tags().get(name)
         if tag is None:
             raise VersionTagError(
                 f"no tag {name!r} in this repository: create it with `git tag {name}`"
@@ -318,6 +334,15 @@ def _refs_stamp(git_dir: Path) -> _Stamp:
             continue
         stamp.append((str(path), found.st_ino, found.st_size, found.st_mtime_ns))
     return tuple(stamp)
+
+
+def _git(cwd: Path, *args: str) -> tuple[int, str] | None:
+    """(exit status, output) of a `git` command; None when there is no git to run."""
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except OSError:
+        return None
+    return done.returncode, done.stdout.decode("utf-8", "surrogateescape")
 
 
 def _utc(epoch: int) -> datetime:

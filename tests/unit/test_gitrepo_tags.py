@@ -1,6 +1,6 @@
 """Tags and the repository's place are read with the git command line (no pygit2 import on
-the way of `git hf log` and `status`): the answers are the ones pygit2 gives, for every kind
-of tag."""
+the way of `git hf log`, `status` and a push): the answers are the ones pygit2 gives, for every
+kind of tag, branch state and remote."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ def test_every_tag_reads_as_pygit2_reads_it(repo: Path):
 
     assert sorted(tags) == ["v1.0.0", "v1.1.0", "v1.2.0", "v2.0.0"]  # no tree or blob tag
     for name, tag in tags.items():
-        assert tag == found.tag(name)  # one tag, read through pygit2
+        assert tag == found._tag(f"refs/tags/{name}")  # one tag, read through pygit2
+        assert found.tag(name) == tag
         assert tag.commit == git(repo, "rev-parse", f"{name}^{{commit}}")
     assert tags["v1.2.0"].commit == tags["v1.0.0"].commit  # a tag of a tag, peeled through
     assert tags["v1.0.0"].annotated and not tags["v1.1.0"].annotated
@@ -74,3 +75,49 @@ def test_outside_a_repository_and_in_a_bare_one_say_so(tmp_path: Path):
         GitRepo.discover(bare)
     with pytest.raises(NotAGitRepoError, match="not inside a git repository"):
         GitRepo.discover(alone)
+
+
+def pygit2_branch(root: Path) -> str | None:
+    import pygit2
+
+    repo = pygit2.Repository(str(root))
+    return None if repo.head_is_unborn or repo.head_is_detached else repo.head.shorthand
+
+
+def test_the_branch_checked_out_reads_as_pygit2_reads_it(repo: Path, tmp_path: Path):
+    seen = []
+    git(repo, "tag", "feature")  # a tag named like the branch below: still the branch's name
+    for state in (
+        ["checkout", "-q", "-b", "feature"],
+        ["checkout", "-q", "--detach"],
+        ["checkout", "-q", "--orphan", "fresh"],  # no commit yet
+        ["checkout", "-q", "-f", "main"],
+    ):
+        git(repo, *state)
+        seen.append(GitRepo.discover(repo).current_branch())
+        assert seen[-1] == pygit2_branch(repo)
+
+    assert seen == ["feature", None, None, "main"]
+    git(repo, "worktree", "add", "-q", "-b", "side", str(tmp_path / "linked"))
+    assert GitRepo.discover(tmp_path / "linked").current_branch() == "side"
+
+
+def test_the_remote_url_is_origins_else_the_first_remotes_without_credentials(repo: Path):
+    assert GitRepo.discover(repo).remote_url() is None
+    git(repo, "remote", "add", "my.fork", "https://user:secret@example.com/fork.git")
+    assert GitRepo.discover(repo).remote_url() == "https://example.com/fork.git"
+    git(repo, "remote", "add", "origin", "git@example.com:team/model.git")
+
+    found = GitRepo.discover(repo)
+
+    assert found.remote_url() == "git@example.com:team/model.git"
+    assert found.remote_url("my.fork") == "https://example.com/fork.git"
+    assert found.remote_url("absent") == pygit2_first_remote(repo) == "https://example.com/fork.git"
+
+
+def pygit2_first_remote(root: Path) -> str:
+    import pygit2
+
+    from hfgit.secrets import public_url
+
+    return public_url(next(iter(pygit2.Repository(str(root)).remotes)).url)
