@@ -1,8 +1,9 @@
 """The local git repository, through pygit2. The only pygit2 user outside server/.
 
 pygit2 is imported when first needed: finding the repository, listing its tags (all that
-`git hf log` and `status` ask), the branch checked out and the remotes' URLs are answered by
-one `git` command each, which costs less than importing it."""
+`git hf log` and `status` ask), the branch checked out, the remotes' URLs and a committed file
+are answered by one `git` command each, which costs less than importing it: a push imports
+no pygit2."""
 
 from __future__ import annotations
 
@@ -240,7 +241,20 @@ class GitRepo:
         return [commit.message for commit in walker]
 
     def read_file(self, commit: str, path: str) -> bytes | None:
-        """A file's bytes as committed in `commit`, or None when it is not tracked there."""
+        """A file's bytes as committed in `commit`, or None when it is not tracked there (or is
+        a folder or a submodule there)."""
+        try:
+            done = subprocess.run(
+                ["git", "cat-file", "blob", f"{commit}:{path}"],
+                cwd=self.root,
+                capture_output=True,
+                check=False,
+            )
+        except OSError:  # no git to run: pygit2 says
+            return self._read_through_pygit2(commit, path)
+        return done.stdout if done.returncode == 0 else None
+
+    def _read_through_pygit2(self, commit: str, path: str) -> bytes | None:
         import pygit2
 
         tree: Any = self._repo[commit].peel(pygit2.Tree)

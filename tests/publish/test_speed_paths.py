@@ -254,6 +254,34 @@ def test_warm_log_and_status_import_neither_the_hub_client_nor_pygit2(workspace)
     assert "v1.1.0" in in_process[("log",)] and "published" in in_process[("log",)]
 
 
+def test_a_push_imports_no_pygit2_and_publishes_the_configs_as_committed(workspace):
+    workspace.tag("v1.0.0")
+    workspace.write("configs/train.yaml", "lr: 0.5\n")  # changed after the tag: not published
+    script = (
+        "import sys; from hfgit.cli import main; code = main(['push', '-q']); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pygit2', 'huggingface_hub'))); "
+        "sys.exit(code)"
+    )  # sys.modules after the push: also what its worker thread imported
+
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=workspace.root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    modules = json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"'))
+    assert "huggingface_hub.hf_api" in modules  # (the push is real)
+    assert [m for m in modules if m.startswith("pygit2")] == []
+    published = workspace.api.hf_hub_download(
+        "alice/tool-caller", "configs/train.yaml", revision="v1.0.0"
+    )
+    assert Path(published).read_text() == "lr: 0.0002\nepochs: 3\nlora_r: 16\n"
+
+
 def test_a_read_answered_otherwise_than_plainly_goes_through_the_library(workspace):
     """A missing repository is a 404: the library reads it (no token: "not found and no token
     was sent"), in a process where the plain read was tried first."""

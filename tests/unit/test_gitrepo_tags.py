@@ -121,3 +121,24 @@ def pygit2_first_remote(root: Path) -> str:
     from hfgit.secrets import public_url
 
     return public_url(next(iter(pygit2.Repository(str(root)).remotes)).url)
+
+
+def test_a_committed_file_reads_as_pygit2_reads_it(repo: Path):
+    (repo / "configs").mkdir()
+    (repo / "configs" / "train.yaml").write_text("lr: 0.1\n")
+    (repo / "weights.bin").write_bytes(bytes(range(256)) * 4)
+    (repo / "link").symlink_to("configs/train.yaml")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "files")
+    first = git(repo, "rev-parse", "HEAD")
+    (repo / "configs" / "train.yaml").write_text("lr: 0.2\n")
+    git(repo, "commit", "-q", "-am", "change")
+    found = GitRepo.discover(repo)
+
+    for path in ("configs/train.yaml", "weights.bin", "link", "configs", "absent.yaml", "a/b"):
+        assert found.read_file(first, path) == found._read_through_pygit2(first, path), path
+
+    assert found.read_file(first, "configs/train.yaml") == b"lr: 0.1\n"
+    assert found.read_file(git(repo, "rev-parse", "HEAD"), "configs/train.yaml") == b"lr: 0.2\n"
+    assert found.read_file(first, "weights.bin") == bytes(range(256)) * 4
+    assert found.read_file(first, "configs") is None  # a folder is not a file
