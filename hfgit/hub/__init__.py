@@ -19,7 +19,7 @@ from hfgit.hub.endpoint import (
 )
 from hfgit.hub.library import is_hf_endpoint
 from hfgit.hub.retry import RetryPolicy
-from hfgit.hub.types import Delete, HubCommit, HubRefs, RemoteFile, Upload
+from hfgit.hub.types import Delete, HubCommit, HubRefs, RemoteFile, Sent, Upload
 
 __all__ = [
     "LOCAL_DISPLAY",
@@ -30,6 +30,7 @@ __all__ = [
     "HubRefs",
     "RemoteFile",
     "RetryPolicy",
+    "Sent",
     "Upload",
     "choose",
     "chosen",

@@ -8,6 +8,7 @@ branch head by its trailers, a tag or a branch in the refs.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,21 @@ from urllib.parse import quote
 
 from hfgit.errors import HfgitError, HubError
 from hfgit.hub import settling, uploads
-from hfgit.hub.retry import RetryPolicy
+from hfgit.hub.retry import GaveUp, RetryPolicy
 from hfgit.hub.session import Session
-from hfgit.hub.types import Delete, HubCommit, HubRefs, RemoteFile, Upload
+from hfgit.hub.types import Delete, HubCommit, HubRefs, RemoteFile, Sent, Upload
+from hfgit.hub.xet import metered as xet_meter
 
-__all__ = ["DEFAULT_TOKEN_HINT", "Delete", "Hub", "HubCommit", "HubRefs", "RemoteFile", "Upload"]
+__all__ = [
+    "DEFAULT_TOKEN_HINT",
+    "Delete",
+    "Hub",
+    "HubCommit",
+    "HubRefs",
+    "RemoteFile",
+    "Sent",
+    "Upload",
+]
 
 DEFAULT_TOKEN_HINT = "set HF_TOKEN, run `hf auth login`, or pass --token"
 
@@ -153,11 +164,13 @@ class Hub:
         parent: str | None,
         summary: str,
         description: str,
+        sent: Sent | None = None,
     ) -> str:
         """One Hub commit on `branch`; StaleParentError when the branch moved past `parent`.
 
         A commit whose answer was lost is found below the branch head (down to `parent`) by
-        its Hfgit-Version and Hfgit-Git-Commit trailers, and is not made twice."""
+        its Hfgit-Version and Hfgit-Git-Commit trailers, and is not made twice. `sent` is told
+        how many bytes went over the wire when the upload measured them (Xet, `xet.py`)."""
         self.library()
         from huggingface_hub import CommitOperationDelete
 
@@ -176,22 +189,36 @@ class Hub:
         hashed_here = [(op, made) for op, made in pairs if uploads.hashed_by_client(op)]
 
         def check_uploads() -> None:  # hashed while uploading: checked before the commit names it
-            self.session.api.preupload_lfs_files(  # additions only: a delete has nothing to send
-                self.repo_id,
-                additions=[made for _, made in pairs],
-                revision=branch,
-                repo_type=self.repo_type,
-            )
+            try:
+                self.session.api.preupload_lfs_files(  # additions only: a delete has nothing to send
+                    self.repo_id,
+                    additions=[made for _, made in pairs],
+                    revision=branch,
+                    repo_type=self.repo_type,
+                )
+            except Exception as e:
+                reason = meter.gave_up(e) if meter is not None else None
+                if reason is not None:  # hf_xet retried it up to the deadline: not once more
+                    raise GaveUp(reason) from e
+                raise
             uploads.check_uploaded(ops, [op for op, _ in pairs])
             uploads.check_unmoved([op for op, _ in hashed_here])
 
         before = check_uploads if xet or hashed_here else None
-        commit = settling.commit(
-            self.session, ops, branch, parent, summary, description, before=before
-        )
+        with contextlib.ExitStack() as stack:
+            meter = stack.enter_context(xet_meter(self.retry)) if xet else None
+            commit = settling.commit(
+                self.session, ops, branch, parent, summary, description, before=before
+            )
         for upload, made in hashed_here:
             if upload.on_hashed is not None:
                 upload.on_hashed(made.upload_info.sha256.hex())
+        if sent is not None and meter is not None:
+            if meter.watched:  # what went to the Xet storage, and the files sent inline
+                sizes = sum(made.upload_info.size for _, made in pairs)
+                sent.measured = meter.sent + max(0, sizes - meter.handed)
+            else:
+                sent.unmeasured = True
         return commit
 
     def stored(self, files: list[Upload], branch: str) -> set[str]:

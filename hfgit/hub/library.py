@@ -84,7 +84,7 @@ def prepare(endpoint: str, policy: RetryPolicy) -> None:
     _use_xet(wants_xet)
     _policy = policy
     if _installed_timeout != policy.timeout:
-        _install_client(policy.timeout)
+        _install_client(policy)
     if _progress_bars is not None:
         show_progress_bars(_progress_bars)
 
@@ -207,7 +207,7 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _install_client(timeout: float) -> None:
+def _install_client(policy: RetryPolicy) -> None:
     """Make the library's shared HTTP client a retrying one (same hooks and settings)."""
     global _installed_timeout, _client_class
     from huggingface_hub import set_client_factory
@@ -219,13 +219,13 @@ def _install_client(timeout: float) -> None:
     settings = dict(_client_settings)
     http = settings.pop("http")
     client_class = _client_class
-    limits = http.Timeout(timeout, connect=min(timeout, 10.0))
+    limits = http.Timeout(policy.timeout, connect=policy.connect_timeout)
 
     def factory() -> Any:
         return client_class(**settings, timeout=limits)
 
     set_client_factory(factory)
-    _installed_timeout = timeout
+    _installed_timeout = policy.timeout
 
 
 def raise_for_answer(url: str, status: int, headers: list[tuple[str, str]], body: bytes) -> None:

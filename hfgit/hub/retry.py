@@ -34,6 +34,7 @@ from hfgit.effects import Sleep
 
 ENV_DEADLINE = "HFGIT_RETRY_DEADLINE"
 DEFAULT_DEADLINE = 60.0
+CONNECT_TIMEOUT = 10.0  # seconds to connect, at most (the policy's timeout when shorter)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _NETWORK_ERRORS = {"TimeoutException", "NetworkError", "RemoteProtocolError"}
 _NEVER_SENT = {"ConnectError", "ConnectTimeout", "PoolTimeout"}
@@ -81,7 +82,7 @@ def default_deadline() -> float:
 class RetryPolicy:
     """How long and how often to retry: backoff doubling from `first_delay` up to `max_delay`,
     each wait jittered into [half, full], and no new try starting after `deadline` seconds.
-    `timeout`: seconds one request may go without progress (connecting: at most 10 s)."""
+    `timeout`: seconds one request may go without progress (connecting: `connect_timeout`)."""
 
     deadline: float = field(default_factory=default_deadline)
     first_delay: float = 0.5
@@ -90,6 +91,10 @@ class RetryPolicy:
     sleep: Sleep | None = None
     clock: Callable[[], float] | None = None
     rng: random.Random = field(default_factory=random.Random, compare=False)
+
+    @property
+    def connect_timeout(self) -> float:
+        return min(self.timeout, CONNECT_TIMEOUT)
 
     def now(self) -> float:
         return (self.clock or clock)()

@@ -51,3 +51,14 @@ class Upload:
 @dataclass(frozen=True)
 class Delete:
     path_in_repo: str
+
+
+@dataclass
+class Sent:
+    """What a commit's upload sent, as `Hub.commit` measured it. `measured`: the bytes that
+    crossed the wire, over Xet (which sends only the chunks the storage lacks); None over LFS,
+    which sends new content whole (the files' sizes tell). `unmeasured`: sent over Xet, but
+    hf_xet's reports could not be read (`xet.py`)."""
+
+    measured: int | None = None
+    unmeasured: bool = False
