@@ -36,6 +36,7 @@ class Outcome:
     failure: HfgitError | None = field(default=None, repr=False, compare=False)
     hub_tag: str | None = None  # one of several models: the Hub's name of `tag` (v1.2.0)
     model: str | None = None  # one of several models: its name
+    transferred: int | None = None  # bytes the upload measured on the wire (Xet dedupes chunks)
 
     @property
     def failed(self) -> bool:
@@ -47,6 +48,10 @@ class Outcome:
 
     @property
     def bytes_sent(self) -> int:
+        """What crossed the wire when the upload measured it (over Xet, only the chunks the Hub
+        lacked), else the sizes of the new and changed files (LFS sends them whole)."""
+        if self.transferred is not None:
+            return self.transferred
         return sum(c.size for c in self.changes if c.status in ("new", "changed"))
 
     @property

@@ -29,7 +29,7 @@ from hfgit.errors import (
     VersionsFailedError,
 )
 from hfgit.files import stamp_of
-from hfgit.hub import Delete, Hub, Upload
+from hfgit.hub import Delete, Hub, Sent, Upload
 from hfgit.outcome import Outcome, Progress
 from hfgit.plan import MAIN, Action, PublishStep, branch_base, plan_push, published_on
 from hfgit.project import Project
@@ -349,7 +349,9 @@ def _publish(
     run.cancel.check()  # the last point where stopping leaves nothing of this version behind
     run.progress.stage = "uploading"
     if operations:
-        outcome.hub_commit = _commit(run, content, operations, step.branch, head)
+        sent = Sent()
+        outcome.hub_commit = _commit(run, content, operations, step.branch, head, sent)
+        _count_sent(run, outcome, sent)
     else:
         outcome.hub_commit = head  # a re-run after a lost tag: the content is already there
     assert outcome.hub_commit is not None
@@ -373,11 +375,14 @@ def _commit(
     operations: list[Upload | Delete],
     branch: str,
     head: str | None,
+    sent: Sent,
 ) -> str:
     """The version's Hub commit. Its files are sent as they were checked or not at all: a file
     that changed meanwhile fails its upload, and is named."""
     try:
-        return run.hub.commit(operations, branch, head, content.summary, content.description)
+        return run.hub.commit(
+            operations, branch, head, content.summary, content.description, sent=sent
+        )
     except (HfgitError, RuntimeError) as e:
         moved = [p.path_in_repo for p in content.files if _moved(p)]
         if not moved and not isinstance(e, ContentChangedError):
@@ -389,6 +394,17 @@ def _commit(
         )
         publishstate.refuse(run.project, content.tag, message)
         raise ContentChangedError(message) from e
+
+
+def _count_sent(run: _Run, outcome: Outcome, sent: Sent) -> None:
+    """The bytes the version's upload sent, where it measured them (Xet); over Xet unmeasured,
+    the files' sizes are an upper bound, and the outcome says so."""
+    if sent.measured is not None:
+        outcome.transferred = sent.measured
+    elif sent.unmeasured:
+        note = "bytes sent over Xet not measured: 'sent' counts the new and changed files whole"
+        outcome.warnings = [*outcome.warnings, note]
+        run.say(f"warning: {outcome.tag}: {note}")
 
 
 def _moved(payload: Payload) -> bool:
