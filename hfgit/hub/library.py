@@ -18,6 +18,8 @@
   itself, for a proxy or certificates, is replaced: the library offers no way to wrap it.)
 * One private touch, isolated in `_set_xet`, for a library imported before hfgit knew its
   endpoint.
+* hf_xet, which uploads over Xet: its retries held to the policy, and what it sent, in
+  `xet.py`.
 """
 
 from __future__ import annotations
