@@ -214,7 +214,7 @@ class Hub:
             if upload.on_hashed is not None:
                 upload.on_hashed(made.upload_info.sha256.hex())
         if sent is not None and meter is not None:
-            if meter.watched:  # what went to the Xet storage, and the files sent inline
+            if meter.routed:  # what went to the Xet storage, and the files sent inline
                 sizes = sum(made.upload_info.size for _, made in pairs)
                 sent.measured = meter.sent + max(0, sizes - meter.handed)
             else:

@@ -1,23 +1,27 @@
-"""hf_xet, the library's Xet uploader, held to hfgit's retry policy, and what its uploads sent.
+"""hf_xet, the library's Xet uploader: hfgit's uploads held to its retry policy, and what they
+sent.
 
 * Retries. hf_xet retries each request to the Xet storage (CAS) on its own schedule: 5 retries
   by default, each wait up to 6 minutes, 60 s to connect and 300 s of silence before a read
-  fails; a Hub that dies right after handing out a write token keeps a push waiting for many
-  minutes. Its documented settings are read from the environment when its session is made (at
-  the first Xet transfer of the process), so `metered` sets them around an upload, from the
-  `RetryPolicy`: n = deadline / max_delay retries (rounded up), each wait at most deadline / n
-  (`HF_XET_CLIENT_RETRY_MAX_DURATION` caps one wait in hf_xet 1.6 and later, and bounded the
-  whole series before), hfgit's connect and read timeouts. A setting the user made is theirs:
-  it is left as it is, and nothing hfgit sets outlives the upload. A transfer that failed after
-  retries bounded so was retried up to the deadline already (`XetMeter.gave_up`).
+  fails, so a Hub that dies right after handing out a write token keeps a push waiting for many
+  minutes. hfgit's uploads go through a session of its own, made (hf_xet's public API) with the
+  settings hf_xet reads from the environment, and, for each one the user did not set
+  (`HF_XET_CLIENT_RETRY_MAX_ATTEMPTS`, `_RETRY_MAX_DURATION`, `_CONNECT_TIMEOUT`,
+  `_READ_TIMEOUT`), the `RetryPolicy`'s: n = deadline / max_delay retries (rounded up), each
+  wait at most deadline / n (`_RETRY_MAX_DURATION` caps one wait in hf_xet 1.6 and later, and
+  the whole series before), its connect and read timeouts. So the user's environment wins, and
+  the session the library keeps for everything else is left as it is. A transfer that failed
+  after retries bounded so was retried up to the deadline already (`XetMeter.gave_up`).
 * Bytes sent. Xet sends only the chunks the storage lacks, so a file's size says little about
   what crossed the wire. hf_xet reports `total_transfer_bytes_completed` to the progress
-  callback of each upload; the library passes one only to draw its progress bars.
-  `_watch_sessions` is the one private touch here: huggingface_hub 2.x takes hf_xet's session
-  from `utils._xet.get_xet_session` at every transfer (checked against 2.4.0), and that function
-  is wrapped once, so that an upload made inside `metered` reports to its `XetMeter` as well as
-  to the library's bars. Elsewhere (another caller, huggingface_hub 1.x, a library that moved
-  it) transfers go on untouched and the meter says it saw nothing (`watched` False).
+  callback of each upload; the library passes one only to draw its progress bars, and keeps the
+  final report to itself.
+* The one private touch: huggingface_hub 2.x takes hf_xet's session from
+  `utils._xet.get_xet_session` at every transfer (checked against 2.4.0). `_route_sessions`
+  wraps that function once: inside `metered` it answers hfgit's session, whose uploads report
+  to the meter as well as to the library's bars; outside, the library's own. Where it is not
+  found (huggingface_hub 1.x, a library that moved it) uploads go on as the library makes them
+  (`routed` False): hf_xet's own retries, and no measure of what was sent.
 """
 
 from __future__ import annotations
@@ -29,24 +33,24 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from hfgit.hub.retry import ENV_DEADLINE, RetryPolicy, causes, fault_of
 
-RETRIES = "HF_XET_CLIENT_RETRY_MAX_ATTEMPTS"
-WAIT = "HF_XET_CLIENT_RETRY_MAX_DURATION"
-CONNECT = "HF_XET_CLIENT_CONNECT_TIMEOUT"
-READ = "HF_XET_CLIENT_READ_TIMEOUT"
+# hf_xet's settings hfgit sets: its config key, and the environment variable it reads it from
+RETRIES = ("client.retry_max_attempts", "HF_XET_CLIENT_RETRY_MAX_ATTEMPTS")
+WAIT = ("client.retry_max_duration", "HF_XET_CLIENT_RETRY_MAX_DURATION")
+CONNECT = ("client.connect_timeout", "HF_XET_CLIENT_CONNECT_TIMEOUT")
+READ = ("client.read_timeout", "HF_XET_CLIENT_READ_TIMEOUT")
 
 _current: contextvars.ContextVar[XetMeter | None] = contextvars.ContextVar(
     "xet_meter", default=None
 )
 _lock = threading.Lock()
-_depth = 0  # uploads inside `metered` right now, in any thread
-_ours: dict[str, str] = {}  # what hfgit set in the environment for them
-_watching: bool | None = None  # whether `_watch_sessions` is in place (None: not tried yet)
+_routed: bool | None = None  # whether `_route_sessions` is in place (None: not tried yet)
+_session: tuple[int, dict[str, Any], Any] | None = None  # hfgit's: pid, its settings, session
 
 
 @dataclass
@@ -58,12 +62,14 @@ class _Transfer:
 
 @dataclass
 class XetMeter:
-    """What the Xet uploads made inside `metered` did. `watched`: hf_xet's reports reach it;
-    `bounded`: hf_xet's retries were held to the policy's deadline (the user set none of them)."""
+    """What the Xet uploads made inside `metered` did. `routed`: they went through hfgit's
+    session (its settings, its reports); `bounded`: that session's retries are held to the
+    policy's deadline (the user set none of them)."""
 
     policy: RetryPolicy
-    watched: bool = False
+    routed: bool = False
     bounded: bool = False
+    overrides: dict[str, Any] = field(default_factory=dict)  # config key -> hfgit's value
     transfers: list[_Transfer] = field(default_factory=list)
     failure: BaseException | None = None  # how a transfer failed
     failed_after: float = 0.0  # seconds into that transfer
@@ -98,18 +104,22 @@ class XetMeter:
 
 @contextlib.contextmanager
 def metered(policy: RetryPolicy) -> Iterator[XetMeter]:
-    """Xet uploads made inside (in this thread) retry within `policy` and report to the meter."""
-    meter = XetMeter(policy, watched=_watch_sessions())
+    """Xet uploads made inside (in this thread) go through hfgit's session, with the policy's
+    retries, and report to the meter."""
+    overrides = {
+        key: value for (key, name), value in settings(policy).items() if name not in os.environ
+    }
+    routed = _route_sessions()
+    bounded = routed and RETRIES[0] in overrides and WAIT[0] in overrides
+    meter = XetMeter(policy, routed=routed, bounded=bounded, overrides=overrides)
     token = _current.set(meter)
     try:
-        with _settings(policy) as bounded:
-            meter.bounded = bounded
-            yield meter
+        yield meter
     finally:
         _current.reset(token)
 
 
-def settings(policy: RetryPolicy) -> dict[str, str]:
+def settings(policy: RetryPolicy) -> dict[tuple[str, str], Any]:
     """hf_xet's retry and timeout settings that keep its retries of one request within the
     policy's deadline, with the policy's connect and read timeouts."""
     retries = 0
@@ -117,71 +127,75 @@ def settings(policy: RetryPolicy) -> dict[str, str]:
         retries = math.ceil(policy.deadline / policy.max_delay)
     wait = policy.deadline / retries if retries else 0.0
     return {
-        RETRIES: str(retries),
+        RETRIES: retries,
         WAIT: _ms(wait),
         CONNECT: _ms(policy.connect_timeout),
         READ: _ms(policy.timeout),
     }
 
 
-@contextlib.contextmanager
-def _settings(policy: RetryPolicy) -> Iterator[bool]:
-    """The environment hf_xet reads its settings from, set while uploads run: the names the
-    user did not set, from the first upload to start until the last one ends. Yields whether
-    hfgit set the retry ones."""
-    global _depth
+def config(overrides: dict[str, Any]) -> Any:
+    """The config of hfgit's session: hf_xet's own (its defaults, the user's environment), with
+    `overrides` (config key -> value)."""
+    read = _hf_xet().XetConfig()
+    return read.with_config(overrides) if overrides else read
+
+
+def _session_for(meter: XetMeter) -> Any:
+    """hfgit's session, made at first use and again when the settings change (or after a fork)."""
+    global _session
     with _lock:
-        if _depth == 0:
-            _ours.clear()
-            for name, value in settings(policy).items():
-                if name not in os.environ:
-                    os.environ[name] = _ours[name] = value
-        _depth += 1
-        bounded = RETRIES in _ours and WAIT in _ours
-    try:
-        yield bounded
-    finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0:
-                for name, value in _ours.items():
-                    if os.environ.get(name) == value:
-                        del os.environ[name]
-                _ours.clear()
+        if _session is None or _session[:2] != (os.getpid(), meter.overrides):
+            made = _hf_xet().XetSession(config=config(meter.overrides))
+            _session = (os.getpid(), dict(meter.overrides), made)
+        return _session[2]
 
 
-def _watch_sessions() -> bool:
+def _hf_xet() -> Any:
+    import hf_xet  # type: ignore[import-untyped]  # ships no type information
+
+    return hf_xet
+
+
+def _route_sessions() -> bool:
     """Wrap the function the library takes hf_xet's session from, once (see the module's
     docstring); True when it is in place."""
-    global _watching
+    global _routed
     with _lock:
-        if _watching is None:
-            _watching = False
+        if _routed is None:
+            _routed = False
             try:
                 from huggingface_hub.utils import _xet
             except ImportError:
                 return False
             library_session = getattr(_xet, "get_xet_session", None)
             if callable(library_session):
-                _xet.get_xet_session = lambda: _Session(library_session())
-                _watching = True
-        return _watching
+                _xet.get_xet_session = _routing(library_session)
+                _routed = True
+        return _routed
+
+
+def _routing(library_session: Callable[[], Any]) -> Callable[[], Any]:
+    def get_xet_session() -> Any:
+        meter = _current.get()
+        if meter is None:
+            return library_session()
+        return _Session(_session_for(meter), meter)
+
+    return get_xet_session
 
 
 class _Session:
-    """hf_xet's session as the library holds it; an upload begun under a meter reports to it."""
+    """hfgit's session for the uploads under `meter`: they report to it."""
 
-    def __init__(self, session: Any) -> None:
-        self._session = session
+    def __init__(self, session: Any, meter: XetMeter) -> None:
+        self._session, self._meter = session, meter
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._session, name)
 
     def new_upload_commit(self, *args: Any, **kwargs: Any) -> Any:
-        meter = _current.get()
-        if meter is None:
-            return self._session.new_upload_commit(*args, **kwargs)
-        transfer = _Transfer()
+        meter, transfer = self._meter, _Transfer()
         meter.transfers.append(transfer)
         theirs = kwargs.get("progress_callback")
 

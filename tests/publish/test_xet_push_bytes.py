@@ -136,7 +136,7 @@ def test_a_push_that_cannot_read_hf_xets_reports_says_its_figure_is_the_files_si
     from hfgit.hub import xet
 
     two_versions(workspace)
-    monkeypatch.setattr(xet, "_watch_sessions", lambda: False)  # as with huggingface_hub 1.x
+    monkeypatch.setattr(xet, "_route_sessions", lambda: False)  # as with huggingface_hub 1.x
 
     result = workspace.run("push", "--json")
 

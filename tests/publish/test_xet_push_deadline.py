@@ -3,7 +3,7 @@ after it handed out the write token: hf_xet's own retries are held to hfgit's re
 so the push fails in one line, exits 1, long before hf_xet's own schedule (minutes) would end;
 and the same push, run again once the hub is back, publishes the version.
 
-The pushes are `git-hf` processes: hf_xet reads its settings once per process."""
+The pushes are `git-hf` processes, as a user runs them."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def xet_publisher(path: Path, endpoint: str, token: str) -> Publisher:
     publisher = Publisher.create(path, endpoint, token, Made())
     del publisher.env["HF_HUB_DISABLE_XET"]
     publisher.env["HFGIT_RETRY_DEADLINE"] = DEADLINE
-    for name in xet.settings(RetryPolicy()):
+    for _, name in xet.settings(RetryPolicy()):
         publisher.env.pop(name, None)
     publisher.make_version("v1.0.0", random.Random(3), weights=4 * MiB)
     return publisher
@@ -105,32 +105,28 @@ def test_a_xet_storage_refusing_every_request_fails_the_push_in_bounded_time(
         assert hub_tags(hub.url, publisher) == ["v1.0.0"]
 
 
-def test_hf_xet_reads_retries_bounded_by_the_deadline_and_the_users_own_settings_win(
+def test_hfgit_s_xet_session_retries_within_the_deadline_and_the_users_settings_win(
     monkeypatch: Any,
 ):
-    import hf_xet
-
-    monkeypatch.setenv(xet.RETRIES, "11")  # the user's
-    monkeypatch.delenv(xet.WAIT, raising=False)
+    monkeypatch.setenv(xet.RETRIES[1], "11")  # the user's
+    monkeypatch.delenv(xet.WAIT[1], raising=False)
     policy = RetryPolicy(deadline=60.0, max_delay=8.0, timeout=30.0)
 
     with xet.metered(policy) as meter:
-        read = hf_xet.XetConfig()  # what a session made now reads
-        assert read.get("client.retry_max_attempts") == 11
-        assert read.get("client.retry_max_duration").total_seconds() == 7.5  # 60 s / 8 waits
-        assert read.get("client.connect_timeout").total_seconds() == 10
-        assert read.get("client.read_timeout").total_seconds() == 30
-    after = hf_xet.XetConfig()
+        read = xet.config(meter.overrides)  # what hfgit's session is made with
 
+    assert read.get("client.retry_max_attempts") == 11
+    assert read.get("client.retry_max_duration").total_seconds() == 7.5  # 60 s over 8 waits
+    assert read.get("client.connect_timeout").total_seconds() == 10
+    assert read.get("client.read_timeout").total_seconds() == 30
     assert not meter.bounded  # the user chose hf_xet's retries: hfgit's own apply as before
-    assert os.environ[xet.RETRIES] == "11"
-    assert after.get("client.retry_max_duration").total_seconds() == 360  # hf_xet's own again
+    assert os.environ[xet.RETRIES[1]] == "11" and xet.WAIT[1] not in os.environ
 
 
-def test_hf_xet_waits_add_up_to_the_deadline_at_most():
+def test_hf_xet_s_waits_add_up_to_the_deadline_at_most():
     for deadline in (0.0, 1.0, 2.0, 7.0, 60.0, 600.0):
         bounds = xet.settings(RetryPolicy(deadline=deadline))
-        retries = int(bounds[xet.RETRIES])
+        retries = bounds[xet.RETRIES]
         wait = int(bounds[xet.WAIT].removesuffix("ms")) / 1000
         assert retries * wait <= deadline + 0.001
         assert wait <= RetryPolicy().max_delay
