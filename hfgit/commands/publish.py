@@ -198,7 +198,10 @@ def _print_plan(outcomes: list[Outcome]) -> None:
         click.echo(f"  commit:   {o.summary}")
         verb = "move" if o.action == "republish" else "create"
         click.echo(f"  tag:      {verb} Hub tag {o.tag} on that commit")
-        click.echo(f"  upload:   {size(o.bytes_sent)} in {o.files_sent} files, {_not_sent(o)}")
+        # at most: over Xet only the chunks the Hub lacks are sent, known once they are
+        click.echo(
+            f"  upload:   at most {size(o.bytes_sent)} in {o.files_sent} files, {_not_sent(o)}"
+        )
 
 
 def _not_sent(o: Outcome) -> str:

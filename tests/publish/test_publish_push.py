@@ -195,6 +195,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(workspace, hub_requests):
     assert "v1.0.0  publish -> main" in result.out
     assert "model.safetensors" in result.out and "new" in result.out
     assert "Publish v1.0.0" in result.out
+    assert "upload:   at most " in result.out  # over Xet, the chunks the Hub lacks only
     assert not workspace.api.repo_exists(REPO)
     assert not [
         r
