@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -213,3 +214,10 @@ def models_workspace(
         monkeypatch.chdir(root)
         monkeypatch.setenv("HF_TOKEN", hub.tokens["alice"])
     return ws
+
+
+def as_at_a_terminal() -> None:
+    """For `preexec_fn`: the child gets SIGINT at its default, as a program started at a
+    terminal has it, whatever the test runner inherited (a runner started with `&` by a
+    script has SIGINT ignored, and so would every process it starts)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from drivers import as_at_a_terminal
 from faultproxy import Fault, FaultProxy, Rule
 
 REPO = "alice/tool-caller"
@@ -58,6 +59,7 @@ def start_push(workspace: Any, proxy: FaultProxy, oid: str, **env: str) -> subpr
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **env},
+        preexec_fn=as_at_a_terminal,
     )
     deadline = time.monotonic() + WAIT
     while not any(e.method == "PUT" and oid in e.path for e in proxy.events):
@@ -109,7 +111,11 @@ def test_ctrl_c_before_any_upload_publishes_nothing(workspace, proxy):
     # Hold the first request that changes the Hub: the repo's creation.
     proxy.add_rule(Rule(Fault.STALL, method="POST", path="/api/repos/create", stall_seconds=STALL))
     process = subprocess.Popen(
-        [str(GIT_HF), "push"], cwd=workspace.root, stderr=subprocess.PIPE, text=True
+        [str(GIT_HF), "push"],
+        cwd=workspace.root,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=as_at_a_terminal,
     )
     deadline = time.monotonic() + WAIT
     while not any("/api/repos/create" in e.path for e in proxy.events):

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from drivers import TWO_MODELS, models_workspace
 
 from hfgit import prehash
-from tests.drivers import TWO_MODELS, models_workspace
 
 BIG = (10 << 20) + 4096  # above the inline limit: uploaded through LFS
 

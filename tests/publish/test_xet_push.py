@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from drivers import as_at_a_terminal
 
 from hfgit.server.xetstore import XetStore
 
@@ -108,6 +109,7 @@ def test_ctrl_c_mid_xet_upload_stops_the_push_and_the_version_gets_no_tag(worksp
             cwd=workspace.root,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=as_at_a_terminal,
         )
         deadline = time.monotonic() + 60
         while not any("/v1/xorbs/" in e.path for e in proxy.events):
