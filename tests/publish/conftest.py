@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from drivers import Workspace, new_workspace
+from faultproxy import FaultProxy
 
 
 @pytest.fixture
@@ -34,3 +35,31 @@ def hub_requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     monkeypatch.setattr(App, "__call__", recording)
     yield seen
+
+
+@pytest.fixture
+def proxy(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
+    """The workspace's hub behind a fault proxy, which the user chose ($HF_ENDPOINT, and the
+    config's endpoint): its token goes there."""
+    with FaultProxy(workspace.hub.url) as p:
+        config = workspace.root / ".hfgit.yaml"
+        config.write_text(config.read_text().replace(workspace.hub.url, p.url))
+        monkeypatch.setenv("HF_ENDPOINT", p.url)
+        yield p
+
+
+@pytest.fixture
+def xorb_bytes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """[xorb bytes received by any embedded hub of this process during the test]."""
+    from hfgit.server.xetstore import XetStore
+
+    total = [0]
+    real = XetStore.count
+
+    def counting(self: XetStore, what: str, amount: int) -> None:
+        if what == "xorb_bytes":
+            total[0] += amount
+        real(self, what, amount)
+
+    monkeypatch.setattr(XetStore, "count", counting)
+    return total

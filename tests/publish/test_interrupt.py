@@ -13,11 +13,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from drivers import as_at_a_terminal
 from faultproxy import Fault, FaultProxy, Rule
 
@@ -25,15 +23,6 @@ REPO = "alice/tool-caller"
 GIT_HF = Path(sys.executable).parent / "git-hf"
 STALL = 120.0  # seconds the upload is held: far longer than any test may wait
 WAIT = 30.0
-
-
-@pytest.fixture
-def proxy(workspace: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
-    with FaultProxy(workspace.hub.url) as p:
-        config = workspace.root / ".hfgit.yaml"
-        config.write_text(config.read_text().replace(workspace.hub.url, p.url))
-        monkeypatch.setenv("HF_ENDPOINT", p.url)  # the user's chosen Hub: the token goes there
-        yield p
 
 
 def two_versions(workspace: Any) -> str:

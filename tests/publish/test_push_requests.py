@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +14,6 @@ from faultproxy import FaultProxy
 
 REPO = "alice/tool-caller"
 BIG = (10 << 20) + 4096  # above the inline limit: uploaded through LFS (or Xet)
-
-
-@pytest.fixture
-def proxy(workspace: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
-    """The workspace's hub behind the proxy, which the user chose ($HF_ENDPOINT)."""
-    with FaultProxy(workspace.hub.url, seed=0) as p:
-        config = workspace.root / ".hfgit.yaml"
-        config.write_text(config.read_text().replace(workspace.hub.url, p.url))
-        monkeypatch.setenv("HF_ENDPOINT", p.url)
-        yield p
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ hub; waits are recorded by an injected sleep instead of being slept."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from faultproxy import Fault, FaultProxy, Rule
+from faultproxy import Fault, Rule
 
 from hfgit import trailers
 from hfgit.hub import retry
@@ -52,16 +51,6 @@ def over_lfs(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", True)
     monkeypatch.setattr(library, "_xet_turned_off", False)
-
-
-@pytest.fixture
-def proxy(workspace: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
-    """The workspace's hub, behind the proxy (which the user chose, as $HF_ENDPOINT)."""
-    with FaultProxy(workspace.hub.url, seed=0) as p:
-        config = workspace.root / ".hfgit.yaml"
-        config.write_text(config.read_text().replace(workspace.hub.url, p.url))
-        monkeypatch.setenv("HF_ENDPOINT", p.url)
-        yield p
 
 
 def _train(workspace: Any, n: int) -> dict[str, str]:

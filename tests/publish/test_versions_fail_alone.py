@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from faultproxy import Fault, FaultProxy, Rule
+from faultproxy import Fault, Rule
 
 from hfgit.hub import retry
 
@@ -103,7 +103,7 @@ def test_dry_run_names_a_version_that_would_be_refused(workspace):
 
 
 def test_a_hub_that_stops_answering_stops_the_push_and_keeps_the_rest_for_later(
-    workspace, monkeypatch
+    workspace, proxy, monkeypatch
 ):
     now = [1000.0]
     monkeypatch.setattr(retry, "sleep", lambda s: now.__setitem__(0, now[0] + s))
@@ -113,13 +113,9 @@ def test_a_hub_that_stops_answering_stops_the_push_and_keeps_the_rest_for_later(
     for tag in ("v1.1.0", "v1.2.0"):
         workspace.commit(f"feat: {tag}")
         workspace.tag(tag)
-    with FaultProxy(workspace.hub.url) as proxy:
-        config = workspace.root / ".hfgit.yaml"
-        config.write_text(config.read_text().replace(workspace.hub.url, proxy.url))
-        monkeypatch.setenv("HF_ENDPOINT", proxy.url)
-        proxy.add_rule(Rule(Fault.ERROR, method="POST", path=r"/commit/"))
+    proxy.add_rule(Rule(Fault.ERROR, method="POST", path=r"/commit/"))
 
-        result = workspace.run("push", "--json", "v1.0.0", "v1.1.0", "v1.2.0")
+    result = workspace.run("push", "--json", "v1.0.0", "v1.1.0", "v1.2.0")
 
     assert result.code == 1
     outcome = {o["tag"]: (o["error"], o["retry"]) for o in result.json}

@@ -11,25 +11,8 @@ from typing import Any
 import pytest
 from drivers import as_at_a_terminal
 
-from hfgit.server.xetstore import XetStore
-
 MiB = 1024 * 1024
 CHANGED = [(1 * MiB, 256 * 1024), (6 * MiB, 256 * 1024)]  # (offset, length): 0.5 of 8 MiB
-
-
-@pytest.fixture
-def xorb_bytes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """[xorb bytes received by any embedded hub of this process during the test]."""
-    total = [0]
-    real = XetStore.count
-
-    def counting(self: XetStore, what: str, amount: int) -> None:
-        if what == "xorb_bytes":
-            total[0] += amount
-        real(self, what, amount)
-
-    monkeypatch.setattr(XetStore, "count", counting)
-    return total
 
 
 def version(workspace: Any, tag: str, weights: bytes) -> None:
@@ -90,42 +73,39 @@ def test_an_endpoint_that_hands_out_no_xet_token_gets_lfs(workspace, xorb_bytes,
     assert len(lfs) == 1 and lfs[0].read_bytes() == weights
 
 
-def test_ctrl_c_mid_xet_upload_stops_the_push_and_the_version_gets_no_tag(workspace, monkeypatch):
+def test_ctrl_c_mid_xet_upload_stops_the_push_and_the_version_gets_no_tag(workspace, proxy):
     import signal
     import subprocess
     import sys
     import time
 
-    from faultproxy import Fault, FaultProxy, Rule
+    from faultproxy import Fault, Rule
 
-    with FaultProxy(workspace.hub.url) as proxy:  # hands out its own URL for the CAS too
-        config = workspace.root / ".hfgit.yaml"
-        config.write_text(config.read_text().replace(workspace.hub.url, proxy.url))
-        monkeypatch.setenv("HF_ENDPOINT", proxy.url)
-        version(workspace, "v1.0.0", os.urandom(4 * MiB))
-        proxy.add_rule(Rule(Fault.STALL, method="POST", path="/v1/xorbs/", stall_seconds=120))
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "git-hf"), "push"],
-            cwd=workspace.root,
-            stderr=subprocess.PIPE,
-            text=True,
-            preexec_fn=as_at_a_terminal,
-        )
-        deadline = time.monotonic() + 60
-        while not any("/v1/xorbs/" in e.path for e in proxy.events):
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "the xorb upload never started"
-            time.sleep(0.05)
+    version(workspace, "v1.0.0", os.urandom(4 * MiB))
+    # the proxy hands out its own URL for the CAS too: the xorb upload passes through it
+    proxy.add_rule(Rule(Fault.STALL, method="POST", path="/v1/xorbs/", stall_seconds=120))
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "git-hf"), "push"],
+        cwd=workspace.root,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=as_at_a_terminal,
+    )
+    deadline = time.monotonic() + 60
+    while not any("/v1/xorbs/" in e.path for e in proxy.events):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the xorb upload never started"
+        time.sleep(0.05)
 
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=60)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
 
-        assert process.returncode == 130, err
-        assert "not published: v1.0.0" in err and "Traceback" not in err
-        tags = workspace.api.list_repo_refs("alice/tool-caller").tags
-        assert [t.name for t in tags] == []
-        proxy.clear_rules()
-        assert workspace.run("push").code == 0  # the next push publishes it
+    assert process.returncode == 130, err
+    assert "not published: v1.0.0" in err and "Traceback" not in err
+    tags = workspace.api.list_repo_refs("alice/tool-caller").tags
+    assert [t.name for t in tags] == []
+    proxy.clear_rules()
+    assert workspace.run("push").code == 0  # the next push publishes it
 
 
 @pytest.mark.parametrize("turned_off_by", ["hfgit", "the user"])

@@ -8,29 +8,11 @@ import random
 import re
 from typing import Any
 
-import pytest
-
 from hfgit.commands.output import size
-from hfgit.server.xetstore import XetStore
 
 MiB = 1024 * 1024
 WEIGHTS = 8 * MiB
 CHANGED = (3 * MiB, WEIGHTS // 100)  # offset, length: 1% of the weights
-
-
-@pytest.fixture
-def xorb_bytes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """[xorb bytes the embedded hub received during the test]."""
-    total = [0]
-    real = XetStore.count
-
-    def counting(self: XetStore, what: str, amount: int) -> None:
-        if what == "xorb_bytes":
-            total[0] += amount
-        real(self, what, amount)
-
-    monkeypatch.setattr(XetStore, "count", counting)
-    return total
 
 
 def two_versions(workspace: Any) -> bytes:
