@@ -225,16 +225,24 @@ def _imported(importtime: str) -> set[str]:
     }
 
 
-def _run_measured(workspace: Any, *args: str) -> tuple[str, set[str]]:
-    """`git hf ARGS` in a fresh interpreter under -X importtime: its output, what it imported."""
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "hfgit", *args],
+def _python(
+    workspace: Any, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` in a fresh interpreter, in the workspace."""
+    return subprocess.run(
+        [sys.executable, *args],
         cwd=workspace.root,
         capture_output=True,
         text=True,
+        env=env,
         check=False,
         timeout=120,
     )
+
+
+def _run_measured(workspace: Any, *args: str) -> tuple[str, set[str]]:
+    """`git hf ARGS` in a fresh interpreter under -X importtime: its output, what it imported."""
+    done = _python(workspace, "-X", "importtime", "-m", "hfgit", *args)
     assert done.returncode == 0, done.stderr
     return done.stdout, _imported(done.stderr)
 
@@ -258,22 +266,15 @@ def test_a_push_imports_no_pygit2_and_publishes_the_configs_as_committed(workspa
     workspace.tag("v1.0.0")
     workspace.write("configs/train.yaml", "lr: 0.5\n")  # changed after the tag: not published
     script = (
-        "import sys; from hfgit.cli import main; code = main(['push', '-q']); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pygit2', 'huggingface_hub'))); "
+        "import json, sys; from hfgit.cli import main; code = main(['push', '-q']); "
+        "print(json.dumps([m for m in sys.modules if m.split('.')[0] in ('pygit2', 'huggingface_hub')])); "
         "sys.exit(code)"
     )  # sys.modules after the push: also what its worker thread imported
 
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=workspace.root,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    done = _python(workspace, "-c", script)
 
     assert done.returncode == 0, done.stderr
-    modules = json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"'))
+    modules = json.loads(done.stdout.strip().splitlines()[-1])
     assert "huggingface_hub.hf_api" in modules  # (the push is real)
     assert [m for m in modules if m.startswith("pygit2")] == []
     published = workspace.api.hf_hub_download(
@@ -293,15 +294,7 @@ def test_a_read_answered_otherwise_than_plainly_goes_through_the_library(workspa
     )
     workspace.tag("v1.0.0")
     env = {k: v for k, v in os.environ.items() if k != "HF_TOKEN"}
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "hfgit", "log"],
-        cwd=workspace.root,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=120,
-    )
+    done = _python(workspace, "-X", "importtime", "-m", "hfgit", "log", env=env)
     modules = _imported(done.stderr)
     errors = [line for line in done.stderr.splitlines() if not line.startswith("import time:")]
 
