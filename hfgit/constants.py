@@ -17,6 +17,8 @@ ENV_SKIP = "HFGIT_SKIP"
 ENV_DATA_DIR = "HFGIT_DATA_DIR"
 ENV_IN_HOOK = "HFGIT_IN_HOOK"  # recursion guard for hooks
 TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGINGFACE_TOKEN", "HUGGING_FACE_HUB_TOKEN")
+ENV_DISABLE_XET = "HF_HUB_DISABLE_XET"  # the user turns Xet uploads off with it
+ENV_TRUE = ("1", "true", "yes", "on")  # a boolean variable set, as huggingface_hub reads one
 
 # Exit codes (decided in cli.main only).
 EXIT_OK = 0

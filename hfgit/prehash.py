@@ -26,11 +26,10 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfgit.constants import CONFIG_FILE, INLINE_MAX_BYTES
+from hfgit.constants import CONFIG_FILE, ENV_DISABLE_XET, ENV_TRUE, INLINE_MAX_BYTES
 from hfgit.files import CACHE_FILE, HashCache, scan, stamp_of
 
 READ_SIZE = 4 << 20
-TRUE = ("1", "true", "yes", "on")
 
 Stamp = tuple[int, int, int]
 
@@ -54,14 +53,14 @@ def start(cwd: Path, models: Collection[str] | None = None) -> int:
         return 0
     try:
         paths = list(_candidates(cwd, models))
-    except Exception:
+    except Exception:  # best effort: the push itself says what is wrong with the repository
         return 0
     return hash_in_background(paths)
 
 
 def lfs_certain() -> bool:
     """Whether large files are sure to be uploaded through LFS, not Xet."""
-    if os.environ.get("HF_HUB_DISABLE_XET", "").strip().lower() in TRUE:
+    if os.environ.get(ENV_DISABLE_XET, "").lower() in ENV_TRUE:
         return True
     return importlib.util.find_spec("hf_xet") is None
 
@@ -99,38 +98,22 @@ def result(path: Path, stamp: Stamp) -> str | None:
 
 def _candidates(cwd: Path, models: Collection[str] | None) -> Iterable[Path]:
     from hfgit.config import load_config
+    from hfgit.gitrepo import GitRepo
     from hfgit.pins import state_dir
 
-    found = _work_tree(cwd)
-    if found is None:
-        return
-    root, git_dir = found
-    config = load_config(root / CONFIG_FILE)
-    cache = HashCache(state_dir(git_dir) / CACHE_FILE)
+    repo = GitRepo.discover(cwd)  # the push finds it again: one `git rev-parse`, ~2 ms
+    config = load_config(repo.root / CONFIG_FILE)
+    cache = HashCache(state_dir(repo.git_dir) / CACHE_FILE)
     for each in config.each():
         if models is not None and each.label not in models:
             continue
-        folder = root / each.model_dir
+        folder = repo.root / each.model_dir
         if not folder.is_dir():
             continue
         for _, path in scan(folder):
             hashed = cache.cached(path)
             if hashed.size > INLINE_MAX_BYTES and not hashed.known:
                 yield path
-
-
-def _work_tree(cwd: Path) -> tuple[Path, Path] | None:
-    """(work tree root, git dir) of the repository `cwd` is in, read from `.git` alone."""
-    for folder in (cwd, *cwd.parents):
-        dot_git = folder / ".git"
-        if dot_git.is_dir():
-            return folder, dot_git
-        if dot_git.is_file():  # a linked work tree or a submodule: `gitdir: PATH`
-            text = dot_git.read_text(encoding="utf-8").strip()
-            if not text.startswith("gitdir:"):
-                return None
-            return folder, (folder / text.removeprefix("gitdir:").strip()).resolve()
-    return None
 
 
 def _run(jobs: list[_Job]) -> None:

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlparse
 
+from hfgit.constants import ENV_DISABLE_XET, ENV_TRUE
 from hfgit.hub.retry import (
     RETRY_STATUSES,
     Fault,
@@ -77,11 +78,11 @@ def prepare(endpoint: str, policy: RetryPolicy) -> None:
     if "huggingface_hub.constants" not in sys.modules:
         off = {} if is_hf_endpoint(endpoint) else {"HF_HUB_DISABLE_TELEMETRY": "1"}
         if not wants_xet:
-            off["HF_HUB_DISABLE_XET"] = "1"
-        user_off = os.environ.get("HF_HUB_DISABLE_XET", "").lower() in ("1", "true", "yes", "on")
+            off[ENV_DISABLE_XET] = "1"
+        user_off = os.environ.get(ENV_DISABLE_XET, "").lower() in ENV_TRUE
         with _environment(off):  # the package loads lazily: its constants are read here
             importlib.import_module("huggingface_hub.constants")
-        _xet_turned_off = "HF_HUB_DISABLE_XET" in off and not user_off
+        _xet_turned_off = ENV_DISABLE_XET in off and not user_off
     _current = endpoint
     _use_xet(wants_xet)
     _policy = policy
