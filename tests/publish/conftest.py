@@ -63,3 +63,17 @@ def xorb_bytes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(XetStore, "count", counting)
     return total
+
+
+@pytest.fixture
+def over_lfs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user turned Xet off (HF_HUB_DISABLE_XET=1): uploads go through LFS. The library reads
+    the variable once, when it is first imported: that import comes first here, so that the
+    setting does not outlive the test."""
+    import huggingface_hub.constants
+
+    from hfgit.hub import library
+
+    monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", True)
+    monkeypatch.setattr(library, "_xet_turned_off", False)

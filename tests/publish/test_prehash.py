@@ -19,11 +19,6 @@ BIG = (10 << 20) + 4096  # above the inline limit: uploaded through LFS
 
 
 @pytest.fixture
-def lfs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
-
-
-@pytest.fixture
 def client_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files the Hub client reads in full to learn their sha256."""
     from huggingface_hub import lfs as hub_lfs
@@ -51,7 +46,7 @@ def cache_entry(workspace: Any, path: Path) -> list[Any] | None:
 
 
 def test_over_lfs_a_new_large_file_is_hashed_ahead_and_the_client_reads_it_only_to_send_it(
-    workspace, lfs, client_reads
+    workspace, over_lfs, client_reads
 ):
     weights = workspace.write("model/model.safetensors", os.urandom(BIG))
     workspace.commit("feat: bigger model")
@@ -74,7 +69,7 @@ def test_with_xet_in_use_nothing_is_hashed_ahead(workspace, monkeypatch):
     assert prehash.start(workspace.root) == 0
 
 
-def test_only_large_files_the_cache_does_not_know_are_hashed_ahead(workspace, lfs):
+def test_only_large_files_the_cache_does_not_know_are_hashed_ahead(workspace, over_lfs):
     workspace.write("model/model.safetensors", os.urandom(BIG))
     workspace.write("model/extra.bin", os.urandom(BIG))
     workspace.write("model/small.bin", os.urandom(1 << 20))
@@ -89,7 +84,7 @@ def test_only_large_files_the_cache_does_not_know_are_hashed_ahead(workspace, lf
     assert prehash.start(workspace.root) == 1
 
 
-def test_a_result_holds_only_for_the_stat_it_was_read_at(workspace, lfs, client_reads):
+def test_a_result_holds_only_for_the_stat_it_was_read_at(workspace, over_lfs, client_reads):
     weights = workspace.write("model/model.safetensors", os.urandom(BIG))
     assert prehash.start(workspace.root) == 1
     before = prehash.result(weights, _stamp(weights))
@@ -117,7 +112,7 @@ def test_a_file_that_changes_while_it_is_read_gets_no_result(tmp_path):
 
 
 def test_with_several_models_only_the_named_models_files_are_hashed_ahead(
-    hub, tmp_path, capsys, monkeypatch, lfs
+    hub, tmp_path, capsys, monkeypatch, over_lfs
 ):
     workspace = models_workspace(hub, tmp_path / "repo", capsys, monkeypatch, TWO_MODELS)
     workspace.write("models/clf/model.safetensors", os.urandom(BIG))
@@ -129,7 +124,7 @@ def test_with_several_models_only_the_named_models_files_are_hashed_ahead(
 
 
 def test_a_push_of_one_models_tags_hashes_only_that_models_files_ahead(
-    hub, tmp_path, capsys, monkeypatch, lfs
+    hub, tmp_path, capsys, monkeypatch, over_lfs
 ):
     workspace = models_workspace(hub, tmp_path / "repo", capsys, monkeypatch, TWO_MODELS)
     clf = workspace.write("models/clf/model.safetensors", os.urandom(BIG))
@@ -144,7 +139,7 @@ def test_a_push_of_one_models_tags_hashes_only_that_models_files_ahead(
     assert prehash.result(gen, _stamp(gen)) is None  # not this push's: never read
 
 
-def test_outside_a_repository_or_without_a_config_nothing_happens(tmp_path, lfs):
+def test_outside_a_repository_or_without_a_config_nothing_happens(tmp_path, over_lfs):
     assert prehash.start(tmp_path) == 0
     (tmp_path / ".git").mkdir()
     assert prehash.start(tmp_path) == 0  # no .hfgit.yaml: the push says so itself

@@ -42,17 +42,6 @@ def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
     return fake
 
 
-@pytest.fixture
-def over_lfs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The user turned Xet off (HF_HUB_DISABLE_XET=1): the faults below hit LFS transfers."""
-    import huggingface_hub.constants
-
-    from hfgit.hub import library
-
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", True)
-    monkeypatch.setattr(library, "_xet_turned_off", False)
-
-
 def _train(workspace: Any, n: int) -> dict[str, str]:
     """Tags v1.0.0..v1.{n-1}.0, each on its own commit with its own weights."""
     tagged = {}
