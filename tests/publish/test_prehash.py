@@ -139,6 +139,20 @@ def test_a_push_of_one_models_tags_hashes_only_that_models_files_ahead(
     assert prehash.result(gen, _stamp(gen)) is None  # not this push's: never read
 
 
+def test_a_fifo_or_a_link_out_of_the_model_folder_is_never_opened(workspace, tmp_path, over_lfs):
+    outside = tmp_path / "secret.bin"
+    outside.write_bytes(os.urandom(BIG))
+    (workspace.root / "model" / "escape.bin").symlink_to(outside)
+    os.mkfifo(workspace.root / "model" / "pipe.bin")  # opening it would wait for a writer
+    workspace.tag("v1.0.0")
+
+    assert prehash.start(workspace.root) == 0  # the push refuses such a folder itself
+    assert prehash.result(outside, _stamp(outside)) is None
+    result = workspace.run("push")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert len(result.err.strip().splitlines()) == 1, result.err
+
+
 def test_outside_a_repository_or_without_a_config_nothing_happens(tmp_path, over_lfs):
     assert prehash.start(tmp_path) == 0
     (tmp_path / ".git").mkdir()
